@@ -1,0 +1,3 @@
+from aptui.cli import main
+
+raise SystemExit(main())

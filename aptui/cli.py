@@ -1,0 +1,138 @@
+"""The command line (spec 9). Imports nothing of Textual unless the console is opened."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from aptui import __version__
+
+COMMANDS = ("run", "check", "demo")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        if args and args[0] in COMMANDS:
+            return _command(args)
+        return _console(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 0
+
+
+def _command(args: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="aptui", description="IBM Z crypto (AP) virtualization console.")
+    parser.add_argument("--version", action="version", version=f"aptui {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("run", help="run a scenario's requests headless, in order")
+    p.add_argument("file", help="scenario file, or the name of a built-in demo")
+    p.add_argument("--json", action="store_true", help="print one JSON object (spec 9)")
+    p = sub.add_parser("check", help="print the diagnostics of a scenario")
+    p.add_argument("file", help="scenario file, or the name of a built-in demo")
+    p.add_argument("--json", action="store_true", help="print {\"diagnostics\": [...]}")
+    p = sub.add_parser("demo", help="list the built-in demos, or print one as TOML")
+    p.add_argument("name", nargs="?")
+    ns = parser.parse_args(args)
+    if ns.command == "demo":
+        return _demo(ns.name)
+    from aptui.formats.errors import InputError
+
+    try:
+        scenario = load_scenario(ns.file)
+    except InputError as e:
+        print(f"aptui: {e}", file=sys.stderr)
+        return 2
+    if ns.command == "run":
+        return _run(scenario, ns.json)
+    return _check(scenario, ns.json)
+
+
+def load_scenario(arg: str):
+    """A scenario file, or a built-in demo by name (`aptui run 2018`)."""
+    from aptui import demos
+    from aptui.formats import scenario as sf
+    from aptui.formats.errors import InputError
+
+    name = arg[5:] if arg.startswith("demo:") else arg
+    if not Path(arg).exists() and name in demos.names():
+        return sf.loads(demos.text(name), demos.label(name))
+    if Path(arg).is_dir():
+        raise InputError(arg, None, "is a directory, not a scenario file")
+    if not Path(arg).exists():
+        raise InputError(arg, None, "no such file, and no built-in demo of that name (aptui demo lists them)")
+    return sf.load(arg)
+
+
+def _run(scenario, as_json: bool) -> int:
+    import asyncio
+
+    from aptui.engine import Engine
+    from aptui.formats import results
+
+    engine = Engine(scenario)
+    asyncio.run(engine.run_to_end())
+    out = sys.stdout
+    if as_json:
+        results.write_json(out, scenario.name, engine.results, engine.counters())
+    else:
+        results.write_table(out, scenario.name, engine.results, engine.counters())
+    out.flush()
+    return 0
+
+
+def _check(scenario, as_json: bool) -> int:
+    import json
+
+    from aptui.model.diagnostics import check
+
+    diags = check(scenario)
+    if as_json:
+        print(json.dumps({"diagnostics": [d.as_json() for d in diags]}, indent=1))
+    else:
+        for d in diags:
+            apqns = f" [{', '.join(d.apqns[:6])}{', ...' if len(d.apqns) > 6 else ''}]" if d.apqns else ""
+            print(f"{d.severity:7} {d.code:30} {d.guest}{apqns}: {d.message}")
+        errors = sum(d.severity == "error" for d in diags)
+        print(f"{len(diags)} diagnostic(s), {errors} error(s)" if diags else "no diagnostics", file=sys.stderr)
+    return 1 if any(d.severity == "error" for d in diags) else 0
+
+
+def _demo(name: str | None) -> int:
+    from aptui import demos
+    from aptui.formats import scenario as sf
+
+    if name is None:
+        for n in demos.names():
+            s = sf.loads(demos.text(n), demos.label(n))
+            default = " (default)" if n == demos.DEFAULT else ""
+            print(f"{n:24} {s.name}{default}")
+        return 0
+    if name not in demos.names():
+        print(f"aptui: no built-in demo '{name}'; aptui demo lists them", file=sys.stderr)
+        return 2
+    sys.stdout.write(demos.text(name))
+    return 0
+
+
+def _console(args: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="aptui", description="IBM Z crypto (AP) virtualization console.",
+                                     epilog="commands: aptui run|check FILE [--json], aptui demo [NAME]")
+    parser.add_argument("--version", action="version", version=f"aptui {__version__}")
+    parser.add_argument("file", nargs="?", help="scenario file (default: the built-in 2018 demo)")
+    ns = parser.parse_args(args)
+    from aptui import demos
+    from aptui.formats.errors import InputError
+
+    try:
+        scenario = load_scenario(ns.file or demos.DEFAULT)
+    except InputError as e:
+        print(f"aptui: {e}", file=sys.stderr)
+        return 2
+    print(f"{scenario.name}\n")
+    _check(scenario, as_json=False)
+    print("\nThe full-screen console is coming; meanwhile: aptui run|check FILE, aptui demo.")
+    return 0

@@ -1,0 +1,23 @@
+"""Built-in demo scenarios, shipped as TOML files next to this module."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+DEFAULT = "2018"
+ORDER = ("2018", "2018-nested-emulation", "passthrough", "sibling-conflict", "format-mismatch", "host-reserved",
+         "queues")
+
+
+def names() -> list[str]:
+    found = {p.name[:-5] for p in resources.files(__name__).iterdir() if p.name.endswith(".toml")}
+    return [n for n in ORDER if n in found] + sorted(found - set(ORDER))
+
+
+def text(name: str) -> str:
+    return resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
+
+
+def label(name: str) -> str:
+    """How a demo is named in messages: demo:NAME."""
+    return f"demo:{name}"

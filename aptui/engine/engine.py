@@ -1,0 +1,358 @@
+"""The async engine: runs a scenario's requests on a simulated clock (spec 4-6).
+
+Deterministic: the same scenario always gives the same results. A console drives it with
+run / step_instruction / step_transition / pause / reset; every transition of an
+instruction is emitted as an Event to the subscribed listeners. With no listener and no
+transition breakpoint the engine replays cached routes without building events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable, Iterable
+
+import attrs
+
+from aptui.engine.breakpoints import Breakpoint
+from aptui.engine.events import Event, Instruction, LaneCounters, Result, Stop
+from aptui.engine.queues import Queue
+from aptui.engine.responses import rc_name
+from aptui.engine.routing import EMULATED, IRQ, PHYSICAL, Lane, Route, compute_route, lane_counts
+from aptui.model import mask as m
+from aptui.model.scenario import Scenario
+from aptui.model.topology import Topology
+
+_DEFAULT_ADAPTER = ("CEX8", "cca", 8, "online")  # emulated queues of adapters the host lacks (spec 5)
+
+
+class _Use:
+    """A cached route and how many instructions took it (the counters derive from this)."""
+
+    __slots__ = ("route", "count")
+
+    def __init__(self, route: Route):
+        self.route = route
+        self.count = 0
+
+
+@attrs.define
+class _Scan:
+    result: Result
+    todo: deque
+
+
+@attrs.define
+class _InFlight:
+    instr: Instruction
+    use: _Use
+    issue_time: float
+    next_hop: int = 0
+
+
+class Engine:
+    def __init__(self, scenario: Scenario):
+        self.breakpoints: list[Breakpoint] = []
+        self._listeners: list[Callable[[Event], None]] = []
+        self.reset(scenario)
+
+    # -- state ---------------------------------------------------------------------------
+    def reset(self, scenario: Scenario | None = None) -> None:
+        """Back to time 0, with a new configuration if given; breakpoints and listeners stay."""
+        if scenario is not None:
+            self.scenario = scenario
+        s = self.scenario
+        self.topology = Topology(s)
+        self._mhz = s.costs.clock_mhz
+        self._level = {name: v.level for name, v in self.topology.views.items()}
+        self._uses: dict[tuple, _Use] = {}
+        self._physical: dict[tuple[int, int], Queue] = {}
+        self._emulated: dict[tuple[str, tuple[int, int]], Queue] = {}
+        self.results: list[Result] = []
+        self.executed = 0
+        self.clock = 0.0  # ticks: CPU cycles at clock_mhz
+        self._req = 0
+        self._rep = 0
+        self._scan: _Scan | None = None
+        self._next: Instruction | None = None
+        self._inflight: _InFlight | None = None
+        self._pause = False
+
+    @property
+    def time_us(self) -> float:
+        return self.clock / self._mhz
+
+    @property
+    def finished(self) -> bool:
+        return self._inflight is None and self.peek() is None
+
+    @property
+    def current(self) -> Instruction | None:
+        """The instruction in flight (after a transition step), else None."""
+        return self._inflight.instr if self._inflight else None
+
+    @property
+    def current_route(self) -> Route | None:
+        return self._inflight.use.route if self._inflight else None
+
+    @property
+    def hops_done(self) -> int:
+        return self._inflight.next_hop if self._inflight else 0
+
+    def route(self, guest: str, op: str, apqn: tuple[int, int] | None) -> Route:
+        return self._use(guest, op, apqn).route
+
+    def queue(self, apqn: tuple[int, int], owner: str | None = None) -> Queue:
+        """The physical queue, or `owner`'s emulated queue, of an APQN."""
+        return self._emulated_queue(owner, apqn) if owner else self._physical_queue(apqn)
+
+    # -- listeners and breakpoints -------------------------------------------------------
+    def subscribe(self, listener: Callable[[Event], None]) -> None:
+        self._listeners.append(listener)
+
+    def unsubscribe(self, listener: Callable[[Event], None]) -> None:
+        self._listeners.remove(listener)
+
+    def toggle_breakpoint(self, bp: Breakpoint) -> bool:
+        """Add or remove; True when it is now set."""
+        if bp in self.breakpoints:
+            self.breakpoints.remove(bp)
+            return False
+        self.breakpoints.append(bp)
+        return True
+
+    def pause(self) -> None:
+        """Ask a running `run` to stop at the next instruction or transition."""
+        self._pause = True
+
+    # -- driving -------------------------------------------------------------------------
+    async def run(self, breakpoints: Iterable[Breakpoint] | None = None, batch: int = 4096) -> Stop:
+        """Continue until a breakpoint, a pause or the end. An instruction breakpoint at the
+        instruction we are stopped before does not stop us again (as in gdb)."""
+        self._pause = False
+        bps = list(self.breakpoints if breakpoints is None else breakpoints)
+        on_instr = [b for b in bps if not b.on_transition]
+        on_trans = [b for b in bps if b.on_transition]
+        any_condition = any(b.kind == "transition-if" for b in on_trans)
+        skip = self._inflight is None
+        n = 0
+        while True:
+            n += 1
+            if n >= batch:
+                n = 0
+                await asyncio.sleep(0)
+            if self._pause:
+                self._pause = False
+                return Stop("paused")
+            if self._inflight is not None:
+                ev = self._step_inflight()
+                for b in on_trans:
+                    if b.hits_event(ev):
+                        return Stop("breakpoint", event=ev, breakpoint=b)
+                continue
+            instr = self.peek()
+            if instr is None:
+                return Stop("end")
+            if skip:
+                skip = False
+            else:
+                for b in on_instr:
+                    if b.hits_instruction(instr):
+                        return Stop("breakpoint", instruction=instr, breakpoint=b)
+            use = self._use(instr.guest, instr.op, instr.apqn)
+            if self._listeners or any_condition or (on_trans and _route_hits(use.route, on_trans)):
+                self._begin(instr, use)
+                continue
+            self._complete(instr, use, self.clock + instr.wait_ticks)
+
+    async def run_to_end(self) -> list[Result]:
+        """Run everything, ignoring breakpoints: what `aptui run` does."""
+        await self.run(breakpoints=())
+        return self.results
+
+    async def step_transition(self) -> Stop:
+        """One transition: issue, one hop, or the answer back to the guest."""
+        if self._inflight is None:
+            instr = self.peek()
+            if instr is None:
+                return Stop("end")
+            return Stop("step", event=self._begin(instr, self._use(instr.guest, instr.op, instr.apqn)))
+        return Stop("step", event=self._step_inflight())
+
+    async def step_instruction(self) -> Stop:
+        """Finish the instruction in flight, or run the next one whole."""
+        if self._inflight is None:
+            instr = self.peek()
+            if instr is None:
+                return Stop("end")
+            ev = self._begin(instr, self._use(instr.guest, instr.op, instr.apqn))
+        while self._inflight is not None:
+            ev = self._step_inflight()
+        return Stop("step", event=ev)
+
+    # -- counters ------------------------------------------------------------------------
+    def lanes(self) -> list[Lane]:
+        """Every place an instruction can be handled: firmware, then kernel and user space of each hypervisor level."""
+        out: list[Lane] = [(0, "firmware")]
+        for level in range(1, self.topology.depth):
+            out += [(level, "kernel"), (level, "userspace")]
+        return out
+
+    def counters(self) -> dict[Lane, LaneCounters]:
+        acc: dict[Lane, list[int]] = {lane: [0] * 7 for lane in self.lanes()}
+
+        def add(counts, times):
+            for lane, vec in counts:
+                a = acc.setdefault(lane, [0] * 7)
+                for i, x in enumerate(vec):
+                    a[i] += x * times
+
+        for use in self._uses.values():
+            if use.count:
+                add(use.route.lane_counts, use.count)
+        if self._inflight is not None:
+            add(lane_counts(self._inflight.use.route.hops[: self._inflight.next_hop]), 1)
+        return {lane: LaneCounters(*v) for lane, v in acc.items()}
+
+    # -- internals -----------------------------------------------------------------------
+    def peek(self) -> Instruction | None:
+        """The next instruction to issue (None at the end). SCAN expands into QCI + TAPQs."""
+        if self._next is not None:
+            return self._next
+        if self._scan is not None:
+            sc = self._scan
+            self._next = Instruction(self.executed + 1, sc.result.seq, self._req, sc.result.guest, "TAPQ",
+                                     sc.todo[0], 0, True)
+            return self._next
+        reqs = self.scenario.requests
+        if self._req >= len(reqs):
+            return None
+        r = reqs[self._req]
+        wait = r.wait_us * self._mhz if self._rep == 0 else 0
+        scan = r.op == "SCAN"
+        self._next = Instruction(self.executed + 1, len(self.results) + 1, self._req, r.guest,
+                                 "QCI" if scan else r.op, None if scan else r.apqn, wait, scan)
+        return self._next
+
+    def _use(self, guest: str, op: str, apqn) -> _Use:
+        key = (guest, op, apqn)
+        use = self._uses.get(key)
+        if use is None:
+            s = self.scenario
+            use = self._uses[key] = _Use(compute_route(self.topology, s.costs, s.policy, guest, op, apqn))
+        return use
+
+    def _physical_queue(self, apqn: tuple[int, int]) -> Queue:
+        q = self._physical.get(apqn)
+        if q is None:
+            q = self._physical[apqn] = self._new_queue(apqn[0])
+        return q
+
+    def _emulated_queue(self, owner: str, apqn: tuple[int, int]) -> Queue:
+        key = (owner, apqn)
+        q = self._emulated.get(key)
+        if q is None:
+            q = self._emulated[key] = self._new_queue(apqn[0])
+        return q
+
+    def _new_queue(self, adapter_id: int) -> Queue:
+        a = self.scenario.host.adapter(adapter_id)
+        _, mode, depth, state = (a.type, a.mode, a.depth, a.state) if a else _DEFAULT_ADAPTER
+        c = self.scenario.costs
+        return Queue(depth, c.processing_us(mode) * self._mhz, c.reset_us * self._mhz, state)
+
+    def _complete(self, instr: Instruction, use: _Use, issue_time: float) -> Result:
+        route = use.route
+        use.count += 1
+        self.executed += 1
+        self._next = None
+        outcome = route.outcome
+        rc = route.rc
+        status = None
+        if outcome is PHYSICAL:
+            rc, status = self._physical_queue(instr.apqn).execute(instr.op, issue_time)
+        elif outcome is EMULATED:
+            rc, status = self._emulated_queue(route.owner, instr.apqn).execute(instr.op, issue_time)
+        elif outcome is IRQ:
+            self._physical_queue(instr.apqn).irq = True
+        res = Result(instr.seq, instr.request, instr.guest, self._level[instr.guest], instr.op, instr.apqn,
+                     rc, route.exception, route, route.cycles, issue_time / self._mhz, status)
+        self.clock = issue_time + route.cycles
+        if instr.in_scan:
+            self._scan_step(res)
+        else:
+            self.results.append(res)
+            self._next_repetition()
+        return res
+
+    def _scan_step(self, res: Result) -> None:
+        """SCAN (spec 6): QCI, then TAPQ on every APQN of its answer, APID then APQI order."""
+        if res.op == "QCI":
+            available = res.exception is None
+            apqns = deque(res.route.matrix.apqns()) if available else deque()
+            top = Result(res.seq, res.request, res.guest, res.level, "SCAN", None, None, None, None, res.cycles,
+                         res.time_us, ap_available=available, found=[], steps=[res])
+            res.seq = 1
+            if apqns:
+                self._scan = _Scan(top, apqns)
+                return
+        else:
+            top = self._scan.result
+            top.steps.append(res)
+            res.seq = len(top.steps)
+            top.cycles += res.cycles
+            if res.rc == 0:
+                top.found.append(res.apqn)
+            self._scan.todo.popleft()
+            if self._scan.todo:
+                return
+        self._scan = None
+        self.results.append(top)
+        self._next_repetition()
+
+    def _next_repetition(self) -> None:
+        self._rep += 1
+        if self._rep >= self.scenario.requests[self._req].repeat:
+            self._req += 1
+            self._rep = 0
+
+    def _event(self, instr: Instruction, level: int, where: str, kind: str, text: str, cycles: int) -> Event:
+        ev = Event(instr.number, instr.seq, instr.guest, instr.op, instr.apqn, level, where, kind, text, cycles,
+                   self.clock / self._mhz)
+        for listener in self._listeners:
+            listener(ev)
+        return ev
+
+    def _begin(self, instr: Instruction, use: _Use) -> Event:
+        issue = self.clock + instr.wait_ticks
+        self.clock = issue
+        self._inflight = _InFlight(instr, use, issue)
+        what = instr.op if instr.apqn is None else f"{instr.op} {m.format_apqn(*instr.apqn)}"
+        return self._event(instr, self._level[instr.guest], "guest", "issue", f"{instr.guest} issues {what}", 0)
+
+    def _step_inflight(self) -> Event:
+        f = self._inflight
+        hops = f.use.route.hops
+        if f.next_hop < len(hops):
+            hop = hops[f.next_hop]
+            f.next_hop += 1
+            return self._event(f.instr, hop.level, hop.where, hop.kind, hop.text, hop.cycles)
+        self._inflight = None
+        res = self._complete(f.instr, f.use, f.issue_time)
+        return self._event(f.instr, self._level[f.instr.guest], "guest", "answer", describe(res), 0)
+
+
+def _route_hits(route: Route, on_trans: list[Breakpoint]) -> bool:
+    return any(b.hits_lane(h.lane) for h in route.hops for b in on_trans)
+
+
+def describe(res: Result) -> str:
+    """A result in words: 'rc 0x01 Q_NOT_AVAIL (cc 3)' or 'operation exception'."""
+    if res.exception:
+        return f"{res.exception} exception"
+    if res.op == "SCAN":
+        return f"found {len(res.found)} APQN(s)" if res.ap_available else "no AP (QCI raised an exception)"
+    text = f"rc 0x{res.rc:02x} {rc_name(res.rc, res.op)} (cc {res.cc})"
+    if res.status:
+        text += f" status {res.status}"
+    return text

@@ -1,0 +1,95 @@
+"""What the engine reports: an Event per transition, a Result per instruction, lane counters."""
+
+from __future__ import annotations
+
+import attrs
+
+from aptui.engine.responses import cc_of
+from aptui.engine.routing import Lane, Route
+
+
+@attrs.frozen
+class Event:
+    """One transition of an instruction: issued by the guest, a hop, or the answer back."""
+
+    instruction: int  # running number of the instruction (SCAN steps included)
+    seq: int  # the result entry it belongs to
+    guest: str
+    op: str
+    apqn: tuple[int, int] | None
+    level: int
+    where: str  # guest | firmware | kernel | userspace
+    kind: str  # issue | interpret | intercept | reflect | exit | emulate | exception | validity | answer
+    text: str
+    cycles: int
+    time_us: float
+
+    @property
+    def lane(self) -> Lane:
+        return (self.level, self.where)
+
+
+@attrs.define(slots=True)
+class Instruction:
+    """The next instruction the engine will issue."""
+
+    number: int
+    seq: int
+    request: int
+    guest: str
+    op: str
+    apqn: tuple[int, int] | None
+    wait_ticks: float
+    in_scan: bool
+
+
+@attrs.define(slots=True)
+class Result:
+    """One entry of `aptui run --json` (a SCAN holds its QCI and TAPQ steps)."""
+
+    seq: int
+    request: int
+    guest: str
+    level: int
+    op: str
+    apqn: tuple[int, int] | None
+    rc: int | None
+    exception: str | None
+    route: Route | None
+    cycles: int
+    time_us: float
+    status: str | None = None
+    ap_available: bool | None = None
+    found: list | None = None
+    steps: list | None = None
+
+    @property
+    def cc(self) -> int | None:
+        return None if self.exception else cc_of(self.rc)
+
+
+COUNTER_FIELDS = ("interpreted", "intercepts", "reflections", "userspace_exits", "emulations", "exceptions", "cycles")
+
+
+@attrs.frozen
+class LaneCounters:
+    interpreted: int = 0
+    intercepts: int = 0
+    reflections: int = 0
+    userspace_exits: int = 0
+    emulations: int = 0
+    exceptions: int = 0
+    cycles: int = 0
+
+    def as_tuple(self) -> tuple[int, ...]:
+        return attrs.astuple(self)
+
+
+@attrs.frozen
+class Stop:
+    """Why a run or a step came back."""
+
+    reason: str  # end | breakpoint | paused | step
+    event: Event | None = None
+    instruction: Instruction | None = None
+    breakpoint: object | None = None

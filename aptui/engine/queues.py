@@ -1,0 +1,69 @@
+"""An AP queue, physical or emulated, on the simulated clock (spec 5).
+
+Times are in clock ticks (CPU cycles at clock_mhz) so that the clock stays exact.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from aptui.engine.responses import CHECKSTOPPED, DECONFIGURED, NORMAL, Q_FULL, RESET_IN_PROGRESS
+
+_STATE_RC = {"deconfigured": DECONFIGURED, "checkstopped": CHECKSTOPPED}
+_BLOCKED_BY_RESET = frozenset({"TAPQ", "NQAP", "DQAP"})
+
+
+class Queue:
+    """Request slots (depth), replies and their ready times, reset and interrupt state."""
+
+    __slots__ = ("depth", "process_ticks", "reset_ticks", "state_rc", "slots", "irq", "reset_until")
+
+    def __init__(self, depth: int, process_ticks: float, reset_ticks: float, state: str = "online"):
+        self.depth = depth
+        self.process_ticks = process_ticks
+        self.reset_ticks = reset_ticks
+        self.state_rc = _STATE_RC.get(state)
+        self.slots: deque[float] = deque()  # ready time of each accepted request, oldest first
+        self.irq = False
+        self.reset_until = -1.0
+
+    def execute(self, op: str, now: float) -> tuple[int, str | None]:
+        """Answer one instruction: (response code, TAPQ status bits or None)."""
+        if self.state_rc is not None:
+            return self.state_rc, None
+        if now < self.reset_until and op in _BLOCKED_BY_RESET:
+            return RESET_IN_PROGRESS, None
+        if op == "TAPQ":
+            return NORMAL, self.status(now)
+        if op == "NQAP":
+            if len(self.slots) >= self.depth:
+                return Q_FULL, None
+            self.slots.append(now + self.process_ticks)
+            return NORMAL, None
+        if op == "DQAP":
+            if self.slots and self.slots[0] <= now:
+                self.slots.popleft()
+                return NORMAL, None
+            return Q_FULL, None  # NO_PENDING_REPLY
+        if op in ("RAPQ", "ZAPQ"):
+            self.slots.clear()
+            self.irq = False
+            self.reset_until = now + self.reset_ticks
+            return NORMAL, None
+        if op == "AQIC":
+            self.irq = True
+            return NORMAL, None
+        return NORMAL, None  # QACT
+
+    def status(self, now: float) -> str:
+        """E (empty), R (replies waiting), F (full), I (interrupts enabled); '-' when clear."""
+        n = len(self.slots)
+        return (
+            ("E" if n == 0 else "-")
+            + ("R" if n and self.slots[0] <= now else "-")
+            + ("F" if n >= self.depth else "-")
+            + ("I" if self.irq else "-")
+        )
+
+    def replies_ready(self, now: float) -> int:
+        return sum(1 for t in self.slots if t <= now)

@@ -1,0 +1,130 @@
+"""`aptui run` output: the JSON of spec 9, and the human-readable table and level summary."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from aptui.engine.events import COUNTER_FIELDS, LaneCounters, Result
+from aptui.engine.responses import rc_name
+from aptui.engine.routing import Lane, Route, lane_name
+from aptui.model import mask as m
+
+_dumps = json.dumps
+
+
+def result_json(r: Result) -> dict:
+    """One entry as a dict (used by tests and the console; the writer below streams text)."""
+    return json.loads(_entry(r, {}, {}))
+
+
+def _lane_json(lane: Lane) -> str:
+    return f'{{"level": {lane[0]}, "where": "{lane[1]}"}}'
+
+
+def _route_json(route: Route, cache: dict) -> str:
+    s = cache.get(id(route))
+    if s is None:
+        s = cache[id(route)] = (
+            f'"handled_by": {_lane_json(route.handled_by)}, "intercepts": ['
+            + ", ".join(_lane_json(x) for x in route.intercepts) + "]"
+        )
+    return s
+
+
+def _entry(r: Result, routes: dict, strings: dict) -> str:
+    guest = strings.get(r.guest)
+    if guest is None:
+        guest = strings[r.guest] = _dumps(r.guest)
+    apqn = "null" if r.apqn is None else f'"{r.apqn[0]:02x}.{r.apqn[1]:04x}"'
+    if r.op == "SCAN":
+        found = ", ".join(f'"{a:02x}.{d:04x}"' for a, d in r.found)
+        steps = ", ".join(_entry(s, routes, strings) for s in r.steps)
+        return (f'{{"seq": {r.seq}, "guest": {guest}, "level": {r.level}, "op": "SCAN", "apqn": null, '
+                f'"ap_available": {"true" if r.ap_available else "false"}, "found": [{found}], '
+                f'"cycles": {r.cycles}, "time_us": {r.time_us!r}, "steps": [{steps}]}}')
+    exc = r.exception
+    if exc is None:
+        rc, cc, exc_s = r.rc, (0 if r.rc == 0 else 3), "null"
+    else:
+        rc, cc, exc_s = "null", "null", f'"{exc}"'
+    status = f', "status": "{r.status}"' if r.status else ""
+    return (f'{{"seq": {r.seq}, "guest": {guest}, "level": {r.level}, "op": "{r.op}", "apqn": {apqn}, '
+            f'"cc": {cc}, "rc": {rc}, "exception": {exc_s}, {_route_json(r.route, routes)}, '
+            f'"cycles": {r.cycles}, "time_us": {r.time_us!r}{status}}}')
+
+
+def write_json(out, scenario_name: str, results: Iterable[Result], counters: dict[Lane, LaneCounters]) -> None:
+    """Stream `{"scenario", "results", "levels"}` one result per line."""
+    routes: dict = {}
+    strings: dict = {}
+    out.write('{"scenario": ' + _dumps(scenario_name) + ',\n "results": [')
+    first = True
+    chunk: list[str] = []
+    for r in results:
+        chunk.append(("\n  " if first else ",\n  ") + _entry(r, routes, strings))
+        first = False
+        if len(chunk) >= 4096:
+            out.write("".join(chunk))
+            chunk.clear()
+    out.write("".join(chunk))
+    levels = ",\n  ".join(
+        _dumps({"level": lane[0], "where": lane[1], **dict(zip(COUNTER_FIELDS, c.as_tuple()))})
+        for lane, c in counters.items()
+    )
+    out.write(("\n " if not first else "") + "],\n \"levels\": [\n  " + levels + "\n ]}\n")
+
+
+# -- human-readable ----------------------------------------------------------------------
+def outcome_text(r: Result) -> str:
+    if r.op == "SCAN":
+        if not r.ap_available:
+            return "no AP: QCI raised an exception"
+        return f"found {len(r.found)}: " + (", ".join(m.format_apqn(*a) for a in r.found[:4]) + (" ..." if len(r.found) > 4 else "") if r.found else "-")
+    if r.exception:
+        return f"{r.exception} exception"
+    text = f"rc {r.rc:02x} {rc_name(r.rc, r.op)} cc {r.cc}"
+    if r.status:
+        text += f" [{r.status}]"
+    return text
+
+
+def _where(lane: Lane) -> str:
+    return lane_name(lane)
+
+
+def route_text(route: Route | None) -> str:
+    if route is None:
+        return ""
+    if not route.intercepts:
+        return "interpreted" if route.hops[0].kind == "interpret" else route.hops[0].kind
+    return " > ".join(_where(x) for x in route.intercepts)
+
+
+def write_table(out, scenario_name: str, results: list[Result], counters: dict[Lane, LaneCounters]) -> None:
+    rows = [("#", "guest", "op", "APQN", "result", "handled by", "path", "cycles", "time us")]
+    for r in results:
+        if r.op == "SCAN":
+            q = r.steps[0]
+            rows.append((str(r.seq), r.guest, "SCAN", "", outcome_text(r), _where(q.route.handled_by),
+                         route_text(q.route) + (f" (+{len(r.steps) - 1} TAPQ)" if len(r.steps) > 1 else ""),
+                         str(r.cycles), f"{r.time_us:.1f}"))
+            continue
+        rows.append((str(r.seq), r.guest, r.op, m.format_apqn(*r.apqn) if r.apqn else "", outcome_text(r),
+                     _where(r.route.handled_by), route_text(r.route), str(r.cycles), f"{r.time_us:.1f}"))
+    out.write(f"scenario: {scenario_name}\n\n")
+    _table(out, rows, right={0, 7, 8})
+    out.write("\nper level\n")
+    crows = [("lane", "interpreted", "intercepts", "reflections", "user exits", "emulations", "exceptions", "cycles")]
+    for lane, c in counters.items():
+        crows.append((lane_name(lane), *(str(x) for x in c.as_tuple())))
+    _table(out, crows, right=set(range(1, 8)))
+
+
+def _table(out, rows, right: set[int]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for n, row in enumerate(rows):
+        cells = [c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        out.write("  ".join(cells).rstrip() + "\n")
+        if n == 0:
+            out.write("  ".join("-" * w for w in widths) + "\n")

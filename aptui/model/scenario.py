@@ -1,0 +1,171 @@
+"""The value types of a scenario (spec 8): the machine, the guest tree, the requests."""
+
+from __future__ import annotations
+
+import uuid as _uuid
+
+import attrs
+
+from aptui.model.matrix import Matrix
+
+ADAPTER_TYPES = ("CEX2", "CEX3", "CEX4", "CEX5", "CEX6", "CEX7", "CEX8")
+LEGACY_TYPES = ("CEX2", "CEX3")  # older than CEX4: vfio_ap does not bind them (ref 5.1, 6.6)
+MODES = ("cca", "accel", "ep11")
+STATES = ("online", "deconfigured", "checkstopped")
+BACKENDS = ("passthrough", "emulated", "none")
+FEATURES = ("ap", "apqci", "apft", "apqi")
+DEFAULT_FEATURES = frozenset({"ap", "apqci", "apft"})
+PQAP_OPS = ("TAPQ", "RAPQ", "ZAPQ", "AQIC", "QCI", "QACT")
+OPS = PQAP_OPS + ("NQAP", "DQAP", "SCAN")
+OPS_WITHOUT_APQN = ("QCI", "SCAN")
+HOST = "host"
+
+# Namespace of the UUIDs derived from guest names: stable across runs and machines.
+_UUID_NAMESPACE = _uuid.UUID("6f0b5c1e-2a3d-5e8f-9a41-61707475692d")
+
+
+@attrs.frozen
+class Adapter:
+    """A physical crypto adapter (CEX card) of the machine."""
+
+    id: int
+    type: str = "CEX8"
+    mode: str = "cca"
+    depth: int = 8
+    state: str = "online"
+
+    @property
+    def legacy(self) -> bool:
+        return self.type in LEGACY_TYPES
+
+    @property
+    def type_string(self) -> str:
+        """The sysfs/lszcrypt ``type``: CEX8C, CEX6A, CEX7P."""
+        return self.type + {"cca": "C", "accel": "A", "ep11": "P"}[self.mode]
+
+
+@attrs.frozen
+class Reserved:
+    """Queues kept for a level's own zcrypt drivers: APQN (a, d) is reserved iff a AND d are (ref 5.2)."""
+
+    adapters: frozenset[int] = frozenset()
+    domains: frozenset[int] = frozenset()
+
+    def __bool__(self) -> bool:
+        return bool(self.adapters or self.domains)
+
+    def holds(self, adapter: int, domain: int) -> bool:
+        return adapter in self.adapters and domain in self.domains
+
+
+@attrs.frozen
+class Host:
+    """Level 0: firmware, PR/SM and the physical adapters."""
+
+    apxa: bool = True
+    adapters: tuple[Adapter, ...] = ()
+    domains: int = 85
+
+    @property
+    def crycb_format(self) -> int:
+        return 2 if self.apxa else 1
+
+    @property
+    def max_adapter(self) -> int:
+        return 255 if self.apxa else 63
+
+    @property
+    def max_domain(self) -> int:
+        return 255 if self.apxa else 15
+
+    def adapter(self, id: int) -> Adapter | None:
+        for a in self.adapters:
+            if a.id == id:
+                return a
+        return None
+
+    @property
+    def config(self) -> Matrix:
+        """The physical machine: every adapter, domain ids 0..domains-1 for usage and control."""
+        domains = range(min(self.domains, 256))
+        return Matrix.of((a.id for a in self.adapters), domains, domains)
+
+
+@attrs.frozen
+class Guest:
+    """A guest at any level; L1 guests (parent ``host``) are LPARs."""
+
+    name: str
+    parent: str = HOST
+    backend: str = "passthrough"
+    adapters: frozenset[int] = frozenset()
+    usage_domains: frozenset[int] = frozenset()
+    control_domains: frozenset[int] = frozenset()
+    crycb_format: int | None = None
+    apie: bool | None = None
+    features: frozenset[str] = DEFAULT_FEATURES
+    reserved: Reserved = Reserved()
+    uuid: str | None = None
+
+    @property
+    def matrix(self) -> Matrix:
+        """The configured (assigned) matrix, before any filtering."""
+        return Matrix.of(self.adapters, self.usage_domains, self.control_domains)
+
+    @property
+    def mdev_uuid(self) -> str:
+        return self.uuid or str(_uuid.uuid5(_UUID_NAMESPACE, self.name))
+
+
+@attrs.frozen
+class Request:
+    """One queued AP request: an instruction, or SCAN, issued by a guest."""
+
+    guest: str
+    op: str
+    apqn: tuple[int, int] | None = None
+    repeat: int = 1
+    wait_us: float = 0
+
+
+@attrs.frozen
+class Policy:
+    nested_emulation: bool = False
+
+
+@attrs.frozen
+class Costs:
+    """Simulated CPU cycles of each transition and adapter times in microseconds (spec 4.5)."""
+
+    interpret: int = 1000
+    sie_exit: int = 2000
+    vsie_reflect: int = 15000
+    kernel_handler: int = 1000
+    userspace_exit: int = 30000
+    emulate: int = 5000
+    exception: int = 1000
+    clock_mhz: int = 5000
+    accel_us: float = 50
+    cca_us: float = 300
+    ep11_us: float = 500
+    reset_us: float = 100
+
+    def processing_us(self, mode: str) -> float:
+        return {"accel": self.accel_us, "cca": self.cca_us, "ep11": self.ep11_us}[mode]
+
+
+@attrs.frozen
+class Scenario:
+    name: str
+    description: str = ""
+    host: Host = Host()
+    guests: tuple[Guest, ...] = ()
+    requests: tuple[Request, ...] = ()
+    policy: Policy = Policy()
+    costs: Costs = Costs()
+
+    def guest(self, name: str) -> Guest:
+        for g in self.guests:
+            if g.name == name:
+                return g
+        raise KeyError(name)
