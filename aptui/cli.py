@@ -8,7 +8,9 @@ from pathlib import Path
 
 from aptui import __version__
 
-COMMANDS = ("run", "check", "demo")
+COMMANDS = ("run", "check", "demo", "import", "export")
+IMPORT_KINDS = ("lszcrypt", "sysfs", "mdevctl", "libvirt")
+EXPORT_KINDS = ("mdevctl", "libvirt", "hostdev", "qemu", "sysfs", "lszcrypt")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,9 +38,21 @@ def _command(args: list[str]) -> int:
     p.add_argument("--json", action="store_true", help="print {\"diagnostics\": [...]}")
     p = sub.add_parser("demo", help="list the built-in demos, or print one as TOML")
     p.add_argument("name", nargs="?")
+    p = sub.add_parser("import", help="build a scenario from a real configuration")
+    p.add_argument("kind", choices=IMPORT_KINDS)
+    p.add_argument("path", help="lszcrypt output, a sysfs tree, mdevctl config(s) or libvirt node-device XML")
+    p.add_argument("-o", "--output", metavar="OUT", help="write the scenario TOML here (default: stdout)")
+    p = sub.add_parser("export", help="write a guest's configuration in a real format")
+    p.add_argument("kind", choices=EXPORT_KINDS)
+    p.add_argument("file", help="scenario file, or the name of a built-in demo")
+    p.add_argument("--guest", metavar="NAME", help="the guest (default: every passthrough guest)")
     ns = parser.parse_args(args)
     if ns.command == "demo":
         return _demo(ns.name)
+    if ns.command == "import":
+        from aptui.formats.convert import import_command
+
+        return import_command(ns.kind, ns.path, ns.output)
     from aptui.formats.errors import InputError
 
     try:
@@ -46,6 +60,10 @@ def _command(args: list[str]) -> int:
     except InputError as e:
         print(f"aptui: {e}", file=sys.stderr)
         return 2
+    if ns.command == "export":
+        from aptui.formats.convert import export_command
+
+        return export_command(ns.kind, scenario, ns.guest)
     if ns.command == "run":
         return _run(scenario, ns.json)
     return _check(scenario, ns.json)
@@ -120,7 +138,8 @@ def _demo(name: str | None) -> int:
 
 def _console(args: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="aptui", description="IBM Z crypto (AP) virtualization console.",
-                                     epilog="commands: aptui run|check FILE [--json], aptui demo [NAME]")
+                                     epilog="commands: aptui run|check FILE [--json], aptui demo [NAME], "
+                                     "aptui import KIND PATH [-o OUT], aptui export KIND FILE [--guest NAME]")
     parser.add_argument("--version", action="version", version=f"aptui {__version__}")
     parser.add_argument("file", nargs="?", help="scenario file (default: the built-in 2018 demo)")
     ns = parser.parse_args(args)
@@ -135,4 +154,4 @@ def _console(args: list[str]) -> int:
     print(f"{scenario.name}\n")
     _check(scenario, as_json=False)
     print("\nThe full-screen console is coming; meanwhile: aptui run|check FILE, aptui demo.")
-    return 0
+    return 0  # placeholder until aptui.ui exists: then `return run_console(scenario, ns.file)`
