@@ -70,7 +70,7 @@ class Breakpoint:
 
     def hits_event(self, e: Event) -> bool:
         if self.kind == "lane":
-            return e.kind not in ("issue", "answer") and e.lane == self.value
+            return e.enters and e.lane == self.value
         if self.kind == "transition-if":
             return bool(self.value(e))
         return False

@@ -8,9 +8,8 @@ transition breakpoint the engine replays cached routes without building events.
 
 from __future__ import annotations
 
-import asyncio
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 
 import attrs
 
@@ -127,20 +126,46 @@ class Engine:
 
     # -- driving -------------------------------------------------------------------------
     async def run(self, breakpoints: Iterable[Breakpoint] | None = None, batch: int = 4096) -> Stop:
-        """Continue until a breakpoint, a pause or the end. An instruction breakpoint at the
-        instruction we are stopped before does not stop us again (as in gdb)."""
+        """Continue until a breakpoint, a pause or the end, yielding to the event loop every
+        `batch` instructions. An instruction breakpoint at the instruction we are stopped
+        before does not stop us again (as in gdb)."""
+        import asyncio  # here, not at the top: `aptui run` drives the same loop without asyncio
+
+        loop = self._loop(breakpoints, batch)
+        while True:
+            try:
+                next(loop)
+            except StopIteration as done:
+                return done.value
+            await asyncio.sleep(0)
+
+    def run_blocking(self, breakpoints: Iterable[Breakpoint] | None = None) -> Stop:
+        """`run` without an event loop, for the command line."""
+        loop = self._loop(breakpoints, 1 << 30)
+        while True:
+            try:
+                next(loop)
+            except StopIteration as done:
+                return done.value
+
+    def _loop(self, breakpoints: Iterable[Breakpoint] | None, batch: int) -> Generator[None, None, Stop]:
         self._pause = False
         bps = list(self.breakpoints if breakpoints is None else breakpoints)
         on_instr = [b for b in bps if not b.on_transition]
         on_trans = [b for b in bps if b.on_transition]
         any_condition = any(b.kind == "transition-if" for b in on_trans)
         skip = self._inflight is None
+        fast = not (bps or self._listeners)
+        requests = self.scenario.requests
         n = 0
         while True:
+            if fast and self._inflight is None and self._scan is None and self._req < len(requests) \
+                    and requests[self._req].op != "SCAN":
+                n += self._burst(batch)
             n += 1
             if n >= batch:
                 n = 0
-                await asyncio.sleep(0)
+                yield
             if self._pause:
                 self._pause = False
                 return Stop("paused")
@@ -166,7 +191,7 @@ class Engine:
             self._complete(instr, use, self.clock + instr.wait_ticks)
 
     async def run_to_end(self) -> list[Result]:
-        """Run everything, ignoring breakpoints: what `aptui run` does."""
+        """Run everything, ignoring breakpoints."""
         await self.run(breakpoints=())
         return self.results
 
@@ -285,6 +310,42 @@ class Engine:
             self._next_repetition()
         return res
 
+    def _burst(self, limit: int) -> int:
+        """Run up to `limit` repetitions of the current (non-SCAN) request with no events and no
+        breakpoints: the hot loop of `aptui run`. Same results as going through `_complete`."""
+        r = self.scenario.requests[self._req]
+        n = min(limit, r.repeat - self._rep)
+        use = self._use(r.guest, r.op, r.apqn)
+        route = use.route
+        mhz = self._mhz
+        clock = self.clock + (r.wait_us * mhz if self._rep == 0 else 0)
+        outcome = route.outcome
+        execute = None
+        if outcome is PHYSICAL:
+            execute = self._physical_queue(r.apqn).execute
+        elif outcome is EMULATED:
+            execute = self._emulated_queue(route.owner, r.apqn).execute
+        elif outcome is IRQ:
+            self._physical_queue(r.apqn).irq = True
+        guest, op, apqn, req, level = r.guest, r.op, r.apqn, self._req, self._level[r.guest]
+        rc, status, exc, cycles = route.rc, None, route.exception, route.cycles
+        append = self.results.append
+        seq = len(self.results)
+        for seq in range(seq + 1, seq + n + 1):
+            if execute is not None:
+                rc, status = execute(op, clock)
+            append(Result(seq, req, guest, level, op, apqn, rc, exc, route, cycles, clock / mhz, status))
+            clock += cycles
+        self.clock = clock
+        use.count += n
+        self.executed += n
+        self._next = None
+        self._rep += n
+        if self._rep >= r.repeat:
+            self._req += 1
+            self._rep = 0
+        return n
+
     def _scan_step(self, res: Result) -> None:
         """SCAN (spec 6): QCI, then TAPQ on every APQN of its answer, APID then APQI order."""
         if res.op == "QCI":
@@ -316,9 +377,10 @@ class Engine:
             self._req += 1
             self._rep = 0
 
-    def _event(self, instr: Instruction, level: int, where: str, kind: str, text: str, cycles: int) -> Event:
+    def _event(self, instr: Instruction, level: int, where: str, kind: str, text: str, cycles: int,
+               enters: bool = False) -> Event:
         ev = Event(instr.number, instr.seq, instr.guest, instr.op, instr.apqn, level, where, kind, text, cycles,
-                   self.clock / self._mhz)
+                   self.clock / self._mhz, enters)
         for listener in self._listeners:
             listener(ev)
         return ev
@@ -335,8 +397,9 @@ class Engine:
         hops = f.use.route.hops
         if f.next_hop < len(hops):
             hop = hops[f.next_hop]
+            enters = f.next_hop == 0 or hops[f.next_hop - 1].lane != hop.lane
             f.next_hop += 1
-            return self._event(f.instr, hop.level, hop.where, hop.kind, hop.text, hop.cycles)
+            return self._event(f.instr, hop.level, hop.where, hop.kind, hop.text, hop.cycles, enters)
         self._inflight = None
         res = self._complete(f.instr, f.use, f.issue_time)
         return self._event(f.instr, self._level[f.instr.guest], "guest", "answer", describe(res), 0)

@@ -23,6 +23,7 @@ class Event:
     text: str
     cycles: int
     time_us: float
+    enters: bool = False  # the first hop in its lane: the instruction has just arrived there
 
     @property
     def lane(self) -> Lane:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-
 from aptui.engine.events import COUNTER_FIELDS, LaneCounters, Result
 from aptui.engine.responses import rc_name
 from aptui.engine.routing import Lane, Route, lane_name
 from aptui.model import mask as m
 
 _dumps = json.dumps
+_RC_JSON: dict = {}
 
 
 def result_json(r: Result) -> dict:
@@ -22,57 +21,50 @@ def _lane_json(lane: Lane) -> str:
     return f'{{"level": {lane[0]}, "where": "{lane[1]}"}}'
 
 
-def _route_json(route: Route, cache: dict) -> str:
-    s = cache.get(id(route))
-    if s is None:
-        s = cache[id(route)] = (
-            f'"handled_by": {_lane_json(route.handled_by)}, "intercepts": ['
-            + ", ".join(_lane_json(x) for x in route.intercepts) + "]"
-        )
-    return s
-
-
 def _entry(r: Result, routes: dict, strings: dict) -> str:
-    guest = strings.get(r.guest)
-    if guest is None:
-        guest = strings[r.guest] = _dumps(r.guest)
-    apqn = "null" if r.apqn is None else f'"{r.apqn[0]:02x}.{r.apqn[1]:04x}"'
     if r.op == "SCAN":
+        guest = strings.get(r.guest)
+        if guest is None:
+            guest = strings[r.guest] = _dumps(r.guest)
         found = ", ".join(f'"{a:02x}.{d:04x}"' for a, d in r.found)
         steps = ", ".join(_entry(s, routes, strings) for s in r.steps)
         return (f'{{"seq": {r.seq}, "guest": {guest}, "level": {r.level}, "op": "SCAN", "apqn": null, '
                 f'"ap_available": {"true" if r.ap_available else "false"}, "found": [{found}], '
                 f'"cycles": {r.cycles}, "time_us": {r.time_us!r}, "steps": [{steps}]}}')
-    exc = r.exception
-    if exc is None:
-        rc, cc, exc_s = r.rc, (0 if r.rc == 0 else 3), "null"
-    else:
-        rc, cc, exc_s = "null", "null", f'"{exc}"'
-    status = f', "status": "{r.status}"' if r.status else ""
-    return (f'{{"seq": {r.seq}, "guest": {guest}, "level": {r.level}, "op": "{r.op}", "apqn": {apqn}, '
-            f'"cc": {cc}, "rc": {rc}, "exception": {exc_s}, {_route_json(r.route, routes)}, '
-            f'"cycles": {r.cycles}, "time_us": {r.time_us!r}{status}}}')
+    # A route belongs to one (guest, op, APQN): all but seq, rc, cc, status and time are fixed by it.
+    parts = routes.get(id(r.route))
+    if parts is None:
+        apqn = "null" if r.apqn is None else f'"{r.apqn[0]:02x}.{r.apqn[1]:04x}"'
+        head = f', "guest": {_dumps(r.guest)}, "level": {r.level}, "op": "{r.op}", "apqn": {apqn}, '
+        tail = (f', "handled_by": {_lane_json(r.route.handled_by)}, "intercepts": ['
+                + ", ".join(_lane_json(x) for x in r.route.intercepts) + f'], "cycles": {r.cycles}, "time_us": ')
+        parts = routes[id(r.route)] = (head, tail, r.route)  # keep the route alive: ids stay unique
+    head, tail, _ = parts
+    rcs = _RC_JSON.get((r.rc, r.exception))
+    if rcs is None:
+        if r.exception is None:
+            rcs = f'"cc": {0 if r.rc == 0 else 3}, "rc": {r.rc}, "exception": null'
+        else:
+            rcs = f'"cc": null, "rc": null, "exception": "{r.exception}"'
+        _RC_JSON[(r.rc, r.exception)] = rcs
+    status = f', "status": "{r.status}"}}' if r.status else "}"
+    return f'{{"seq": {r.seq}{head}{rcs}{tail}{r.time_us!r}{status}'
 
 
-def write_json(out, scenario_name: str, results: Iterable[Result], counters: dict[Lane, LaneCounters]) -> None:
-    """Stream `{"scenario", "results", "levels"}` one result per line."""
+def write_json(out, scenario_name: str, results: list[Result], counters: dict[Lane, LaneCounters]) -> None:
+    """`{"scenario", "results", "levels"}`, one result per line, written in chunks."""
     routes: dict = {}
     strings: dict = {}
     out.write('{"scenario": ' + _dumps(scenario_name) + ',\n "results": [')
-    first = True
-    chunk: list[str] = []
-    for r in results:
-        chunk.append(("\n  " if first else ",\n  ") + _entry(r, routes, strings))
-        first = False
-        if len(chunk) >= 4096:
-            out.write("".join(chunk))
-            chunk.clear()
-    out.write("".join(chunk))
+    step = 8192
+    for i in range(0, len(results), step):
+        body = ",\n  ".join([_entry(r, routes, strings) for r in results[i:i + step]])
+        out.write(("\n  " if i == 0 else ",\n  ") + body)
     levels = ",\n  ".join(
         _dumps({"level": lane[0], "where": lane[1], **dict(zip(COUNTER_FIELDS, c.as_tuple()))})
         for lane, c in counters.items()
     )
-    out.write(("\n " if not first else "") + "],\n \"levels\": [\n  " + levels + "\n ]}\n")
+    out.write(("\n " if results else "") + "],\n \"levels\": [\n  " + levels + "\n ]}\n")
 
 
 # -- human-readable ----------------------------------------------------------------------

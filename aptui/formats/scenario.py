@@ -7,11 +7,9 @@ until the new one is complete.
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import re
-import tempfile
 import tomllib
 from pathlib import Path
 
@@ -78,7 +76,7 @@ class _Reader:
     def keys(self, table: dict, allowed: tuple, where: tuple, what: str) -> None:
         for k in table:
             if k not in allowed:
-                near = difflib.get_close_matches(k, allowed, n=1)
+                near = _close(k, allowed)
                 hint = f" (did you mean '{near[0]}'?)" if near else f" (known: {', '.join(allowed)})"
                 self.fail(where + (k,), f"{what}: unknown key '{k}'{hint}")
 
@@ -105,7 +103,7 @@ class _Reader:
     def choice(self, value, choices, where, what) -> str:
         v = self.text(value, where, what)
         if v not in choices:
-            near = difflib.get_close_matches(v, choices, n=1)
+            near = _close(v, choices)
             hint = f" (did you mean '{near[0]}'?)" if near else ""
             self.fail(where, f"{what}: unknown value '{v}'{hint}; use one of {', '.join(choices)}")
         return v
@@ -242,7 +240,7 @@ class _Reader:
             index[g.name] = i
         for i, g in enumerate(guests):
             if g.parent != HOST and g.parent not in index:
-                near = difflib.get_close_matches(g.parent, list(index) + [HOST], n=1)
+                near = _close(g.parent, list(index) + [HOST])
                 hint = f" (did you mean '{near[0]}'?)" if near else ""
                 self.fail(("guest", i, "parent"), f'guest "{g.name}": parent "{g.parent}" is not a guest of this scenario{hint}')
             if g.parent == HOST:
@@ -268,7 +266,7 @@ class _Reader:
                 self.fail(w, f"[[request]]: missing key '{key}'")
         guest = self.text(t["guest"], w + ("guest",), "request guest")
         if guest not in names:
-            near = difflib.get_close_matches(guest, sorted(names), n=1)
+            near = _close(guest, sorted(names))
             hint = f" (did you mean '{near[0]}'?)" if near else ""
             self.fail(w + ("guest",), f'request: guest "{guest}" is not a guest of this scenario{hint}')
         op = self.choice(t["op"], OPS, w + ("op",), "request op")
@@ -294,6 +292,12 @@ class _Reader:
             else:
                 values[k] = self.integer(v, w + (k,), f"costs {k}", 1 if k == "clock_mhz" else 0)
         return Costs(**values)
+
+
+def _close(word: str, choices) -> list[str]:
+    import difflib  # only on the error path
+
+    return difflib.get_close_matches(word, list(choices), n=1)
 
 
 def _show(value) -> str:
@@ -357,6 +361,8 @@ def save(s: Scenario, path: str | os.PathLike) -> None:
 
 
 def write_atomic(path: str | os.PathLike, text: str) -> None:
+    import tempfile
+
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
     try:

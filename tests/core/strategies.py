@@ -1,0 +1,63 @@
+"""Hypothesis strategies: random but valid scenarios (trees of any shape up to 4 guest levels)."""
+
+from hypothesis import strategies as st
+
+from aptui.model import Adapter, Costs, Guest, Host, Policy, Request, Reserved, Scenario
+from aptui.model.scenario import ADAPTER_TYPES, BACKENDS, FEATURES, MODES, OPS, STATES
+
+# A few ids around the interesting borders (format 0/1 limits 63/15, the top 255).
+ADAPTER_IDS = st.sampled_from([0, 1, 5, 6, 7, 15, 16, 63, 64, 200, 255])
+DOMAIN_IDS = st.sampled_from([0, 1, 4, 5, 15, 16, 0x47, 84, 85, 255])
+ids = lambda pool: st.frozensets(pool, max_size=5)  # noqa: E731
+
+
+@st.composite
+def hosts(draw):
+    chosen = draw(st.frozensets(ADAPTER_IDS, min_size=1, max_size=6))
+    adapters = tuple(
+        Adapter(a, draw(st.sampled_from(ADAPTER_TYPES)), draw(st.sampled_from(MODES)), draw(st.integers(1, 16)),
+                draw(st.sampled_from(STATES)))
+        for a in sorted(chosen)
+    )
+    apxa = draw(st.booleans())
+    return Host(apxa, adapters, draw(st.integers(1, 256)))
+
+
+@st.composite
+def scenarios(draw, max_guests: int = 8, max_requests: int = 8):
+    host = draw(hosts())
+    n = draw(st.integers(1, max_guests))
+    guests: list[Guest] = []
+    levels: dict[str, int] = {}
+    for i in range(n):
+        name = f"g{i}"
+        candidates = ["host"] + [g.name for g in guests if levels[g.name] < 4]
+        parent = draw(st.sampled_from(candidates))
+        levels[name] = 1 if parent == "host" else levels[parent] + 1
+        l1 = parent == "host"
+        guests.append(Guest(
+            name=name,
+            parent=parent,
+            backend="passthrough" if l1 else draw(st.sampled_from(BACKENDS)),
+            adapters=draw(ids(ADAPTER_IDS)),
+            usage_domains=draw(ids(DOMAIN_IDS)),
+            control_domains=draw(ids(DOMAIN_IDS)),
+            crycb_format=draw(st.none() | st.integers(0, 2)),
+            apie=draw(st.none() | st.just(True)) if l1 else draw(st.none() | st.booleans()),
+            features=draw(st.frozensets(st.sampled_from(FEATURES))),
+            reserved=Reserved(draw(ids(ADAPTER_IDS)), draw(ids(DOMAIN_IDS))),
+            uuid=draw(st.none() | st.uuids().map(str)),
+        ))
+    names = [g.name for g in guests]
+    requests = []
+    for _ in range(draw(st.integers(0, max_requests))):
+        op = draw(st.sampled_from(OPS))
+        apqn = None if op in ("QCI", "SCAN") else (draw(ADAPTER_IDS), draw(DOMAIN_IDS))
+        requests.append(Request(draw(st.sampled_from(names)), op, apqn, draw(st.integers(1, 3)),
+                                draw(st.sampled_from([0, 0, 50, 100.5, 300]))))
+    costs = draw(st.just(Costs()) | st.builds(Costs, interpret=st.integers(0, 5000), clock_mhz=st.integers(1, 9000),
+                                             cca_us=st.sampled_from([0, 1.5, 300])))
+    name = draw(st.text(min_size=1, max_size=12).filter(lambda s: s.strip()))
+    description = draw(st.text(max_size=40))
+    return Scenario(name, description, host, tuple(guests), tuple(requests),
+                    Policy(draw(st.booleans())), costs)

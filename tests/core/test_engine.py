@@ -1,0 +1,142 @@
+"""The engine API a console drives: transitions, steps, breakpoints, pause, reset, counters."""
+
+import asyncio
+
+import pytest
+
+from aptui import demos
+from aptui.engine import Breakpoint, Engine
+from aptui.formats import scenario as sf
+
+
+def demo(name):
+    return sf.loads(demos.text(name), f"demo:{name}")
+
+
+async def test_an_l3_instruction_walks_up_hop_by_hop_in_the_2018_case():
+    engine = Engine(demo("2018"))
+    seen = []
+    for _ in range(6):
+        stop = await engine.step_transition()
+        seen.append((stop.event.kind, stop.event.level, stop.event.where, stop.event.cycles))
+    assert seen == [
+        ("issue", 3, "guest", 0),
+        ("intercept", 1, "kernel", 3000),
+        ("reflect", 2, "kernel", 16000),
+        ("exit", 2, "userspace", 30000),
+        ("exception", 2, "userspace", 1000),
+        ("answer", 3, "guest", 0),
+    ]
+    assert engine.results[0].exception == "operation"
+    assert engine.results[0].cycles == 50000
+
+
+async def test_counters_grow_with_each_hop():
+    engine = Engine(demo("2018"))
+    await engine.step_transition()  # issue
+    await engine.step_transition()  # L1 kernel
+    c = engine.counters()
+    assert c[(1, "kernel")].intercepts == 1 and c[(1, "kernel")].cycles == 3000
+    assert c[(2, "kernel")].intercepts == 0
+    await engine.step_instruction()  # finish it
+    c = engine.counters()
+    assert c[(2, "kernel")].reflections == 1 and c[(2, "userspace")].exceptions == 1
+    assert c[(2, "userspace")].userspace_exits == 1
+    assert sum(x.cycles for x in c.values()) == 50000
+
+
+async def test_lanes_cover_every_hypervisor_level():
+    engine = Engine(demo("2018"))
+    assert engine.lanes() == [(0, "firmware"), (1, "kernel"), (1, "userspace"), (2, "kernel"), (2, "userspace")]
+
+
+async def test_step_instruction_runs_a_whole_scan_step_by_step():
+    engine = Engine(demo("2018"))
+    await engine.step_instruction()  # nested1 TAPQ
+    await engine.step_instruction()  # nested1 SCAN: QCI fails, the SCAN is complete
+    assert engine.results[-1].op == "SCAN" and engine.results[-1].ap_available is False
+    stop = await engine.step_instruction()  # kvm1 SCAN: its QCI
+    assert stop.event.kind == "answer" and engine.peek().op == "TAPQ" and engine.peek().in_scan
+    await engine.step_instruction()  # its TAPQ
+    assert engine.results[-1].found == [(5, 4)]
+
+
+async def test_continue_stops_at_an_instruction_breakpoint_and_passes_it_on_resume():
+    engine = Engine(demo("2018"))
+    engine.toggle_breakpoint(Breakpoint.on_guest("lpar1"))
+    stop = await engine.run()
+    assert stop.reason == "breakpoint" and stop.instruction.guest == "lpar1"
+    assert len(engine.results) == 5
+    stop = await engine.run()
+    assert stop.reason == "end" and len(engine.results) == 6
+
+
+async def test_continue_stops_when_a_lane_is_entered():
+    engine = Engine(demo("2018"))
+    engine.toggle_breakpoint(Breakpoint.on_lane((1, "userspace")))
+    stop = await engine.run()
+    assert stop.reason == "breakpoint"
+    assert (stop.event.level, stop.event.where, stop.event.kind) == (1, "userspace", "exit")
+    assert stop.event.guest == "kvm1" and engine.current.op == "QCI"
+    assert engine.hops_done == 2
+    stop = await engine.run()  # the rest of that instruction, then kvm1's TAPQ enters L1 user space again
+    assert stop.reason == "breakpoint" and engine.current.op == "TAPQ"
+    assert engine.toggle_breakpoint(Breakpoint.on_lane((1, "userspace"))) is False
+    assert (await engine.run()).reason == "end"
+
+
+async def test_request_and_apqn_breakpoints_and_predicates():
+    engine = Engine(demo("queues"))
+    engine.toggle_breakpoint(Breakpoint.on_request(6))
+    stop = await engine.run()
+    assert stop.instruction.request == 6 and stop.instruction.op == "RAPQ"
+    engine.breakpoints.clear()
+    engine.toggle_breakpoint(Breakpoint.on_apqn((7, 1)))
+    assert (await engine.run()).instruction.apqn == (7, 1)
+    engine.breakpoints[:] = [Breakpoint.transition_if(lambda e: e.kind == "interpret" and e.apqn == (8, 1))]
+    stop = await engine.run()
+    assert stop.event.apqn == (8, 1) and stop.event.kind == "interpret"
+
+
+async def test_pause_stops_a_long_run_and_continue_finishes_it():
+    s = sf.loads('format = 1\nname = "long"\n[host]\nadapters = [{ id = 1 }]\n[[guest]]\nname = "l"\n'
+                 'adapters = [1]\nusage_domains = [0]\n[[request]]\nguest = "l"\nop = "TAPQ"\n'
+                 'apqn = "01.0000"\nrepeat = 200000\n')
+    engine = Engine(s)
+    task = asyncio.create_task(engine.run(batch=1000))
+    await asyncio.sleep(0)
+    engine.pause()
+    stop = await task
+    assert stop.reason == "paused" and 0 < len(engine.results) < 200000
+    assert (await engine.run()).reason == "end"
+    assert len(engine.results) == 200000
+    assert [r.seq for r in engine.results[:3]] == [1, 2, 3]
+
+
+async def test_reset_goes_back_to_time_zero_with_a_new_configuration():
+    engine = Engine(demo("2018"))
+    await engine.run()
+    assert engine.time_us > 0
+    s = demo("2018-nested-emulation")
+    engine.reset(s)
+    assert engine.time_us == 0 and engine.results == [] and engine.executed == 0
+    await engine.run()
+    assert engine.results[0].rc == 0 and engine.results[0].cycles == 38000
+    assert engine.results[1].found == [(5, 4)]
+
+
+async def test_listeners_see_every_transition_during_a_run():
+    engine = Engine(demo("passthrough"))
+    events = []
+    engine.subscribe(events.append)
+    await engine.run()
+    issued = [e for e in events if e.kind == "issue"]
+    assert len(issued) == engine.executed
+    engine.unsubscribe(events.append)
+
+
+@pytest.mark.parametrize("name", demos.names())
+async def test_every_demo_runs_to_the_end(name):
+    engine = Engine(demo(name))
+    assert (await engine.run()).reason == "end"
+    assert engine.results
