@@ -159,9 +159,6 @@ class Engine:
         requests = self.scenario.requests
         n = 0
         while True:
-            if fast and self._inflight is None and self._scan is None and self._req < len(requests) \
-                    and requests[self._req].op != "SCAN":
-                n += self._burst(batch)
             n += 1
             if n >= batch:
                 n = 0
@@ -169,6 +166,10 @@ class Engine:
             if self._pause:
                 self._pause = False
                 return Stop("paused")
+            if fast and self._inflight is None and self._scan is None and self._req < len(requests) \
+                    and requests[self._req].op != "SCAN":
+                n += self._burst(batch)
+                continue
             if self._inflight is not None:
                 ev = self._step_inflight()
                 for b in on_trans:

@@ -67,7 +67,15 @@ def loads(text: str, path: str = "<scenario>", default_name: str = "scenario") -
 class _Reader:
     def __init__(self, path: str, text: str):
         self.path = path
-        self.lines = key_lines(text)
+        self.text_ = text
+        self._lines: dict | None = None
+
+    @property
+    def lines(self) -> dict:
+        """Key paths to lines, computed only when an error needs one."""
+        if self._lines is None:
+            self._lines = key_lines(self.text_)
+        return self._lines
 
     def fail(self, where: tuple, message: str):
         raise InputError(self.path, line_of(self.lines, where), message)
