@@ -113,3 +113,48 @@ def test_random_order_of_guest_tables_in_the_file(tmp_path):
     random.Random(4).shuffle(guests)
     r = sf.loads(sf.dumps(attrs.evolve(s, guests=tuple(guests))))
     assert Topology(r).walk() == Topology(s).walk()
+
+
+@given(scenarios())
+def test_key_lines_point_at_the_keys(s):
+    from aptui.formats.toml_lines import key_lines
+
+    text = sf.dumps(s)
+    lines = text.split("\n")  # TOML's only newline (str.splitlines would also split at U+0085)
+    found = key_lines(text)
+    for i, g in enumerate(s.guests):
+        assert lines[found[("guest", i, "name")] - 1].startswith("name = ")
+        assert lines[found[("guest", i, "adapters")] - 1].startswith("adapters = ")
+    for i, _ in enumerate(s.requests):
+        assert lines[found[("request", i, "op")] - 1].startswith("op = ")
+    for j, a in enumerate(s.host.adapters):
+        assert f"id = 0x{a.id:02x}" in lines[found[("host", "adapters", j, "id")] - 1]
+
+
+def test_key_lines_on_tricky_toml():
+    from aptui.formats.toml_lines import key_lines
+
+    text = (
+        'name = "a # not a comment ] }"  # comment [x]\n'
+        'description = """\nline [[guest]]\n"quoted" \\"\n"""\n'
+        "lit = '''\nraw\n'''\n"
+        '[host]\nadapters = [\n  # a comment\n  { id = 1, type = "CEX8" },\n\n  { id = 2, mode = "accel" },\n]\n'
+        '[[guest]]\n"name" = "x"\nreserved = { adapters = [1], domains = [\n 2] }\n'
+        "[[guest]]\nname = 'y'\nusage_domains = [1,\n2]\n"
+        "[costs]\nemulate = 1\n"
+    )
+    import tomllib
+
+    tomllib.loads(text)
+    found = key_lines(text)
+    assert found[("description",)] == 2
+    assert found[("lit",)] == 6
+    assert found[("host",)] == 9
+    assert found[("host", "adapters", 0, "type")] == 12
+    assert found[("host", "adapters", 1)] == 14
+    assert found[("host", "adapters", 1, "mode")] == 14
+    assert found[("guest", 0, "name")] == 17
+    assert found[("guest", 0, "reserved", "domains")] == 18
+    assert found[("guest", 0, "reserved", "domains", 0)] == 19
+    assert found[("guest", 1, "usage_domains", 1)] == 23
+    assert found[("costs", "emulate")] == 25
