@@ -51,6 +51,18 @@ def _ids(ids, width=2) -> str:
     return m.format_ids(ids, width)
 
 
+def _named(adapters, usage, control, adapter_note: str = "", domain_note: str = "") -> list[str]:
+    """'adapters 05-07', 'usage domains 0047', ... for the non-empty lists."""
+    parts = []
+    if adapters:
+        parts.append(f"adapters {_ids(adapters)}{adapter_note}")
+    if usage:
+        parts.append(f"usage domains {_ids(usage, 4)}{domain_note}")
+    if control:
+        parts.append(f"control domains {_ids(control, 4)}{domain_note}")
+    return parts
+
+
 def check(scenario: Scenario, topology: Topology | None = None) -> list[Diagnostic]:
     """All diagnostics, errors first, then in tree order (independent of the file's order)."""
     topo = topology or Topology(scenario)
@@ -93,13 +105,7 @@ def _guest_diagnostics(topo: Topology, name: str) -> list[Diagnostic]:
     high_u = sorted(d for d in g.usage_domains if d > max_d)
     high_c = sorted(d for d in g.control_domains if d > max_d)
     if high_a or high_u or high_c:
-        parts = []
-        if high_a:
-            parts.append(f"adapters {_ids(high_a)} (above {max_a})")
-        if high_u:
-            parts.append(f"usage domains {_ids(high_u, 4)} (above {max_d})")
-        if high_c:
-            parts.append(f"control domains {_ids(high_c, 4)} (above {max_d})")
+        parts = _named(high_a, high_u, high_c, f" (above {max_a})", f" (above {max_d})")
         why = f"CRYCB format {v.crycb_format}" if (fa - 1, fd - 1) == (max_a, max_d) else "this machine (no APXA)"
         out.append(Diagnostic("id-out-of-range", name,
             f"{' and '.join(parts)} cannot be addressed with {why}: the kernel refuses the assignment (ENODEV) "
@@ -140,13 +146,7 @@ def _guest_diagnostics(topo: Topology, name: str) -> list[Diagnostic]:
         miss_u = sorted(d for d in g.usage_domains if not m.has(pc.aqm, d))
         miss_c = sorted(d for d in g.control_domains if not m.has(pc.adm, d))
         if miss_a or miss_u or miss_c:
-            parts = []
-            if miss_a:
-                parts.append(f"adapters {_ids(miss_a)}")
-            if miss_u:
-                parts.append(f"usage domains {_ids(miss_u, 4)}")
-            if miss_c:
-                parts.append(f"control domains {_ids(miss_c, 4)}")
+            parts = _named(miss_a, miss_u, miss_c)
             out.append(Diagnostic("not-in-parent", name,
                 f"{', '.join(parts)} are not in the configuration of {parent_name}: "
                 "the guest will not get them (nothing is ever added on the way down). "
