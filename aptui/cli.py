@@ -58,7 +58,7 @@ def _command(args: list[str]) -> int:
     try:
         scenario = load_scenario(ns.file)
     except InputError as e:
-        print(f"aptui: {e}", file=sys.stderr)
+        print(e, file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
         return 2
     if ns.command == "export":
         from aptui.formats.convert import export_command
@@ -150,7 +150,7 @@ def _console(args: list[str]) -> int:
     try:
         scenario = load_scenario(ns.file or demos.DEFAULT)
     except InputError as e:
-        print(f"aptui: {e}", file=sys.stderr)
+        print(e, file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
         return 2
     print(f"{scenario.name}\n")
     _check(scenario, as_json=False)

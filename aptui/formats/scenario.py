@@ -243,7 +243,7 @@ class _Reader:
         index: dict[str, int] = {}
         for i, g in enumerate(guests):
             if g.name in index:
-                self.fail(("guest", i, "name"), f'guest "{g.name}" is defined twice (first at line '
+                self.fail(("guest", i, "name"), f'guest name: "{g.name}" is defined twice (first at line '
                           f'{line_of(self.lines, ("guest", index[g.name], "name"))})')
             index[g.name] = i
         for i, g in enumerate(guests):
@@ -253,10 +253,10 @@ class _Reader:
                 self.fail(("guest", i, "parent"), f'guest "{g.name}": parent "{g.parent}" is not a guest of this scenario{hint}')
             if g.parent == HOST:
                 if g.backend != "passthrough":
-                    self.fail(("guest", i, "backend"), f'guest "{g.name}": an L1 (parent "host") is an LPAR: '
+                    self.fail(("guest", i, "backend"), f'guest "{g.name}": backend: an L1 (parent "host") is an LPAR: '
                               f'the firmware always gives it passthrough, not "{g.backend}"')
                 if g.apie is False:
-                    self.fail(("guest", i, "apie"), f'guest "{g.name}": an L1 always has APIE on (the firmware interprets for LPARs)')
+                    self.fail(("guest", i, "apie"), f'guest "{g.name}": apie: an L1 always has APIE on (the firmware interprets for LPARs)')
         for i, g in enumerate(guests):
             seen = {g.name}
             p = g.parent

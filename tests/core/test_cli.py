@@ -99,7 +99,7 @@ def test_input_error_is_file_line_and_exit_2(capsys, tmp_path):
     for cmd in ("run", "check"):
         code, out, err = run(capsys, cmd, str(f))
         assert code == 2 and out == ""
-        assert err.strip() == f"aptui: {f}:5: guest \"l1\": unknown key 'adapterz' (did you mean 'adapters'?)"
+        assert err.strip() == f"{f}:5: guest \"l1\": unknown key 'adapterz' (did you mean 'adapters'?)"
     assert f.read_text() == text
 
 
@@ -113,7 +113,7 @@ def test_console_input_error_before_any_screen(tmp_path):
     f.write_text("format = 1\n[host]\napxa = 3\n")
     p = subprocess.run([sys.executable, "-m", "aptui", str(f)], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and p.stdout == ""
-    assert p.stderr.strip() == f"aptui: {f}:3: host apxa: expected true or false, got 3"
+    assert p.stderr.strip() == f"{f}:3: host apxa: expected true or false, got 3"
     assert "Traceback" not in p.stderr
 
 
