@@ -32,7 +32,7 @@ POLICY_KEYS = ("nested_emulation",)
 COST_KEYS = tuple(f.name for f in Costs.__attrs_attrs__)
 _US_COSTS = ("accel_us", "cca_us", "ep11_us", "reset_us")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_RANGE = re.compile(r"^\s*(0[xX][0-9a-fA-F]+|\d+)\s*-\s*(0[xX][0-9a-fA-F]+|\d+)\s*$")
+_RANGE = re.compile(r"^\s*(0[xX][0-9a-fA-F]+|[0-9]+)\s*-\s*(0[xX][0-9a-fA-F]+|[0-9]+)\s*$")
 
 
 def load(path: str | os.PathLike) -> Scenario:

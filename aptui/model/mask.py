@@ -6,11 +6,15 @@ int whose most significant of 256 bits is id 0: sysfs text is then just its hex 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 WIDTH = 256
 MAX_ID = WIDTH - 1
 FULL = (1 << WIDTH) - 1
+
+
+_HEX = re.compile(r"[0-9a-fA-F]+")
 
 
 def bit(n: int) -> int:
@@ -60,11 +64,9 @@ def parse_mask(text: str) -> int:
         t = t[2:]
     if not t or len(t) > 64:
         raise ValueError(f"a mask has 1 to 64 hex digits, not {len(t)}: {text.strip()!r}")
-    try:
-        value = int(t, 16)
-    except ValueError:
-        raise ValueError(f"not a hex mask: {text.strip()!r}") from None
-    return value << (4 * (64 - len(t)))
+    if not _HEX.fullmatch(t):
+        raise ValueError(f"not a hex mask: {text.strip()!r}")
+    return int(t, 16) << (4 * (64 - len(t)))
 
 
 def format_apqn(adapter: int, domain: int) -> str:
@@ -75,12 +77,9 @@ def format_apqn(adapter: int, domain: int) -> str:
 def parse_apqn(text: str) -> tuple[int, int]:
     """Parse ``aa.dddd`` (hex) into (adapter, domain)."""
     parts = text.strip().split(".")
-    if len(parts) != 2 or not parts[0] or not parts[1]:
+    if len(parts) != 2 or not all(_HEX.fullmatch(p) for p in parts):
         raise ValueError(f"an APQN is written aa.dddd in hex (e.g. 05.0004), not {text!r}")
-    try:
-        a, d = int(parts[0], 16), int(parts[1], 16)
-    except ValueError:
-        raise ValueError(f"an APQN is written aa.dddd in hex (e.g. 05.0004), not {text!r}") from None
+    a, d = int(parts[0], 16), int(parts[1], 16)
     if not (0 <= a <= MAX_ID and 0 <= d <= MAX_ID):
         raise ValueError(f"APQN {text!r} has an id outside 0..255")
     return a, d

@@ -32,7 +32,7 @@ def test_short_masks_are_padded_on_the_right():
     assert m.ids_of(m.parse_mask("0x40")) == (1,)
 
 
-@pytest.mark.parametrize("bad", ["", "0x", "0xg0", "0x" + "0" * 65, "zz"])
+@pytest.mark.parametrize("bad", ["", "0x", "0xg0", "0x" + "0" * 65, "zz", "-1", "+f", "1_0", "0x-1"])
 def test_bad_masks(bad):
     with pytest.raises(ValueError):
         m.parse_mask(bad)
@@ -42,7 +42,7 @@ def test_apqn_text():
     assert m.format_apqn(5, 4) == "05.0004"
     assert m.format_apqn(0xFF, 0xAB) == "ff.00ab"
     assert m.parse_apqn("05.0047") == (5, 0x47)
-    for bad in ("5", "05.", ".0004", "x5.0004", "100.0000", "05.0100"):
+    for bad in ("5", "05.", ".0004", "x5.0004", "100.0000", "05.0100", "+5.0004", "0_5.0004", "05.-004"):
         with pytest.raises(ValueError):
             m.parse_apqn(bad)
 

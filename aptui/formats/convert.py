@@ -1,0 +1,135 @@
+"""``aptui import`` and ``aptui export`` (spec 9): real formats in and out.
+
+Each format lives in its own module; this one picks the module, turns what it reads into scenario
+TOML with its notes as comments, and prints. Plain functions, so that the console can preview an
+import or an export before it writes anything.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from aptui import __version__
+from aptui.formats import libvirt, lszcrypt, mdevctl, qemu, sysfs
+from aptui.formats.errors import InputError
+from aptui.formats.exporting import ExportError, Exported, targets
+from aptui.formats.importing import Imported
+from aptui.formats.scenario import dumps, write_atomic
+from aptui.formats.text import printable
+from aptui.model.diagnostics import check
+from aptui.model.scenario import Scenario
+from aptui.model.topology import Topology
+
+IMPORTERS = {"lszcrypt": lszcrypt.read, "sysfs": sysfs.read, "mdevctl": mdevctl.read, "libvirt": libvirt.read}
+EXPORT_KINDS = ("mdevctl", "libvirt", "hostdev", "qemu", "sysfs", "lszcrypt")
+ONE_DOCUMENT = ("libvirt", "hostdev")  # libvirt takes one device per XML document
+
+
+# -- import --------------------------------------------------------------------------------------
+def read(kind: str, path: str) -> Imported:
+    """The scenario a real configuration describes, and what could not be carried over exactly.
+    Raises InputError (FILE:LINE: message) for what cannot be read."""
+    if kind not in IMPORTERS:
+        raise ValueError(f"unknown import kind {kind!r}; one of {', '.join(IMPORTERS)}")
+    return IMPORTERS[kind](path)
+
+
+def import_scenario(kind: str, path: str) -> Scenario:
+    return read(kind, path).scenario
+
+
+def toml_text(imported: Imported, kind: str, path: str) -> str:
+    """The scenario file, its notes kept as comments at the top."""
+    head = [f"# Imported by `aptui import {kind} {printable(path)}` (aptui {__version__})."]
+    head += [f"# warning: {printable(n)}" for n in imported.notes]
+    return "\n".join(head) + "\n" + dumps(imported.scenario)
+
+
+def import_command(kind: str, path: str, out: str | None) -> int:
+    """Exit status 2, and no file written, when the input cannot be read."""
+    try:
+        imported = read(kind, path)
+    except InputError as e:
+        print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message
+        return 2
+    text = toml_text(imported, kind, path)
+    for note in imported.notes:
+        print(f"aptui: warning: {printable(note)}", file=sys.stderr)
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        write_atomic(out, text)
+    except OSError as e:
+        print(f"aptui: {printable(out)}: cannot write: {e.strerror or e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+# -- export --------------------------------------------------------------------------------------
+def export(kind: str, scenario: Scenario, guest: str | None = None) -> Exported:
+    """One guest's configuration in a real format, or every passthrough guest's when ``guest`` is
+    None. Raises ExportError when that cannot be made."""
+    if kind not in EXPORT_KINDS:
+        raise ValueError(f"unknown export kind {kind!r}; one of {', '.join(EXPORT_KINDS)}")
+    topo = Topology(scenario)
+    views = targets(topo, guest, any_guest=kind == "lszcrypt")
+    if kind in ONE_DOCUMENT and len(views) > 1:
+        raise ExportError(f"{len(views)} passthrough guests ({', '.join(repr(v.name) for v in views)}) and libvirt "
+                          "takes one device per XML document: choose one with --guest NAME")
+    names = {v.name for v in views}
+    notes = [f"{d.guest}: aptui check reports {d.code}: {d.message}"
+             for d in check(scenario, topo) if d.severity == "error" and d.guest in names]
+    guests = [v.guest for v in views]
+    if kind == "mdevctl":
+        text = mdevctl.config_text(guests[0]) if guest else mdevctl.list_text(guests)
+    elif kind == "libvirt":
+        text = libvirt.nodedev_text(guests[0])
+    elif kind == "hostdev":
+        text = libvirt.hostdev_text(guests[0])
+    elif kind == "sysfs":
+        text = sysfs.script_text(scenario, topo, views)
+    elif kind == "qemu":
+        text = _qemu(guests, notes)
+    else:
+        text = _listings(scenario, topo, views, notes)
+    return Exported(text, tuple(notes))
+
+
+def export_text(kind: str, scenario: Scenario, guest: str | None = None) -> str:
+    return export(kind, scenario, guest).text
+
+
+def export_command(kind: str, scenario: Scenario, guest: str | None) -> int:
+    try:
+        exported = export(kind, scenario, guest)
+    except ExportError as e:
+        print(f"aptui: {printable(str(e))}", file=sys.stderr)
+        return 2
+    sys.stdout.write(exported.text)
+    sys.stdout.flush()
+    for note in exported.notes:
+        print(f"aptui: warning: {printable(note)}", file=sys.stderr)
+    return 0
+
+
+def _qemu(guests, notes: list[str]) -> str:
+    """The options alone for one guest (fit for ``$(...)``); for several, each after a comment line."""
+    for g in guests:
+        if "ap" not in g.features:
+            notes.append(f"{g.name}: no 'ap' CPU feature, and QEMU refuses -device vfio-ap without it: "
+                         "only -cpu is written")
+    if len(guests) == 1:
+        return qemu.options(guests[0]) + "\n"
+    return "".join(f"# {printable(g.name)} (mdev {g.mdev_uuid}, on {printable(g.parent)})\n{qemu.options(g)}\n"
+                   for g in guests)
+
+
+def _listings(scenario, topo, views, notes: list[str]) -> str:
+    out = []
+    for v in views:
+        text, why = lszcrypt.listing_text(scenario, topo, v)
+        if why:
+            notes.append(f"{v.name}: {why}")
+        out.append(text)
+    return "\n".join(out)

@@ -1,0 +1,327 @@
+"""lszcrypt listings (ref 7.1): ``lszcrypt`` and ``lszcrypt -V``, optionally followed by the
+``lszcrypt -d`` domain table and ``lszcrypt -b`` bus lines, read into a scenario and written
+for a guest.
+
+A listing is the view of one Linux: its cards and queues. Columns are found by the header, not
+by position, so older (CARD.DOMAIN) and newer (SESTAT) layouts read alike; STATUS is the only
+column whose value may hold a blank ("in use"). lszcrypt never prints ``#`` or ``$``, so lines
+with either are shell prompts or comments of a captured session and are skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from aptui.formats import cards
+from aptui.formats.errors import InputError
+from aptui.formats.exporting import host_adapter, seen
+from aptui.formats.importing import L1_NAME, Imported, host_domains, read_input
+from aptui.formats.text import printable
+from aptui.model import mask as m
+from aptui.model.matrix import Matrix
+from aptui.model.scenario import Adapter, Guest, Host, Reserved, Scenario
+from aptui.model.topology import GuestView, Topology
+
+# (header, width, right-aligned), as s390-tools defines the records
+DEFAULT_COLUMNS = (("CARD.DOM", 8, False), ("TYPE", 5, False), ("MODE", 11, False), ("STATUS", 10, False),
+                   ("REQUESTS", 8, True))
+VERBOSE_COLUMNS = (("PENDING", 8, True), ("HWTYPE", 6, True), ("QDEPTH", 6, True), ("FUNCTIONS", 10, False),
+                   ("DRIVER", 11, False))
+KNOWN_COLUMNS = {c for c, _, _ in DEFAULT_COLUMNS + VERBOSE_COLUMNS} | {"CARD.DOMAIN", "SESTAT"}
+FUNCTION_LETTERS = "SMCDAXNHFR"
+STATES = {"deconfig": "deconfigured", "chkstop": "checkstopped"}
+STATUS_OF = {"online": "online", "deconfigured": "deconfig", "checkstopped": "chkstop"}
+LEGEND = ("C: Control domain", "U: Usage domain", "B: Both (Control + Usage domain)")
+BUS_KEYS = ("ap_domain", "ap_max_domain_id", "ap_max_adapter_id", "ap_interrupts", "config_time", "poll_thread",
+            "poll_timeout", "features")
+
+_CARD = re.compile(r"^[0-9a-fA-F]{2}$")
+_QUEUE = re.compile(r"^([0-9a-fA-F]{2})\.([0-9a-fA-F]{4})$")
+_BUS = re.compile(r"^(%s)\b\s*[=:]?\s*(.*)$" % "|".join(BUS_KEYS))
+
+
+# -- reading -------------------------------------------------------------------------------------
+def read(path: str) -> Imported:
+    p = Path(path)
+    raw = read_input(path, "an lszcrypt listing")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(path, raw[: e.start].count(b"\n") + 1, "not UTF-8 text: expected lszcrypt output") from None
+    listing = _Listing(path)
+    listing.parse(text)
+    return listing.imported(p.name or path)
+
+
+class _Listing:
+    def __init__(self, path: str):
+        self.path = path
+        self.notes: list[str] = []
+        self.columns: list[str] | None = None
+        self.cards: dict[int, tuple[int, dict]] = {}  # id -> (line, record)
+        self.queues: dict[tuple[int, int], tuple[int, dict]] = {}
+        self.usage: set[int] | None = None  # from the -d table
+        self.control: set[int] | None = None
+        self.table_row = -1  # next -d row expected, -1 outside the table
+        self.max_domain: int | None = None  # from -b
+        self.bus_features: set[str] | None = None
+
+    def fail(self, line: int, message: str):
+        raise InputError(self.path, line, message)
+
+    def parse(self, text: str) -> None:
+        for n, line in enumerate(text.splitlines(), 1):
+            tokens = line.split()
+            if not tokens or "#" in line or "$" in line or set(line.strip()) == {"-"}:
+                continue
+            head = tokens[0].upper()
+            if head in ("CARD.DOM", "CARD.DOMAIN"):
+                self.header(n, tokens)
+            elif head == "DOMAIN":
+                self.table_header(n, tokens)
+            elif self.table_row >= 0:
+                self.table_line(n, tokens)
+            elif line.strip() in LEGEND:
+                continue
+            elif _BUS.match(line.strip()):
+                self.bus_line(n, line.strip())
+            elif self.columns is not None:
+                self.row(n, tokens)
+            else:
+                self.fail(n, f"not lszcrypt output: expected the header line (CARD.DOM TYPE MODE ...), "
+                             f"got {line.strip()[:40]!r}")
+        if self.table_row >= 0:
+            self.fail(max(1, len(text.splitlines())), f"the lszcrypt -d table ends after {self.table_row} of 16 rows")
+        if self.columns is None and self.usage is None:
+            self.fail(1, "no lszcrypt listing (a header line CARD.DOM TYPE MODE ...) and no lszcrypt -d table")
+
+    def header(self, n: int, tokens: list[str]) -> None:
+        if self.columns is not None:
+            self.fail(n, "a second lszcrypt listing starts here: import one machine's listing at a time")
+        self.columns = [t.upper() for t in tokens]
+        self.columns[0] = "CARD.DOM"
+        unknown = [c for c in self.columns if c not in KNOWN_COLUMNS]
+        if unknown:
+            self.notes.append(f"{self.path}:{n}: columns aptui does not know, not read: {', '.join(unknown)}")
+        if len(set(self.columns)) != len(self.columns):
+            self.fail(n, "a column appears twice in the header")
+
+    def row(self, n: int, tokens: list[str]) -> None:
+        cols = self.columns
+        extra = len(tokens) - len(cols)
+        if extra < 0 or (extra and "STATUS" not in cols):
+            self.fail(n, f"{len(tokens)} fields, but the header has {len(cols)} columns ({' '.join(cols)})")
+        if "STATUS" in cols:
+            s = cols.index("STATUS")
+            tokens = tokens[:s] + [" ".join(tokens[s: s + 1 + extra])] + tokens[s + 1 + extra:]
+        rec = dict(zip(cols, tokens))
+        ident = rec["CARD.DOM"]
+        q = _QUEUE.match(ident)
+        if q:
+            key = (int(q.group(1), 16), int(q.group(2), 16))
+            table, what = self.queues, f"queue {ident}"
+        elif _CARD.match(ident):
+            key = int(ident, 16)
+            table, what = self.cards, f"card {ident}"
+        else:
+            self.fail(n, f"{ident!r} is neither a card (xx) nor a queue (xx.yyyy) in hex")
+        if key in table:
+            self.fail(n, f"{what} is listed twice (first on line {table[key][0]})")
+        table[key] = (n, rec)
+
+    def table_header(self, n: int, tokens: list[str]) -> None:
+        if [t.lower() for t in tokens[1:]] != [f"{i:02x}" for i in range(16)]:
+            self.fail(n, "an lszcrypt -d header is DOMAIN 00 01 ... 0f")
+        if self.usage is not None:
+            self.fail(n, "a second lszcrypt -d table starts here")
+        self.usage, self.control, self.table_row = set(), set(), 0
+
+    def table_line(self, n: int, tokens: list[str]) -> None:
+        base = self.table_row * 16
+        if tokens[0].lower() != f"{base:02x}" or len(tokens) != 17 or any(c not in "CUB." for c in tokens[1:]):
+            self.fail(n, f"expected row {base:02x} of the lszcrypt -d table: {base:02x} and 16 cells of C, U, B or .")
+        for i, cell in enumerate(tokens[1:]):
+            if cell in "UB":
+                self.usage.add(base + i)
+            if cell in "CB":
+                self.control.add(base + i)
+        self.table_row = -1 if self.table_row == 15 else self.table_row + 1
+
+    def bus_line(self, n: int, line: str) -> None:
+        key, value = _BUS.match(line).groups()
+        if key == "ap_max_domain_id":
+            try:
+                self.max_domain = int(value.split()[0], 0)
+            except (ValueError, IndexError):
+                self.fail(n, f"ap_max_domain_id: {value!r} is not a number")
+            if not 0 <= self.max_domain <= 255:
+                self.fail(n, f"ap_max_domain_id {self.max_domain} is outside 0..255")
+        elif key == "features":
+            self.bus_features = set(value.split())
+
+    # -- the scenario ----------------------------------------------------------------------------
+    def adapter(self, aid: int) -> Adapter:
+        """The adapter as its card line (or else its first queue line) shows it."""
+        n, rec = self.cards.get(aid) or min((v for k, v in self.queues.items() if k[0] == aid), key=lambda v: v[0])
+        where = f"{self.path}:{n}"
+        kind, mode = self.kind(rec, where)
+        depth = 8
+        if "QDEPTH" in rec:
+            try:
+                depth = int(rec["QDEPTH"], 10)
+            except ValueError:
+                self.fail(n, f"QDEPTH {rec['QDEPTH']!r} is not a number")
+            if not 1 <= depth <= 16:
+                self.notes.append(f"{where}: QDEPTH {depth} is outside 1..16 (lszcrypt and kernel versions count "
+                                  f"it differently): depth {min(max(depth, 1), 16)}")
+                depth = min(max(depth, 1), 16)
+        status = rec.get("STATUS", "online")
+        if status == "offline":
+            self.notes.append(f"{where}: card {aid:02x} is offline in zcrypt: modelled online (aptui has no offline)")
+        return Adapter(aid, kind, mode, depth, STATES.get(status, "online"))
+
+    def kind(self, rec: dict, where: str) -> tuple[str, str]:
+        """Type and mode: from TYPE (CEX8C), else HWTYPE with MODE or the FUNCTIONS letters."""
+        typed = cards.from_type(rec.get("TYPE", ""))
+        if typed:
+            kind, mode, newer = typed
+            if newer:
+                self.notes.append(f"{where}: {rec['TYPE']} is newer than aptui knows: modelled as a CEX8")
+            return kind, mode
+        mode = cards.MODE_BY_NAME.get(rec.get("MODE", "").lower())
+        if mode is None:
+            letters = rec.get("FUNCTIONS", "")
+            mode = next((k for k, c in cards.MODE_LETTERS.items() if c in letters), None)
+        number = rec.get("HWTYPE", "")
+        kind = cards.from_hwtype(int(number) if number.isdigit() else None)
+        if kind is None or mode is None:
+            self.notes.append(f"{where}: type {rec.get('TYPE', '-')!r} and mode {rec.get('MODE', '-')!r} do not "
+                              f"say what the card is: modelled as {kind or 'CEX8'} in {mode or 'cca'} mode")
+        return kind or "CEX8", mode or "cca"
+
+    def reserved(self) -> Reserved:
+        """The queues of the host's own drivers as "adapters AND domains" (apmask/aqmask, ref 5.2).
+
+        With -V: DRIVER cex4queue marks them. A plain listing shows only those: queues given to
+        vfio_ap are not listed. The kernel's rule makes them adapters x domains; when the listing's
+        are not, a block of adapters x domains within them is kept, so no vfio_ap queue turns
+        host-owned.
+        """
+        verbose = self.columns is not None and "DRIVER" in self.columns
+        host, unknown = set(), []
+        for key, (n, rec) in self.queues.items():
+            driver = rec.get("DRIVER", "cex4queue")
+            if driver.startswith("cex"):
+                host.add(key)
+            elif driver != "vfio_ap":
+                unknown.append(m.format_apqn(*key))
+        if unknown:
+            self.notes.append(f"{self.path}: queues with driver neither cex*queue nor vfio_ap, taken as given to "
+                              f"vfio_ap: {', '.join(unknown[:8])}{' ...' if len(unknown) > 8 else ''}")
+        if not verbose and self.queues:
+            self.notes.append(f"{self.path}: a plain listing shows only the queues of the host's own drivers "
+                              "(all reserved here); queues given to vfio_ap are missing: use lszcrypt -V")
+        adapters = {a for a, _ in host}
+        domains = {d for _, d in host}
+        keep = {a for a in adapters if all(k in host for k in self.queues if k[0] == a and k[1] in domains)}
+        domains = {d for d in domains if all(k in host for k in self.queues if k[1] == d and k[0] in keep)}
+        if {k for k in host if k[0] in keep and k[1] in domains} != host:
+            self.notes.append(f"{self.path}: the queues of the host's own drivers are not all adapters x all "
+                              "domains of a set, as apmask/aqmask make them: reserved keeps a block of them that is")
+        return Reserved(frozenset(keep), frozenset(domains))
+
+    def imported(self, label: str) -> Imported:
+        adapters = set(self.cards) | {a for a, _ in self.queues}
+        usage = {d for _, d in self.queues} | (self.usage or set())
+        if self.control is None:
+            control = set(usage)
+            self.notes.append(f"{self.path}: no lszcrypt -d table: control domains taken to be the usage domains")
+        else:
+            control = self.control
+        in_use = sum(rec.get("DRIVER") == "vfio_ap" and rec.get("STATUS") in ("in use", "assigned")
+                     for _, rec in self.queues.values())
+        if in_use:
+            self.notes.append(f"{self.path}: {in_use} queue(s) are held by mdevs, but lszcrypt does not say which: "
+                              "import the sysfs tree or the mdevctl configs to get the guests")
+        if adapters and "QDEPTH" not in (self.columns or ()):
+            self.notes.append(f"{self.path}: no QDEPTH column (a plain listing): adapter depth 8 assumed")
+        apxa = True if self.bus_features is None else "APXA" in self.bus_features
+        highest = max(usage | control, default=None)
+        domains = self.max_domain + 1 if self.max_domain is not None else host_domains(highest)
+        host = Host(apxa, tuple(self.adapter(a) for a in sorted(adapters)), domains)
+        l1 = Guest(L1_NAME, adapters=frozenset(adapters), usage_domains=frozenset(usage),
+                   control_domains=frozenset(control), reserved=self.reserved())
+        scenario = Scenario(f"lszcrypt {label}", f"Imported by `aptui import lszcrypt {self.path}`.", host, (l1,))
+        return Imported(scenario, tuple(self.notes))
+
+
+# -- writing -------------------------------------------------------------------------------------
+def listing_text(scenario: Scenario, topo: Topology, view: GuestView) -> tuple[str, str | None]:
+    """What ``lszcrypt -V`` and ``lszcrypt -d`` print in the guest, and why it is empty or hypothetical."""
+    matrix, why = seen(view)
+    name = printable(view.name)
+    lines = [f"# {name}: lszcrypt -V", *_verbose_listing(scenario, topo, view, matrix),
+             "", f"# {name}: lszcrypt -d", *_domain_table(matrix)]
+    return "\n".join(lines) + "\n", why
+
+
+def _verbose_listing(scenario: Scenario, topo: Topology, view: GuestView, matrix: Matrix) -> list[str]:
+    columns = DEFAULT_COLUMNS + VERBOSE_COLUMNS
+    header = _record(columns, [c for c, _, _ in columns])
+    out = [header, "-" * len(header)]
+    vfio = _vfio_status(topo, view, matrix)
+    for a in matrix.adapters:
+        ad = host_adapter(scenario, a)
+        status = STATUS_OF[ad.state]
+        deconfig = ad.state == "deconfigured"
+        functions = "".join(c if c in ("S", cards.MODE_LETTERS[ad.mode], "F") or (c == "N" and scenario.host.apxa)
+                            else "-" for c in FUNCTION_LETTERS)
+        common = [ad.type_string, cards.MODE_NAMES[ad.mode]]
+        tail = [str(cards.hwtype(ad)), f"{ad.depth:02d}", functions]
+        count = "-" if deconfig else "0"
+        out.append(_record(columns, [f"{a:02x}", *common, status, count, count, *tail, "cex4card"]))
+        for d in matrix.usage_domains:
+            queue = vfio.get((a, d))
+            if queue is None:
+                out.append(_record(columns, [m.format_apqn(a, d), *common, status, count, count, *tail, "cex4queue"]))
+            else:
+                out.append(_record(columns, [m.format_apqn(a, d), *common, status if ad.state != "online" else queue,
+                                             count, "-", *tail, "vfio_ap"]))
+    return out
+
+
+def _vfio_status(topo: Topology, view: GuestView, matrix: Matrix) -> dict[tuple[int, int], str]:
+    """For a guest that runs KVM guests with passthrough: its queues not reserved for its own
+    drivers are bound to vfio_ap, ``in use`` in a guest, ``assigned`` to an mdev that does not get
+    them, or ``unassigned`` (ref 5.7). Other guests keep every queue for their own drivers."""
+    kids = [topo.view(k) for k in topo.children[view.name] if topo.guests[k].backend == "passthrough"]
+    if not kids:
+        return {}
+    reserved = view.guest.reserved
+    out = {}
+    for a, d in matrix.apqns():
+        if reserved.holds(a, d):
+            continue
+        if any(k.filtered.has_apqn(a, d) for k in kids):
+            out[(a, d)] = "in use"
+        elif any(k.guest.matrix.has_apqn(a, d) for k in kids):
+            out[(a, d)] = "assigned"
+        else:
+            out[(a, d)] = "unassigned"
+    return out
+
+
+def _record(columns, values: list[str]) -> str:
+    return " ".join(v.rjust(w) if right else v.ljust(w) for (_, w, right), v in zip(columns, values)).rstrip()
+
+
+def _domain_table(matrix: Matrix) -> list[str]:
+    out = ["DOMAIN " + " ".join(f"{i:02x}" for i in range(16)), "-" * 54]
+    for row in range(16):
+        cells = []
+        for d in range(row * 16, row * 16 + 16):
+            usage, control = m.has(matrix.aqm, d), m.has(matrix.adm, d)
+            cells.append(" " + ("B" if usage and control else "U" if usage else "C" if control else "."))
+        out.append(f"{row * 16:02x}".rjust(6) + " " + " ".join(cells))
+    return out + ["-" * 54, *LEGEND]

@@ -1,0 +1,382 @@
+"""sysfs (ref 1.5, 7.2): a tree laid out like /sys read into a scenario, and the sh script of the
+writes that set a guest up.
+
+Reading is read-only and touches what it needs: the bus masks, each card's attributes and the
+names in its directory, and each mdev's matrix. Queue directories are listed with their card but
+never entered, which keeps 65,536 queues well within a bare os.walk of the tree.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from pathlib import Path
+
+from aptui import __version__
+from aptui.formats import cards, mdev
+from aptui.formats.errors import InputError
+from aptui.formats.importing import L1_NAME, Imported, Mdev, host_domains, mdev_guests
+from aptui.formats.text import printable
+from aptui.model import mask as m
+from aptui.model.matrix import Matrix
+from aptui.model.scenario import Adapter, Guest, Host, Reserved, Scenario
+from aptui.model.topology import GuestView, Topology
+
+BUS_ENTRIES = {
+    "ap_domain", "ap_control_domain_mask", "ap_usage_domain_mask", "ap_adapter_mask", "config_time", "poll_thread",
+    "ap_interrupts", "poll_timeout", "ap_max_domain_id", "ap_max_adapter_id", "apmask", "aqmask", "scans",
+    "bindings", "features", "devices", "drivers", "drivers_autoprobe", "drivers_probe", "uevent",
+}
+CARD_ENTRIES = {
+    "hwtype", "raw_hwtype", "depth", "ap_functions", "request_count", "requestq_count", "pendingq_count",
+    "modalias", "config", "chkstop", "max_msg_size", "type", "online", "load", "serialnr", "mkvps", "op_modes",
+    "API_ordinalnr", "FW_version", "driver", "power", "subsystem", "uevent",
+}
+MATRIX_ENTRIES = {"features", "mdev_supported_types", "driver", "power", "subsystem", "uevent"}
+MDEV_ENTRIES = {*mdev.ATTRS, "control_domains", "matrix", "guest_matrix", "remove", "driver", "iommu_group",
+                "mdev_type", "power", "subsystem", "uevent", "vfio-dev"}
+CONFIG_MASKS = ("ap_adapter_mask", "ap_usage_domain_mask", "ap_control_domain_mask")
+
+_CARD = re.compile(r"^card([0-9a-f]{2})$")
+_QUEUE = re.compile(r"^([0-9a-f]{2})\.([0-9a-f]{4})$")
+_APQN_LINE = re.compile(r"^([0-9a-fA-F]{1,4})?\.([0-9a-fA-F]{1,4})?$")  # 05.0004, 05. or .0004
+_DOMAIN_LINE = re.compile(r"^[0-9a-fA-F]{1,4}$")
+
+
+# -- reading -------------------------------------------------------------------------------------
+def read(path: str) -> Imported:
+    root = Path(path)
+    if not root.is_dir():
+        raise InputError(path, None, "not a directory: a sysfs tree is laid out like /sys (bus/ap, devices/ap, "
+                                     "devices/vfio_ap)")
+    if not (root / "bus" / "ap").is_dir():
+        raise InputError(path, None, "no bus/ap directory: not a sysfs tree of a Linux with the AP bus")
+    return _Tree(root).imported(root.resolve().name or str(root))
+
+
+class _Tree:
+    def __init__(self, root: Path):
+        self.root = root
+        self.bus = root / "bus" / "ap"
+        self.notes: list[str] = []
+
+    def text(self, p: Path) -> str | None:
+        """A sysfs attribute, or None when it is absent."""
+        try:
+            with os.fdopen(os.open(p, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
+                raw = f.read(1 << 20)
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            raise InputError(str(p), None, f"cannot read: {e.strerror or e}") from None
+        try:
+            return raw.decode("ascii")
+        except UnicodeDecodeError as e:
+            raise InputError(str(p), raw[: e.start].count(b"\n") + 1, "not sysfs text (not ASCII)") from None
+
+    def number(self, p: Path) -> int | None:
+        t = self.text(p)
+        if t is None:
+            return None
+        try:
+            return int(t.strip(), 0)
+        except ValueError:
+            raise InputError(str(p), 1, f"expected a number, got {t.strip()[:40]!r}") from None
+
+    def mask(self, p: Path) -> int | None:
+        """A bus mask; None when absent or ``not supported`` (no QCI)."""
+        t = self.text(p)
+        if t is None or t.strip() == "not supported":
+            return None
+        try:
+            return mdev.parse_mask(t)
+        except ValueError as e:
+            raise InputError(str(p), 1, str(e)) from None
+
+    def entries(self, d: Path) -> list[os.DirEntry]:
+        try:
+            with os.scandir(d) as it:
+                return list(it)
+        except FileNotFoundError:
+            return []
+        except OSError as e:
+            raise InputError(str(d), None, f"cannot list: {e.strerror or e}") from None
+
+    def unknown(self, where: str, names: set[str]) -> None:
+        if names:
+            self.notes.append(f"{where}: entries aptui does not read: {', '.join(sorted(names))}")
+
+    # -- the machine, as the L1 sees it ----------------------------------------------------------
+    def cards(self) -> dict[int, tuple[Path, set[str], set[int]]]:
+        """card id -> (directory, attribute names, domains of its queue directories)."""
+        top = self.root / "devices" / "ap"
+        if not top.is_dir():
+            top = self.bus / "devices"
+        out = {}
+        strange: set[str] = set()
+        for e in self.entries(top):
+            c = _CARD.match(e.name)
+            if not c:
+                if not _QUEUE.match(e.name) and e.name not in ("uevent", "power"):
+                    strange.add(e.name)
+                continue
+            aid = int(c.group(1), 16)
+            names, domains = set(), set()
+            for q in self.entries(Path(e.path)):
+                qm = _QUEUE.match(q.name)
+                if qm and int(qm.group(1), 16) == aid:
+                    domains.add(int(qm.group(2), 16))
+                else:
+                    names.add(q.name)
+            out[aid] = (Path(e.path), names, domains)
+        self.unknown(str(top), strange)
+        return out
+
+    def adapter(self, aid: int, d: Path) -> Adapter:
+        kind, mode = self.kind(d)
+        depth = self.number(d / "depth")
+        if depth is None:
+            depth = 8
+        elif not 1 <= depth <= 16:
+            clamped = min(max(depth, 1), 16)
+            self.notes.append(f"{d / 'depth'}: depth {depth} is outside 1..16 (kernels count it as qd or qd+1, "
+                              f"ref 6.2): {clamped}")
+            depth = clamped
+        if self.number(d / "config") == 0:
+            state = "deconfigured"
+        elif (self.number(d / "chkstop") or 0) > 0:
+            state = "checkstopped"
+        else:
+            state = "online"
+        return Adapter(aid, kind, mode, depth, state)
+
+    def kind(self, d: Path) -> tuple[str, str]:
+        """Type and mode from ``type`` (CEX8C), else from ``hwtype`` and the ``ap_functions`` mode bits."""
+        text = self.text(d / "type") or ""
+        typed = cards.from_type(text)
+        if typed:
+            kind, mode, newer = typed
+            if newer:
+                self.notes.append(f"{d / 'type'}: {text.strip()} is newer than aptui knows: modelled as a CEX8")
+            return kind, mode
+        kind = cards.from_hwtype(self.number(d / "hwtype"))
+        functions = self.number(d / "ap_functions") or 0
+        mode = next((name for name, bit in cards.MODE_BITS.items() if functions & bit), None)
+        if kind is None or mode is None:
+            self.notes.append(f"{d}: neither type nor hwtype and ap_functions say what the card is: modelled as "
+                              f"{kind or 'CEX8'} in {mode or 'cca'} mode")
+        return kind or "CEX8", mode or "cca"
+
+    # -- vfio_ap mdevs ---------------------------------------------------------------------------
+    def mdevs(self) -> list[tuple[Mdev, Path]]:
+        top = self.root / "devices" / "vfio_ap" / "matrix"
+        out = []
+        strange: set[str] = set()
+        for e in sorted(self.entries(top), key=lambda e: e.name):
+            if mdev.UUID.match(e.name) and e.is_dir():
+                out.append((self.mdev(e.name, Path(e.path)), Path(e.path)))
+            elif e.name not in MATRIX_ENTRIES:
+                strange.add(e.name)
+        self.unknown(str(top), strange)
+        return out
+
+    def mdev(self, uuid: str, d: Path) -> Mdev:
+        names = {e.name for e in self.entries(d)}
+        self.unknown(str(d), names - MDEV_ENTRIES)
+        apqns = self.apqn_lines(d / "matrix")
+        if apqns is not None:
+            apm, aqm = apqns
+            adm = m.mask_of(self.domain_lines(d / "control_domains"))
+            return Mdev(uuid, Matrix(apm, aqm, adm), uuid)
+        config = self.text(d / mdev.AP_CONFIG)
+        if config is None:
+            raise InputError(str(d), None, "an mdev directory without matrix or ap_config")
+        try:
+            return Mdev(uuid, mdev.parse_ap_config(config), uuid)
+        except ValueError as e:
+            raise InputError(str(d / mdev.AP_CONFIG), 1, str(e)) from None
+
+    def apqn_lines(self, p: Path) -> tuple[int, int] | None:
+        """``matrix`` or ``guest_matrix``: the APQNs, ``aa.`` for adapters without domains, ``.dddd``
+        for domains without adapters (ref 1.5). They must be adapters x domains, as the kernel prints them."""
+        t = self.text(p)
+        if t is None:
+            return None
+        adapters, domains, seen = set(), set(), set()
+        for n, line in enumerate(t.splitlines(), 1):
+            line = line.strip()
+            if not line:
+                continue
+            found = _APQN_LINE.match(line)
+            if not found or not any(found.groups()):
+                raise InputError(str(p), n, f"expected an APQN like 05.0004 (or 05. or .0004), got {line[:40]!r}")
+            a, d = (int(x, 16) if x else None for x in found.groups())
+            if max(a or 0, d or 0) > m.MAX_ID:
+                raise InputError(str(p), n, f"{line!r} has an id above 255")
+            if a is not None:
+                adapters.add(a)
+            if d is not None:
+                domains.add(d)
+            if a is not None and d is not None:
+                seen.add((a, d))
+        missing = {(a, d) for a in adapters for d in domains} - seen
+        if adapters and domains and missing:
+            a, d = min(missing)
+            raise InputError(str(p), None, f"not adapters x domains, as the kernel prints it: {m.format_apqn(a, d)} "
+                                           "is missing")
+        return m.mask_of(adapters), m.mask_of(domains)
+
+    def domain_lines(self, p: Path) -> set[int]:
+        t = self.text(p) or ""
+        out = set()
+        for n, line in enumerate(t.splitlines(), 1):
+            line = line.strip()
+            if not line:
+                continue
+            if not _DOMAIN_LINE.match(line):
+                raise InputError(str(p), n, f"expected a domain like 0004, got {line[:40]!r}")
+            if int(line, 16) > m.MAX_ID:
+                raise InputError(str(p), n, f"domain {line!r} is above 255")
+            out.add(int(line, 16))
+        return out
+
+    # -- the scenario ----------------------------------------------------------------------------
+    def imported(self, label: str) -> Imported:
+        self.unknown(str(self.bus), {e.name for e in self.entries(self.bus)} - BUS_ENTRIES)
+        card_dirs = self.cards()
+        adapters = {aid: self.adapter(aid, d) for aid, (d, _, _) in sorted(card_dirs.items())}
+        strange = set().union(*(names for _, names, _ in card_dirs.values())) - CARD_ENTRIES
+        self.unknown(f"{self.root / 'devices' / 'ap'}/card*", strange)
+        apm, aqm, adm = (self.mask(self.bus / name) for name in CONFIG_MASKS)
+        queue_domains = set().union(*(domains for _, _, domains in card_dirs.values()))
+        if apm is None:
+            apm = m.mask_of(card_dirs)
+            self.notes.append(f"{self.bus}/ap_adapter_mask: absent or not supported: lpar1's adapters are its cards")
+        if aqm is None:
+            aqm = m.mask_of(queue_domains)
+            self.notes.append(f"{self.bus}/ap_usage_domain_mask: absent or not supported: lpar1's usage domains are "
+                              "those of its queues")
+        if adm is None:
+            adm = aqm
+            self.notes.append(f"{self.bus}/ap_control_domain_mask: absent or not supported: control domains taken "
+                              "to be the usage domains")
+        config = Matrix(apm, aqm, adm)
+        for aid in config.adapters:
+            if aid not in adapters:
+                self.notes.append(f"{self.bus}/ap_adapter_mask: adapter {aid:02x} has no card directory: modelled as "
+                                  "a CEX8 in CCA mode, depth 8")
+                adapters[aid] = Adapter(aid)
+        l1 = Guest(L1_NAME, adapters=frozenset(config.adapters), usage_domains=frozenset(config.usage_domains),
+                   control_domains=frozenset(config.control_domains), reserved=self.reserved())
+        found = self.mdevs()
+        guests = mdev_guests([md for md, _ in found], L1_NAME)
+        scenario = Scenario(f"sysfs {label}", f"Imported by `aptui import sysfs {self.root}`.",
+                            self.host(adapters, config), (l1, *guests))
+        self.compare_guest_matrix(scenario, guests, [d for _, d in found])
+        return Imported(scenario, tuple(self.notes))
+
+    def reserved(self) -> Reserved:
+        """apmask AND aqmask: the queues of the L1's own zcrypt drivers (ref 5.2); both default to all ones."""
+        masks = [self.mask(self.bus / name) for name in ("apmask", "aqmask")]
+        if None in masks:
+            self.notes.append(f"{self.bus}: no apmask/aqmask: no queue taken as reserved for lpar1's own drivers")
+            return Reserved()
+        return Reserved(frozenset(m.ids_of(masks[0])), frozenset(m.ids_of(masks[1])))
+
+    def host(self, adapters: dict[int, Adapter], config: Matrix) -> Host:
+        features = self.text(self.bus / "features")
+        max_adapter = self.number(self.bus / "ap_max_adapter_id")
+        max_domain = self.number(self.bus / "ap_max_domain_id")
+        if features is not None:
+            apxa = "APXA" in features.split()
+        else:
+            apxa = max_adapter is None or max_adapter > 63
+        highest = max(config.usage_domains + config.control_domains, default=-1)
+        if max_domain is not None and 0 <= max_domain <= m.MAX_ID:
+            domains = max(max_domain, highest) + 1
+        else:
+            domains = host_domains(None if highest < 0 else highest)
+        return Host(apxa, tuple(adapters[a] for a in sorted(adapters)), domains)
+
+    def compare_guest_matrix(self, scenario: Scenario, guests: list[Guest], dirs: list[Path]) -> None:
+        """Say where the kernel's guest_matrix differs from the filtering aptui computes (spec 2.1)."""
+        topo = Topology(scenario)
+        for g, d in zip(guests, dirs):
+            shown = self.apqn_lines(d / "guest_matrix")
+            if shown is None:
+                continue
+            mine = topo.view(g.name).filtered
+            if (shown[0] if shown[1] else 0, shown[1] if shown[0] else 0) != (
+                    mine.apm if mine.aqm else 0, mine.aqm if mine.apm else 0):
+                self.notes.append(f"{d / 'guest_matrix'}: the kernel gives {g.name} {Matrix(*shown).apqn_count} "
+                                  f"queue(s), aptui computes {mine.apqn_count}: queue states (bindings, resets) "
+                                  "aptui does not model may differ")
+
+
+# -- writing -------------------------------------------------------------------------------------
+def script_text(scenario: Scenario, topo: Topology, views: list[GuestView]) -> str:
+    """A ``set -e`` sh script of the sysfs writes that give the guests their queues; one section
+    per hypervisor, chosen by its first argument when there are several."""
+    machines: dict[str, list[GuestView]] = {}
+    for v in views:
+        machines.setdefault(v.guest.parent, []).append(v)
+    who = ", ".join(printable(v.name) for v in views)
+    out = ["#!/bin/sh",
+           f"# aptui {__version__}, scenario {printable(scenario.name)!r}: the sysfs writes that give {who}",
+           "# their AP queues through vfio_ap. Each write stops the script if the kernel refuses it.",
+           "# SYSFS=/path/to/a/copy runs it on a copy of /sys."]
+    if len(machines) == 1:
+        (parent,) = machines
+        out.append(f"# Run it as root on {printable(parent)}, the hypervisor of these guests.")
+        out += ["set -e", 'SYSFS="${SYSFS:-/sys}"', ""]
+        out += _machine(topo, parent, machines[parent])
+        return "\n".join(out) + "\n"
+    names = list(machines)
+    out.append("# The guests run under several hypervisors: run it as root on each, naming it:")
+    out += [f"#   sh SCRIPT {printable(shlex.quote(p))}" for p in names]
+    out += ["set -e", 'SYSFS="${SYSFS:-/sys}"', "", 'case "${1:-}" in']
+    for p in names:
+        out.append(f"{shlex.quote(p)})")
+        out += [f"  {line}" if line else "" for line in _machine(topo, p, machines[p])]
+        out.append("  ;;")
+    usage = "usage: sh SCRIPT HYPERVISOR, one of: " + " ".join(shlex.quote(p) for p in names)
+    out += ["*)", f"  echo {shlex.quote(usage)} >&2", "  exit 2", "  ;;", "esac"]
+    return "\n".join(out) + "\n"
+
+
+def _machine(topo: Topology, parent: str, views: list[GuestView]) -> list[str]:
+    reserved = topo.guests[parent].reserved
+    who = printable(parent)
+    if reserved.adapters and reserved.domains:
+        keep = (f"# {who} keeps adapters {m.format_ids(reserved.adapters)} x domains "
+                f"{m.format_ids(reserved.domains, 4)} for its own zcrypt drivers (apmask AND aqmask);")
+    else:
+        keep = f"# {who} keeps no queue for its own zcrypt drivers (its reserved is empty):"
+    out = [keep,
+           "# every other queue goes to vfio_ap. Giving queues away always succeeds; taking one back",
+           "# fails with EBUSY while an mdev holds it.",
+           f'echo {m.format_mask(m.mask_of(reserved.adapters))} > "$SYSFS/bus/ap/apmask"',
+           f'echo {m.format_mask(m.mask_of(reserved.domains))} > "$SYSFS/bus/ap/aqmask"']
+    for v in views:
+        out += [""] + _mdev(v)
+    return out
+
+
+def _mdev(view: GuestView) -> list[str]:
+    g = view.guest
+    uuid = g.mdev_uuid
+    matrix = g.matrix
+    name = printable(g.name)
+    parts = [f"adapters {m.format_ids(matrix.adapters) or 'none'}",
+             f"usage domains {m.format_ids(matrix.usage_domains, 4) or 'none'}",
+             f"control domains {m.format_ids(matrix.control_domains, 4) or 'none'}"]
+    assign = [f'  echo {value} > "$mdev/{attr}"' for attr, value in mdev.assignments(matrix)] or ["  :"]
+    return [f"# {name}: mdev {uuid} (type {mdev.TYPE}), created unless it exists.",
+            f'mdev="$SYSFS/devices/vfio_ap/matrix/{uuid}"',
+            f'[ -d "$mdev" ] || echo {uuid} > "$SYSFS/devices/vfio_ap/matrix/mdev_supported_types/{mdev.TYPE}/create"',
+            f"# {name}: {'; '.join(parts)}.",
+            "# One ap_config write when the driver has it (all or nothing), else one assign_* write per id.",
+            'if grep -qw ap_config "$SYSFS/devices/vfio_ap/matrix/features" 2>/dev/null; then',
+            f'  echo {mdev.ap_config_text(matrix)} > "$mdev/{mdev.AP_CONFIG}"',
+            "else", *assign, "fi"]
