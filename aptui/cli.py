@@ -7,10 +7,9 @@ import sys
 from pathlib import Path
 
 from aptui import __version__
+from aptui.formats.text import printable
 
 COMMANDS = ("run", "check", "demo", "import", "export")
-IMPORT_KINDS = ("lszcrypt", "sysfs", "mdevctl", "libvirt")
-EXPORT_KINDS = ("mdevctl", "libvirt", "hostdev", "qemu", "sysfs", "lszcrypt")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
 def _command(args: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="aptui", description="IBM Z crypto (AP) virtualization console.")
     parser.add_argument("--version", action="version", version=f"aptui {__version__}")
+    from aptui.formats.kinds import EXPORT_KINDS, IMPORT_KINDS
+
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="run a scenario's requests headless, in order")
     p.add_argument("file", help="scenario file, or the name of a built-in demo")
@@ -45,7 +46,8 @@ def _command(args: list[str]) -> int:
     p = sub.add_parser("export", help="write a guest's configuration in a real format")
     p.add_argument("kind", choices=EXPORT_KINDS)
     p.add_argument("file", help="scenario file, or the name of a built-in demo")
-    p.add_argument("--guest", metavar="NAME", help="the guest (default: every passthrough guest)")
+    p.add_argument("--guest", metavar="NAME", help="the guest (default: every passthrough guest below an L1; "
+                   "libvirt and hostdev need it when there are several)")
     ns = parser.parse_args(args)
     if ns.command == "demo":
         return _demo(ns.name)
@@ -58,7 +60,7 @@ def _command(args: list[str]) -> int:
     try:
         scenario = load_scenario(ns.file)
     except InputError as e:
-        print(e, file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
+        print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
         return 2
     if ns.command == "export":
         from aptui.formats.convert import export_command
@@ -76,11 +78,13 @@ def load_scenario(arg: str):
     from aptui.formats.errors import InputError
 
     name = arg[5:] if arg.startswith("demo:") else arg
-    if not Path(arg).exists() and name in demos.names():
+    try:
+        exists = Path(arg).exists()
+    except OSError as e:  # a name too long, a directory we may not search
+        raise InputError(arg, None, e.strerror or str(e)) from None
+    if not exists and name in demos.names():
         return sf.loads(demos.text(name), demos.label(name))
-    if Path(arg).is_dir():
-        raise InputError(arg, None, "is a directory, not a scenario file")
-    if not Path(arg).exists():
+    if not exists:
         raise InputError(arg, None, "no such file, and no built-in demo of that name (aptui demo lists them)")
     return sf.load(arg)
 
@@ -114,7 +118,7 @@ def _check(scenario, as_json: bool) -> int:
     else:
         for d in diags:
             apqns = f" [{', '.join(d.apqns[:6])}{', ...' if len(d.apqns) > 6 else ''}]" if d.apqns else ""
-            print(f"{d.severity:7} {d.code:30} {d.guest}{apqns}: {d.message}")
+            print(printable(f"{d.severity:7} {d.code:30} {d.guest}{apqns}: {d.message}"))
         errors = sum(d.severity == "error" for d in diags)
         print(f"{len(diags)} diagnostic(s), {errors} error(s)" if diags else "no diagnostics", file=sys.stderr)
     return 1 if any(d.severity == "error" for d in diags) else 0
@@ -150,9 +154,8 @@ def _console(args: list[str]) -> int:
     try:
         scenario = load_scenario(ns.file or demos.DEFAULT)
     except InputError as e:
-        print(e, file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
+        print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
         return 2
-    print(f"{scenario.name}\n")
-    _check(scenario, as_json=False)
-    print("\nThe full-screen console is coming; meanwhile: aptui run|check FILE, aptui demo.")
-    return 0  # placeholder until aptui.ui exists: then `return run_console(scenario, ns.file)`
+    from aptui.ui.app import run_console
+
+    return run_console(scenario, ns.file)

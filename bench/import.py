@@ -27,10 +27,10 @@ def build_tree(root: Path, adapters: int, domains: int, mdevs: int = MDEVS) -> N
     """A /sys-like tree: every adapter a CEX8C, every domain in the LPAR's configuration."""
     bus = root / "bus" / "ap"
     bus.mkdir(parents=True)
-    config = m.format_mask(m.first_ids(adapters)) + "\n"
-    usage = m.format_mask(m.first_ids(domains)) + "\n"
+    config = m.format_mask(m.mask_below(adapters)) + "\n"
+    usage = m.format_mask(m.mask_below(domains)) + "\n"
     for name, text in {
-        "apmask": m.format_mask(m.first_ids(adapters // 2)) + "\n", "aqmask": m.format_mask(m.FULL) + "\n",
+        "apmask": m.format_mask(m.mask_below(adapters // 2)) + "\n", "aqmask": m.format_mask(m.FULL) + "\n",
         "ap_adapter_mask": config, "ap_usage_domain_mask": usage, "ap_control_domain_mask": usage,
         "ap_max_adapter_id": "255\n", "ap_max_domain_id": "255\n", "features": "APSC APXA QACT RC8A APSB\n",
     }.items():

@@ -22,9 +22,6 @@ from aptui.model import mask as m
 from aptui.model.scenario import Scenario
 from aptui.model.topology import Topology
 
-_DEFAULT_ADAPTER = ("CEX8", "cca", 8, "online")  # emulated queues of adapters the host lacks (spec 5)
-
-
 class _Use:
     """A cached route and how many instructions took it (the counters derive from this)."""
 
@@ -100,10 +97,6 @@ class Engine:
 
     def route(self, guest: str, op: str, apqn: tuple[int, int] | None) -> Route:
         return self._use(guest, op, apqn).route
-
-    def queue(self, apqn: tuple[int, int], owner: str | None = None) -> Queue:
-        """The physical queue, or `owner`'s emulated queue, of an APQN."""
-        return self._emulated_queue(owner, apqn) if owner else self._physical_queue(apqn)
 
     # -- listeners and breakpoints -------------------------------------------------------
     def subscribe(self, listener: Callable[[Event], None]) -> None:
@@ -282,10 +275,9 @@ class Engine:
         return q
 
     def _new_queue(self, adapter_id: int) -> Queue:
-        a = self.scenario.host.adapter(adapter_id)
-        _, mode, depth, state = (a.type, a.mode, a.depth, a.state) if a else _DEFAULT_ADAPTER
+        a = self.scenario.host.adapter_or_default(adapter_id)
         c = self.scenario.costs
-        return Queue(depth, c.processing_us(mode) * self._mhz, c.reset_us * self._mhz, state)
+        return Queue(a.depth, c.processing_us(a.mode) * self._mhz, c.reset_us * self._mhz, a.state)
 
     def _complete(self, instr: Instruction, use: _Use, issue_time: float) -> Result:
         route = use.route
@@ -295,12 +287,10 @@ class Engine:
         outcome = route.outcome
         rc = route.rc
         status = None
-        if outcome is PHYSICAL:
+        if outcome is PHYSICAL or outcome is IRQ:
             rc, status = self._physical_queue(instr.apqn).execute(instr.op, issue_time)
         elif outcome is EMULATED:
             rc, status = self._emulated_queue(route.owner, instr.apqn).execute(instr.op, issue_time)
-        elif outcome is IRQ:
-            self._physical_queue(instr.apqn).irq = True
         res = Result(instr.seq, instr.request, instr.guest, self._level[instr.guest], instr.op, instr.apqn,
                      rc, route.exception, route, route.cycles, issue_time / self._mhz, status)
         self.clock = issue_time + route.cycles
@@ -322,12 +312,10 @@ class Engine:
         clock = self.clock + (r.wait_us * mhz if self._rep == 0 else 0)
         outcome = route.outcome
         execute = None
-        if outcome is PHYSICAL:
+        if outcome is PHYSICAL or outcome is IRQ:
             execute = self._physical_queue(r.apqn).execute
         elif outcome is EMULATED:
             execute = self._emulated_queue(route.owner, r.apqn).execute
-        elif outcome is IRQ:
-            self._physical_queue(r.apqn).irq = True
         guest, op, apqn, req, level = r.guest, r.op, r.apqn, self._req, self._level[r.guest]
         rc, status, exc, cycles = route.rc, None, route.exception, route.cycles
         append = self.results.append

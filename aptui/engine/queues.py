@@ -60,6 +60,3 @@ class Queue:
         """E (empty), R (replies waiting), F (full), I (interrupts enabled); '-' when clear."""
         n = len(self.slots)
         return _STATUS[(n == 0) << 3 | (n > 0 and self.slots[0] <= now) << 2 | (n >= self.depth) << 1 | self.irq]
-
-    def replies_ready(self, now: float) -> int:
-        return sum(1 for t in self.slots if t <= now)

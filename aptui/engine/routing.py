@@ -17,7 +17,7 @@ from aptui.model.topology import Topology, truncate_to_format
 # Outcomes: who answers at the end of the path.
 PHYSICAL = "physical"  # the physical queue answers (section 5)
 EMULATED = "emulated"  # an emulated queue of `owner`'s emulated device answers
-IRQ = "irq"  # the parent's KVM enables interrupts on the physical queue: rc 0
+IRQ = "irq"  # the parent's KVM (vfio_ap) issues the AQIC on the physical queue and returns its answer
 FIXED = "fixed"  # a fixed response code (0x01: not in the matrix)
 EXCEPTION = "exception"  # a program exception or a validity intercept
 QCI = "qci"  # the configuration `matrix` is returned
@@ -123,7 +123,7 @@ def compute_route(topo: Topology, costs: Costs, policy: Policy, guest: str, op: 
             hops.append(Hop(p, "userspace", "exception", costs.exception,
                             f"L{p} QEMU has no handler: operation exception (PGM 0x0001) for {g.name}"))
             return _ended(hops, EXCEPTION, exception="operation")
-        return _ended(hops, IRQ, rc=0)
+        return _ended(hops, IRQ)
 
     # Intercepted: no APIE on the chain (spec 4.3).
     chain = topo.chain(guest)

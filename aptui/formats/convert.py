@@ -7,21 +7,23 @@ import or an export before it writes anything.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from aptui import __version__
 from aptui.formats import libvirt, lszcrypt, mdevctl, qemu, sysfs
 from aptui.formats.errors import InputError
 from aptui.formats.exporting import ExportError, Exported, targets
+from aptui.formats.files import write_atomic
 from aptui.formats.importing import Imported
-from aptui.formats.scenario import dumps, write_atomic
+from aptui.formats.kinds import EXPORT_KINDS
+from aptui.formats.scenario import dumps
 from aptui.formats.text import printable
 from aptui.model.diagnostics import check
 from aptui.model.scenario import Scenario
 from aptui.model.topology import Topology
 
 IMPORTERS = {"lszcrypt": lszcrypt.read, "sysfs": sysfs.read, "mdevctl": mdevctl.read, "libvirt": libvirt.read}
-EXPORT_KINDS = ("mdevctl", "libvirt", "hostdev", "qemu", "sysfs", "lszcrypt")
 ONE_DOCUMENT = ("libvirt", "hostdev")  # libvirt takes one device per XML document
 
 
@@ -48,6 +50,8 @@ def toml_text(imported: Imported, kind: str, path: str) -> str:
 def import_command(kind: str, path: str, out: str | None) -> int:
     """Exit status 2, and no file written, when the input cannot be read."""
     try:
+        if out is not None and os.path.exists(out) and os.path.exists(path) and os.path.samefile(out, path):
+            raise InputError(out, None, "is the input itself: choose another output file")
         imported = read(kind, path)
     except InputError as e:
         print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message

@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 
 from aptui.model.matrix import EMPTY, Matrix
-from aptui.model.scenario import HOST, Adapter, Scenario
+from aptui.model.scenario import HOST
 from aptui.model.topology import GuestView, Topology
 
 
@@ -43,11 +43,6 @@ def targets(topo: Topology, name: str | None, any_guest: bool = False) -> list[G
     if not any_guest and view.guest.backend != "passthrough":
         raise ExportError(f"{name!r} has backend {view.guest.backend!r}: only passthrough guests have a vfio_ap mdev")
     return [view]
-
-
-def host_adapter(scenario: Scenario, adapter: int) -> Adapter:
-    """The physical adapter of that id; emulated queues of an absent one are a CEX8 in CCA mode (spec 5)."""
-    return scenario.host.adapter(adapter) or Adapter(adapter)
 
 
 def seen(view: GuestView) -> tuple[Matrix, str | None]:

@@ -3,19 +3,16 @@ when the input shows only mdevs (mdevctl and libvirt configurations)."""
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from functools import reduce
 
 import attrs
 
-from aptui.formats.errors import InputError
 from aptui.model.matrix import EMPTY, Matrix
 from aptui.model.scenario import HOST, Adapter, Guest, Host, Scenario
 
 L1_NAME = "lpar1"  # neither lszcrypt nor sysfs shows the LPAR's name
 DEFAULT_DOMAINS = 85
-MAX_INPUT = 16 << 20  # far above any listing or config; a bound for /dev/zero and the like
 
 
 @attrs.frozen
@@ -35,20 +32,6 @@ class Imported:
 
     scenario: Scenario
     notes: tuple[str, ...] = ()
-
-
-def read_input(path: str, what: str) -> bytes:
-    """The bytes of an input file. Opened without blocking and read up to a bound, so that a FIFO or a
-    device given by mistake ends in an InputError, not a hang."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-        with os.fdopen(fd, "rb") as f:
-            data = f.read(MAX_INPUT + 1)
-    except OSError as e:
-        raise InputError(path, None, f"cannot read: {e.strerror or e}") from None
-    if len(data) > MAX_INPUT:
-        raise InputError(path, None, f"larger than {MAX_INPUT >> 20} MiB: not {what}")
-    return data
 
 
 def host_domains(highest: int | None) -> int:

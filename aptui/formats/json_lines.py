@@ -31,6 +31,8 @@ def loads(text: str, path: str) -> tuple[object, dict[Path, int]]:
         raise InputError(path, e.lineno, f"not valid JSON: {e.msg}") from None
     except RecursionError:
         raise InputError(path, None, "not usable JSON: nested too deeply") from None
+    except ValueError as e:  # e.g. an integer of more digits than Python converts
+        raise InputError(path, None, f"not usable JSON: {e}") from None
 
 
 def line_of(lines: dict[Path, int], path: Path) -> int | None:

@@ -14,9 +14,10 @@ from xml.parsers import expat
 
 from aptui.formats import mdev
 from aptui.formats.errors import InputError
-from aptui.formats.importing import Imported, Mdev, duplicate_uuids, mdev_scenario, read_input
+from aptui.formats.files import read_input
+from aptui.formats.importing import Imported, Mdev, duplicate_uuids, mdev_scenario
 from aptui.model.matrix import EMPTY
-from aptui.model.scenario import Guest
+from aptui.model.scenario import UUID, Guest
 
 PARENT = "ap_matrix"  # libvirt's name for the vfio_ap matrix device
 DEVICE_CHILDREN = ("name", "path", "devnode", "parent", "driver", "capability")
@@ -84,7 +85,7 @@ def _read_file(f: Path, notes: list[str], skip_other: bool) -> Mdev | None:
             notes.append(f"{where(child)}: element <{child.tag}> is not one aptui reads in an mdev capability: ignored")
         elif child.tag == "uuid":
             uuid = (child.text or "").strip()
-            if not mdev.UUID.match(uuid):
+            if not UUID.fullmatch(uuid):
                 fail(child, f"<uuid> {uuid!r} is not a UUID (8-4-4-4-12 hex digits)")
         elif child.tag == "attr":
             name, value = child.get("name"), child.get("value")
@@ -123,6 +124,8 @@ def _parse(data: bytes, path: str) -> tuple[ET.Element, dict[ET.Element, int]]:
         parser.Parse(data, True)
     except expat.ExpatError as e:
         raise InputError(path, e.lineno, f"not well-formed XML: {expat.ErrorString(e.code)}") from None
+    except (LookupError, ValueError) as e:  # an unknown encoding= in the XML declaration
+        raise InputError(path, 1, f"not usable XML: {e}") from None
     return builder.close(), lines
 
 

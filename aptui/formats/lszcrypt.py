@@ -15,8 +15,9 @@ from pathlib import Path
 
 from aptui.formats import cards
 from aptui.formats.errors import InputError
-from aptui.formats.exporting import host_adapter, seen
-from aptui.formats.importing import L1_NAME, Imported, host_domains, read_input
+from aptui.formats.exporting import seen
+from aptui.formats.files import read_text
+from aptui.formats.importing import L1_NAME, Imported, host_domains
 from aptui.formats.text import printable
 from aptui.model import mask as m
 from aptui.model.matrix import Matrix
@@ -44,11 +45,7 @@ _BUS = re.compile(r"^(%s)\b\s*[=:]?\s*(.*)$" % "|".join(BUS_KEYS))
 # -- reading -------------------------------------------------------------------------------------
 def read(path: str) -> Imported:
     p = Path(path)
-    raw = read_input(path, "an lszcrypt listing")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError(path, raw[: e.start].count(b"\n") + 1, "not UTF-8 text: expected lszcrypt output") from None
+    text = read_text(path, "lszcrypt output")
     listing = _Listing(path)
     listing.parse(text)
     return listing.imported(p.name or path)
@@ -139,7 +136,7 @@ class _Listing:
 
     def table_line(self, n: int, tokens: list[str]) -> None:
         base = self.table_row * 16
-        if tokens[0].lower() != f"{base:02x}" or len(tokens) != 17 or any(c not in "CUB." for c in tokens[1:]):
+        if tokens[0].lower() != f"{base:02x}" or len(tokens) != 17 or any(c not in ("C", "U", "B", ".") for c in tokens[1:]):
             self.fail(n, f"expected row {base:02x} of the lszcrypt -d table: {base:02x} and 16 cells of C, U, B or .")
         for i, cell in enumerate(tokens[1:]):
             if cell in "UB":
@@ -152,11 +149,11 @@ class _Listing:
         key, value = _BUS.match(line).groups()
         if key == "ap_max_domain_id":
             try:
-                self.max_domain = int(value.split()[0], 0)
+                self.max_domain = int(value.split()[0][:20], 0)
             except (ValueError, IndexError):
-                self.fail(n, f"ap_max_domain_id: {value!r} is not a number")
+                self.fail(n, f"ap_max_domain_id: {value[:40]!r} is not a number")
             if not 0 <= self.max_domain <= 255:
-                self.fail(n, f"ap_max_domain_id {self.max_domain} is outside 0..255")
+                self.fail(n, f"ap_max_domain_id {value.split()[0][:40]} is outside 0..255")
         elif key == "features":
             self.bus_features = set(value.split())
 
@@ -194,7 +191,7 @@ class _Listing:
             letters = rec.get("FUNCTIONS", "")
             mode = next((k for k, c in cards.MODE_LETTERS.items() if c in letters), None)
         number = rec.get("HWTYPE", "")
-        kind = cards.from_hwtype(int(number) if number.isdigit() else None)
+        kind = cards.from_hwtype(int(number) if number.isascii() and number.isdigit() else None)
         if kind is None or mode is None:
             self.notes.append(f"{where}: type {rec.get('TYPE', '-')!r} and mode {rec.get('MODE', '-')!r} do not "
                               f"say what the card is: modelled as {kind or 'CEX8'} in {mode or 'cca'} mode")
@@ -272,7 +269,7 @@ def _verbose_listing(scenario: Scenario, topo: Topology, view: GuestView, matrix
     out = [header, "-" * len(header)]
     vfio = _vfio_status(topo, view, matrix)
     for a in matrix.adapters:
-        ad = host_adapter(scenario, a)
+        ad = scenario.host.adapter_or_default(a)
         status = STATUS_OF[ad.state]
         deconfig = ad.state == "deconfigured"
         functions = "".join(c if c in ("S", cards.MODE_LETTERS[ad.mode], "F") or (c == "N" and scenario.host.apxa)

@@ -27,7 +27,6 @@ ASSIGN = {
 }
 AP_CONFIG = "ap_config"
 ATTRS = (*ASSIGN, AP_CONFIG)
-UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _MASK = re.compile(r"^(0[xX])?[0-9a-fA-F]{1,64}$")
 
 

@@ -10,10 +10,11 @@ from pathlib import Path
 
 from aptui.formats import mdev
 from aptui.formats.errors import InputError
-from aptui.formats.importing import Imported, Mdev, duplicate_uuids, mdev_scenario, read_input
+from aptui.formats.files import read_text
+from aptui.formats.importing import Imported, Mdev, duplicate_uuids, mdev_scenario
 from aptui.formats.json_lines import line_of, loads
 from aptui.model.matrix import EMPTY
-from aptui.model.scenario import Guest
+from aptui.model.scenario import UUID, Guest
 
 CONFIG_KEYS = ("mdev_type", "start", "attrs")
 STARTS = ("auto", "manual")
@@ -25,7 +26,7 @@ def read(path: str) -> Imported:
     if p.is_dir():
         mdevs = _read_dir(p, notes)
     else:
-        mdevs = _read_file(p, notes, single_uuid=p.name if mdev.UUID.match(p.name) else None)
+        mdevs = _read_file(p, notes, single_uuid=p.name if UUID.fullmatch(p.name) else None)
     if not mdevs:
         raise InputError(path, None, "no vfio_ap-passthrough mdev configuration found")
     notes += duplicate_uuids(mdevs)
@@ -45,17 +46,13 @@ def _read_dir(p: Path, notes: list[str]) -> list[Mdev]:
         if f.name.startswith(".") or not f.is_file():
             notes.append(f"{f}: not read (not a config file)")
             continue
-        out += _read_file(f, notes, single_uuid=f.name if mdev.UUID.match(f.name) else None, in_dir=True)
+        out += _read_file(f, notes, single_uuid=f.name if UUID.fullmatch(f.name) else None, in_dir=True)
     return out
 
 
 def _read_file(f: Path, notes: list[str], single_uuid: str | None, in_dir: bool = False) -> list[Mdev]:
     path = str(f)
-    raw = read_input(path, "an mdevctl config")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise InputError(path, raw[: e.start].count(b"\n") + 1, "not UTF-8 text: an mdevctl config is JSON") from None
+    text = read_text(path, "an mdevctl config (JSON)")
     doc, lines = loads(text, path)
     reader = _Reader(path, lines, notes)
     if isinstance(doc, dict) and any(k in doc for k in CONFIG_KEYS):
@@ -99,7 +96,7 @@ class _Reader:
                 if not isinstance(entry, dict) or len(entry) != 1:
                     self.fail(w + (i,), "expected {uuid: config} for each mdev")
                 (uuid, config), = entry.items()
-                if not mdev.UUID.match(uuid):
+                if not UUID.fullmatch(uuid):
                     self.fail(w + (i, uuid), f"{uuid!r} is not a UUID (8-4-4-4-12 hex digits)")
                 found = self.config(config, w + (i, uuid), uuid, uuid, skip_other=True)
                 if found:

@@ -6,6 +6,7 @@ import json
 from aptui.engine.events import COUNTER_FIELDS, LaneCounters, Result
 from aptui.engine.responses import rc_name
 from aptui.engine.routing import Lane, Route, lane_name
+from aptui.formats.text import printable
 from aptui.model import mask as m
 
 _dumps = json.dumps
@@ -81,16 +82,12 @@ def outcome_text(r: Result) -> str:
     return text
 
 
-def _where(lane: Lane) -> str:
-    return lane_name(lane)
-
-
 def route_text(route: Route | None) -> str:
     if route is None:
         return ""
     if not route.intercepts:
         return "interpreted" if route.hops[0].kind == "interpret" else route.hops[0].kind
-    return " > ".join(_where(x) for x in route.intercepts)
+    return " > ".join(lane_name(x) for x in route.intercepts)
 
 
 def write_table(out, scenario_name: str, results: list[Result], counters: dict[Lane, LaneCounters]) -> None:
@@ -98,13 +95,13 @@ def write_table(out, scenario_name: str, results: list[Result], counters: dict[L
     for r in results:
         if r.op == "SCAN":
             q = r.steps[0]
-            rows.append((str(r.seq), r.guest, "SCAN", "", outcome_text(r), _where(q.route.handled_by),
+            rows.append((str(r.seq), printable(r.guest), "SCAN", "", outcome_text(r), lane_name(q.route.handled_by),
                          route_text(q.route) + (f" (+{len(r.steps) - 1} TAPQ)" if len(r.steps) > 1 else ""),
                          str(r.cycles), f"{r.time_us:.1f}"))
             continue
-        rows.append((str(r.seq), r.guest, r.op, m.format_apqn(*r.apqn) if r.apqn else "", outcome_text(r),
-                     _where(r.route.handled_by), route_text(r.route), str(r.cycles), f"{r.time_us:.1f}"))
-    out.write(f"scenario: {scenario_name}\n\n")
+        rows.append((str(r.seq), printable(r.guest), r.op, m.format_apqn(*r.apqn) if r.apqn else "", outcome_text(r),
+                     lane_name(r.route.handled_by), route_text(r.route), str(r.cycles), f"{r.time_us:.1f}"))
+    out.write(f"scenario: {printable(scenario_name)}\n\n")
     _table(out, rows, right={0, 7, 8})
     out.write("\nper level\n")
     crows = [("lane", "interpreted", "intercepts", "reflections", "user exits", "emulations", "exceptions", "cycles")]

@@ -14,10 +14,11 @@ import tomllib
 from pathlib import Path
 
 from aptui.formats.errors import InputError
+from aptui.formats.files import read_text, write_atomic
 from aptui.formats.toml_lines import key_lines, line_of
 from aptui.model import mask as m
 from aptui.model.scenario import (
-    ADAPTER_TYPES, BACKENDS, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN, STATES, Adapter, Costs, Guest, Host,
+    UUID, ADAPTER_TYPES, BACKENDS, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN, STATES, Adapter, Costs, Guest, Host,
     Policy, Request, Reserved, Scenario,
 )
 
@@ -31,22 +32,16 @@ REQUEST_KEYS = ("guest", "op", "apqn", "repeat", "wait_us")
 POLICY_KEYS = ("nested_emulation",)
 COST_KEYS = tuple(f.name for f in Costs.__attrs_attrs__)
 _US_COSTS = ("accel_us", "cca_us", "ep11_us", "reset_us")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+MAX_REPEAT = 10**7  # every executed instruction is kept as a result
+MAX_CYCLES = 10**12
+MAX_MHZ = 10**6
+MAX_US = 1e12
 _RANGE = re.compile(r"^\s*(0[xX][0-9a-fA-F]+|[0-9]+)\s*-\s*(0[xX][0-9a-fA-F]+|[0-9]+)\s*$")
 
 
 def load(path: str | os.PathLike) -> Scenario:
     p = str(path)
-    try:
-        raw = Path(p).read_bytes()
-    except OSError as e:
-        raise InputError(p, None, f"cannot read the file: {e.strerror or e}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = raw[: e.start].count(b"\n") + 1
-        raise InputError(p, line, "not UTF-8 text: a scenario is a TOML file") from None
-    return loads(text, p, default_name=Path(p).stem)
+    return loads(read_text(p, "a scenario TOML file"), p, default_name=Path(p).stem)
 
 
 def loads(text: str, path: str = "<scenario>", default_name: str = "scenario") -> Scenario:
@@ -99,13 +94,13 @@ class _Reader:
     def integer(self, value, where, what, lo: int, hi: int | None = None) -> int:
         v = self.typed(value, (int,), where, what, "an integer")
         if v < lo or (hi is not None and v > hi):
-            self.fail(where, f"{what}: {v} is outside {lo}..{hi if hi is not None else 'inf'}")
+            self.fail(where, f"{what}: {_show(v)} is outside {lo}..{hi if hi is not None else 'inf'}")
         return v
 
-    def number(self, value, where, what) -> float:
+    def number(self, value, where, what, hi: float = MAX_US) -> float:
         v = self.typed(value, (int, float), where, what, "a number")
-        if not math.isfinite(v) or v < 0:
-            self.fail(where, f"{what}: {v} must be a finite number >= 0")
+        if isinstance(v, int) and not 0 <= v <= hi or isinstance(v, float) and not (math.isfinite(v) and 0 <= v <= hi):
+            self.fail(where, f"{what}: {_show(v)} is outside 0..{hi:g}")
         return v
 
     def choice(self, value, choices, where, what) -> str:
@@ -125,7 +120,7 @@ class _Reader:
                 r = _RANGE.match(x)
                 if not r:
                     self.fail(where + (i,), f"{what}: '{x}' is neither an id nor a range like '0x10-0x1f'")
-                lo, hi = int(r.group(1), 0), int(r.group(2), 0)
+                lo, hi = _id_number(r.group(1)), _id_number(r.group(2))
                 if not (0 <= lo <= hi <= 255):
                     self.fail(where + (i,), f"{what}: range '{x}' must lie within 0..255, low to high")
                 out.update(range(lo, hi + 1))
@@ -160,7 +155,7 @@ class _Reader:
     # -- sections ------------------------------------------------------------------------
     def scenario(self, doc: dict, default_name: str) -> Scenario:
         self.keys(doc, TOP_KEYS, (), "scenario")
-        if "format" in doc and (isinstance(doc["format"], bool) or doc["format"] != 1):
+        if "format" in doc and (type(doc["format"]) is not int or doc["format"] != 1):
             self.fail(("format",), f"format: this aptui reads format = 1, not {_show(doc['format'])}")
         name = self.text(doc.get("name", default_name), ("name",), "name")
         description = self.text(doc.get("description", ""), ("description",), "description")
@@ -220,7 +215,7 @@ class _Reader:
                               "a list of CPU features")
         feats = frozenset(self.choice(f, FEATURES, w + ("features", j), f"{g}: feature") for j, f in enumerate(features))
         uuid = t.get("uuid")
-        if uuid is not None and not _UUID.match(self.text(uuid, w + ("uuid",), f"{g}: uuid")):
+        if uuid is not None and not UUID.fullmatch(self.text(uuid, w + ("uuid",), f"{g}: uuid")):
             self.fail(w + ("uuid",), f"{g}: uuid '{uuid}' is not 8-4-4-4-12 hex digits")
         fmt = t.get("crycb_format")
         apie = t.get("apie")
@@ -286,7 +281,7 @@ class _Reader:
             self.fail(w, f"request: {op} needs an apqn (\"aa.dddd\", e.g. \"05.0004\")")
         else:
             apqn = self.apqn(t["apqn"], w + ("apqn",), "request apqn")
-        repeat = self.integer(t.get("repeat", 1), w + ("repeat",), "request repeat", 1, 10**9)
+        repeat = self.integer(t.get("repeat", 1), w + ("repeat",), "request repeat", 1, MAX_REPEAT)
         wait = self.number(t.get("wait_us", 0), w + ("wait_us",), "request wait_us")
         return Request(guest, op, apqn, repeat, wait)
 
@@ -298,8 +293,14 @@ class _Reader:
             if k in _US_COSTS:
                 values[k] = self.number(v, w + (k,), f"costs {k}")
             else:
-                values[k] = self.integer(v, w + (k,), f"costs {k}", 1 if k == "clock_mhz" else 0)
+                values[k] = self.integer(v, w + (k,), f"costs {k}", 1 if k == "clock_mhz" else 0,
+                                         MAX_MHZ if k == "clock_mhz" else MAX_CYCLES)
         return Costs(**values)
+
+
+def _id_number(text: str) -> int:
+    """'0x1f' is hex, '031' decimal (TOML has no octal ids)."""
+    return int(text, 16) if text[:2].lower() == "0x" else int(text, 10)
 
 
 def _close(word: str, choices) -> list[str]:
@@ -309,6 +310,8 @@ def _close(word: str, choices) -> list[str]:
 
 
 def _show(value) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**15:
+        return "a huge number"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict):
@@ -345,7 +348,7 @@ def dumps(s: Scenario) -> str:
         if g.reserved:
             out.append(f"reserved = {{ adapters = {_ids(g.reserved.adapters)}, domains = {_ids(g.reserved.domains)} }}")
         if g.uuid is not None:
-            out.append(f'uuid = "{g.uuid}"')
+            out.append(f"uuid = {_str(g.uuid)}")
     if s.policy != Policy():
         out += ["", "[policy]", f"nested_emulation = {_bool(s.policy.nested_emulation)}"]
     default = Costs()
@@ -366,27 +369,6 @@ def dumps(s: Scenario) -> str:
 def save(s: Scenario, path: str | os.PathLike) -> None:
     """Write atomically: a temporary file in the same directory, fsync, then rename over."""
     write_atomic(path, dumps(s))
-
-
-def write_atomic(path: str | os.PathLike, text: str) -> None:
-    import tempfile
-
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o7777)
-        os.replace(tmp, target)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def _str(s: str) -> str:

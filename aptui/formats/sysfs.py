@@ -20,7 +20,7 @@ from aptui.formats.importing import L1_NAME, Imported, Mdev, host_domains, mdev_
 from aptui.formats.text import printable
 from aptui.model import mask as m
 from aptui.model.matrix import Matrix
-from aptui.model.scenario import Adapter, Guest, Host, Reserved, Scenario
+from aptui.model.scenario import UUID, Adapter, Guest, Host, Reserved, Scenario
 from aptui.model.topology import GuestView, Topology
 
 BUS_ENTRIES = {
@@ -65,7 +65,7 @@ class _Tree:
         """A sysfs attribute, or None when it is absent."""
         try:
             with os.fdopen(os.open(p, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
-                raw = f.read(1 << 20)
+                raw = f.read(1 << 20) or b""
         except FileNotFoundError:
             return None
         except OSError as e:
@@ -80,6 +80,8 @@ class _Tree:
         if t is None:
             return None
         try:
+            if len(t.strip()) > 20:  # no sysfs number is that long; int() would take its time
+                raise ValueError
             return int(t.strip(), 0)
         except ValueError:
             raise InputError(str(p), 1, f"expected a number, got {t.strip()[:40]!r}") from None
@@ -174,7 +176,7 @@ class _Tree:
         out = []
         strange: set[str] = set()
         for e in sorted(self.entries(top), key=lambda e: e.name):
-            if mdev.UUID.match(e.name) and e.is_dir():
+            if UUID.fullmatch(e.name) and e.is_dir():
                 out.append((self.mdev(e.name, Path(e.path)), Path(e.path)))
             elif e.name not in MATRIX_ENTRIES:
                 strange.add(e.name)

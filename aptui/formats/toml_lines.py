@@ -44,7 +44,7 @@ class _Scanner:
                 double = self.s.startswith("[[", self.i)
                 self.i += 2 if double else 1
                 start = self.line
-                path = self._key()
+                path = self._resolve(self._key())
                 self._skip_space()
                 self.i += 2 if double else 1
                 if double:
@@ -64,6 +64,16 @@ class _Scanner:
                 self._value(path)
             self._skip_to_eol()
         return self.out
+
+    def _resolve(self, header: Path) -> Path:
+        """A header's path with the current index of every array of tables it passes through:
+        [guest.reserved] after the second [[guest]] is ("guest", 1, "reserved")."""
+        out: Path = ()
+        for i, part in enumerate(header):
+            out += (part,)
+            if i < len(header) - 1 and out in self.counts:
+                out += (self.counts[out] - 1,)
+        return out
 
     def _skip_space(self, newlines: bool = False) -> None:
         s, n = self.s, len(self.s)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import attrs
 
 from aptui.model import mask as m
-from aptui.model.matrix import Matrix
 from aptui.model.scenario import HOST, Scenario
 from aptui.model.topology import FORMAT_WIDTH, Topology
 
@@ -43,23 +42,29 @@ class Diagnostic:
         return {"code": self.code, "severity": self.severity, "guest": self.guest, "apqns": list(self.apqns), "message": self.message}
 
 
+MAX_APQNS = 1024  # APQNs listed in one diagnostic; its message gives the full count
+
+
 def _apqns(adapters, domains) -> tuple[str, ...]:
-    return tuple(m.format_apqn(a, d) for a in sorted(adapters) for d in sorted(domains))
-
-
-def _ids(ids, width=2) -> str:
-    return m.format_ids(ids, width)
+    """The APQNs adapters x domains, APID then APQI order, at most MAX_APQNS of them."""
+    out = []
+    for a in sorted(adapters):
+        for d in sorted(domains):
+            if len(out) == MAX_APQNS:
+                return tuple(out)
+            out.append(m.format_apqn(a, d))
+    return tuple(out)
 
 
 def _named(adapters, usage, control, adapter_note: str = "", domain_note: str = "") -> list[str]:
     """'adapters 05-07', 'usage domains 0047', ... for the non-empty lists."""
     parts = []
     if adapters:
-        parts.append(f"adapters {_ids(adapters)}{adapter_note}")
+        parts.append(f"adapters {m.format_ids(adapters)}{adapter_note}")
     if usage:
-        parts.append(f"usage domains {_ids(usage, 4)}{domain_note}")
+        parts.append(f"usage domains {m.format_ids(usage, 4)}{domain_note}")
     if control:
-        parts.append(f"control domains {_ids(control, 4)}{domain_note}")
+        parts.append(f"control domains {m.format_ids(control, 4)}{domain_note}")
     return parts
 
 
@@ -83,7 +88,7 @@ def _host_ids(topo: Topology) -> list[Diagnostic]:
     high = [a.id for a in host.adapters if a.id > host.max_adapter]
     if high:
         out.append(Diagnostic("id-out-of-range", HOST,
-            f"adapters {_ids(high)} are above {host.max_adapter}, the highest APID a machine without APXA "
+            f"adapters {m.format_ids(high)} are above {host.max_adapter}, the highest APID a machine without APXA "
             "addresses: they do not exist for any LPAR. Set apxa = true or renumber them."))
     if host.domains - 1 > host.max_domain:
         out.append(Diagnostic("id-out-of-range", HOST,
@@ -131,13 +136,13 @@ def _guest_diagnostics(topo: Topology, name: str) -> list[Diagnostic]:
     # apqn-reserved-by-host: EADDRNOTAVAIL.
     if g.backend == "passthrough" and g.parent != HOST:
         reserved = topo.guests[g.parent].reserved
-        held = [(a, d) for a in sorted(g.adapters & reserved.adapters) for d in sorted(g.usage_domains & reserved.domains)]
-        if held:
+        held_a, held_d = g.adapters & reserved.adapters, g.usage_domains & reserved.domains
+        if held_a and held_d:
             out.append(Diagnostic("apqn-reserved-by-host", name,
-                f"{len(held)} APQN(s) are reserved for {g.parent}'s own zcrypt drivers (apmask/aqmask): "
+                f"{len(held_a) * len(held_d)} APQN(s) are reserved for {g.parent}'s own zcrypt drivers (apmask/aqmask): "
                 "assign_adapter/assign_domain fail with EADDRNOTAVAIL. Give the queues to vfio_ap first "
                 f"(clear the bits in {g.parent}'s reserved adapters or domains) or assign other queues.",
-                tuple(m.format_apqn(a, d) for a, d in held)))
+                _apqns(held_a, held_d)))
 
     # not-in-parent: dropped by 2.1 step 1.
     if g.backend in ("passthrough", "emulated"):
@@ -181,7 +186,7 @@ def _guest_diagnostics(topo: Topology, name: str) -> list[Diagnostic]:
     loose = sorted(g.usage_domains - g.control_domains)
     if loose:
         out.append(Diagnostic("usage-not-control", name,
-            f"usage domains {_ids(loose, 4)} are not control domains: the guest can use them but cannot "
+            f"usage domains {m.format_ids(loose, 4)} are not control domains: the guest can use them but cannot "
             "administer them (e.g. set master keys); HMC profiles usually make every usage domain a "
             "control domain too.",
             _apqns(g.adapters, loose)))
@@ -195,14 +200,14 @@ def _sibling_conflicts(topo: Topology) -> list[Diagnostic]:
         pts = [topo.guests[k] for k in kids if topo.guests[k].backend == "passthrough"]
         for i, a in enumerate(pts):
             for b in pts[i + 1:]:
-                shared = Matrix.of(a.adapters & b.adapters, a.usage_domains & b.usage_domains)
+                shared = a.matrix & b.matrix
                 if not shared.apqn_count:
                     continue
-                apqns = tuple(m.format_apqn(x, y) for x, y in shared.apqns())
+                apqns = _apqns(shared.adapters, shared.usage_domains)
                 who = "PR/SM refuses to activate both LPARs" if parent == HOST else "the kernel refuses the second assignment with EADDRINUSE"
                 for me, other in ((a, b), (b, a)):
                     out.append(Diagnostic("apqn-in-use", me.name,
-                        f"{len(apqns)} APQN(s) are also in the usage matrix of sibling {other.name}: {who}. "
+                        f"{shared.apqn_count} APQN(s) are also in the usage matrix of sibling {other.name}: {who}. "
                         "An APQN belongs to one guest at a time; give each guest its own adapters or domains.",
                         apqns))
     return out

@@ -43,11 +43,7 @@ def ids_of(mask: int) -> tuple[int, ...]:
     return tuple(i for i, c in enumerate(s) if c == "1")
 
 
-def count(mask: int) -> int:
-    return mask.bit_count()
-
-
-def first_ids(n: int) -> int:
+def mask_below(n: int) -> int:
     """Ids 0..n-1: the ids a format or a machine can address."""
     return FULL ^ (FULL >> n) if n > 0 else 0
 

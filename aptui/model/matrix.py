@@ -32,7 +32,7 @@ class Matrix:
 
     def limited(self, adapters: int, domains: int) -> Matrix:
         """Keep adapter ids below ``adapters`` and domain ids below ``domains``."""
-        return Matrix(self.apm & m.first_ids(adapters), self.aqm & m.first_ids(domains), self.adm & m.first_ids(domains))
+        return Matrix(self.apm & m.mask_below(adapters), self.aqm & m.mask_below(domains), self.adm & m.mask_below(domains))
 
     def without_adapters(self, apm: int) -> Matrix:
         return Matrix(self.apm & ~apm, self.aqm, self.adm)
@@ -63,9 +63,6 @@ class Matrix:
     def apqn_count(self) -> int:
         return self.apm.bit_count() * self.aqm.bit_count()
 
-    @property
-    def empty(self) -> bool:
-        return not (self.apm and self.aqm) and not self.adm
 
 
 EMPTY = Matrix()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import uuid as _uuid
+from functools import cached_property
 
 import attrs
 
@@ -19,6 +21,7 @@ PQAP_OPS = ("TAPQ", "RAPQ", "ZAPQ", "AQIC", "QCI", "QACT")
 OPS = PQAP_OPS + ("NQAP", "DQAP", "SCAN")
 OPS_WITHOUT_APQN = ("QCI", "SCAN")
 HOST = "host"
+UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")  # use fullmatch
 
 # Namespace of the UUIDs derived from guest names: stable across runs and machines.
 _UUID_NAMESPACE = _uuid.UUID("6f0b5c1e-2a3d-5e8f-9a41-61707475692d")
@@ -84,6 +87,10 @@ class Host:
                 return a
         return None
 
+    def adapter_or_default(self, id: int) -> Adapter:
+        """The physical adapter, or what emulated queues of an absent one are: a CEX8 in CCA mode, depth 8 (spec 5)."""
+        return self.adapter(id) or Adapter(id)
+
     @property
     def config(self) -> Matrix:
         """The physical machine: every adapter, domain ids 0..domains-1 for usage and control."""
@@ -107,7 +114,7 @@ class Guest:
     reserved: Reserved = Reserved()
     uuid: str | None = None
 
-    @property
+    @cached_property
     def matrix(self) -> Matrix:
         """The configured (assigned) matrix, before any filtering."""
         return Matrix.of(self.adapters, self.usage_domains, self.control_domains)

@@ -47,10 +47,10 @@ def test_apqn_text():
             m.parse_apqn(bad)
 
 
-def test_first_ids():
-    assert m.ids_of(m.first_ids(16)) == tuple(range(16))
-    assert m.first_ids(256) == m.FULL
-    assert m.first_ids(0) == 0
+def test_mask_below():
+    assert m.ids_of(m.mask_below(16)) == tuple(range(16))
+    assert m.mask_below(256) == m.FULL
+    assert m.mask_below(0) == 0
 
 
 @given(st.frozensets(st.integers(0, 255)))

@@ -13,6 +13,7 @@ import pytest
 from aptui.formats import mdev
 from aptui.model import mask as m
 from aptui.model.matrix import Matrix
+from aptui.model.scenario import UUID
 from aptui.model.scenario import Scenario
 from aptui.model.topology import Topology
 
@@ -104,7 +105,7 @@ def run_script(script: str, root: Path, machine: str | None = None, ap_config: b
 
 def _write(target: Path, value: str, root: Path, masks: dict[Path, Matrix]) -> None:
     if target.name == "create":
-        assert mdev.UUID.match(value)
+        assert UUID.fullmatch(value)
         d = root / "devices" / "vfio_ap" / "matrix" / value
         d.mkdir()
         masks[d] = Matrix()
