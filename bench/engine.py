@@ -103,6 +103,7 @@ def main() -> None:
             t = time.perf_counter()
             engine.run_blocking(())
             times.append(time.perf_counter() - t)
+            assert engine.executed == N, (name, engine.executed)
         per[name] = min(times) / N * 1e9
         print(f"  {name:36} {per[name]:7.0f} ns")
     print()

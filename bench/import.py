@@ -82,6 +82,8 @@ def main() -> int:
         bare_walk(root)  # warm the dentry cache for both
         walk = best(bare_walk, root)
         read = best(sysfs.read, str(root))
+        imported = sysfs.read(str(root)).scenario
+        assert len(imported.host.adapters) == adapters, "the importer must have read every card"
     ratio = read / walk
     print(f"os.walk:            {walk * 1000:9.1f} ms")
     print(f"aptui import sysfs: {read * 1000:9.1f} ms")
