@@ -81,11 +81,12 @@ class Host:
     def max_domain(self) -> int:
         return 255 if self.apxa else 15
 
+    @cached_property
+    def _by_id(self) -> dict[int, Adapter]:
+        return {a.id: a for a in self.adapters}
+
     def adapter(self, id: int) -> Adapter | None:
-        for a in self.adapters:
-            if a.id == id:
-                return a
-        return None
+        return self._by_id.get(id)
 
     def adapter_or_default(self, id: int) -> Adapter:
         """The physical adapter, or what emulated queues of an absent one are: a CEX8 in CCA mode, depth 8 (spec 5)."""
