@@ -4,8 +4,8 @@
    process start to the first refresh, headless, median of a few runs.
 2. Cold frame of the 256x256 matrix: the Line API widget vs a DataTable holding the same
    cells (caches cleared, every visible line rendered), in a 200x60 terminal.
-3. Edit-to-repaint of one cell in the console (a key that toggles a usage domain of a
-   256x256 guest, until the screen has been redrawn), net of Pilot's idle floor.
+3. Edit-to-repaint of one cell in the console: a key that toggles a usage domain of a
+   256x256 guest, from the terminal driver until the grid repaints the cell's line.
 4. Keystroke latency while a 10^5-instruction continue is running (press to handled).
 
 Targets (issue "The console"): first paint <= 1.5x the minimal app; cold frame <= 20 ms and
@@ -102,8 +102,9 @@ def _cold(widget, clear) -> float:
         clear()
         widget._styles_cache.clear()
         t0 = time.perf_counter()
-        widget.render_lines(Region(0, 0, w, h))
+        lines = widget.render_lines(Region(0, 0, w, h))
         best = min(best, time.perf_counter() - t0)
+        assert len(lines) == h and any("■" in line.text for line in lines)  # a full frame of cells
     return best
 
 
@@ -134,27 +135,41 @@ async def cold_frames() -> tuple[float, float]:
     return ours, theirs
 
 
-async def edit_to_repaint() -> tuple[float, float]:
-    """Median wall time of a toggle key until the next screen update, and Pilot's floor."""
+async def edit_to_repaint() -> list[float]:
+    """Key sent (as a terminal sends it) to the cell's line repainted, toggling a usage domain of
+    a 256x256 guest: the edit, the new effective matrix and the grid's repaint. The diagnostics
+    of a 256x256 guest follow a frame later (they are computed after the paint)."""
     app = AptuiApp(big())
+    times: list[float] = []
     async with app.run_test(size=(120, 36)) as pilot:
         app.screen.select(("guest", "kvm-big"))
         grid = app.screen.query_one(MatrixGrid)
         grid.focus()
         grid.go_to(0x10, 0x20)
         await pilot.pause()
-        floor, edit = [], []
-        for _ in range(10):
+        painted: list[float] = []
+        render_line = grid.render_line
+
+        def timed(y: int):
+            painted.append(time.perf_counter())
+            return render_line(y)
+
+        grid.render_line = timed
+        for i in range(10):
+            before = app.session.scenario
+            was = grid.cells.state(0x10, 0x20)
+            painted.clear()
+            key = events.Key("u", "u")
+            key.set_sender(app)
             t0 = time.perf_counter()
-            await pilot.press("f12")  # unbound: the cost of a key and a refresh
+            app._driver.send_message(key)
+            while app.session.scenario is before or not painted:
+                await asyncio.sleep(0.0005)
+            times.append(painted[0] - t0)
             await pilot.pause()
-            floor.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            await pilot.press("u")
-            await pilot.pause()
-            edit.append(time.perf_counter() - t0)
-            assert grid.cells.state(0x10, 0x20) in (c.EFFECTIVE, c.FREE)
-        return statistics.median(edit), statistics.median(floor)
+            now = grid.cells.state(0x10, 0x20)
+            assert {was, now} == {c.EFFECTIVE, c.FREE}, (i, was, now)  # the key did toggle the cell
+    return times
 
 
 async def keystroke_latency() -> tuple[list[float], int]:
@@ -211,9 +226,9 @@ def main() -> int:
     ours, theirs = asyncio.run(cold_frames())
     print(f"cold frame       matrix {ours * 1000:8.1f} ms   DataTable {theirs * 1000:9.1f} ms   "
           f"{theirs / ours:5.0f}x faster (targets <= 20 ms, >= 30x)")
-    edit, floor = asyncio.run(edit_to_repaint())
-    print(f"edit-to-repaint  {edit * 1000:6.1f} ms wall, {max(edit - floor, 0) * 1000:5.1f} ms net of the "
-          f"{floor * 1000:.1f} ms key+refresh floor (target <= 50 ms)")
+    edits = asyncio.run(edit_to_repaint())
+    print(f"edit-to-repaint  median {statistics.median(edits) * 1000:5.1f} ms   max {max(edits) * 1000:5.1f} ms "
+          f"from key to the cell's line repainted, 256x256 guest (target <= 50 ms)")
     samples, runs = asyncio.run(keystroke_latency())
     if samples:
         print(f"keystroke        median {statistics.median(samples) * 1000:5.1f} ms   max {max(samples) * 1000:5.1f} ms "

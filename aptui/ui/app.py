@@ -1,0 +1,217 @@
+"""The console app: owns the Session (the scenario being edited) and the Runner (the engine),
+themes, saving, the recovery file and quitting. The panels live on MainScreen; the forms and
+the help screen are imported when first opened, to keep the first paint quick.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from aptui.formats.scenario import save
+from aptui.model.scenario import Scenario
+from aptui.ui import edits, themes
+from aptui.ui.recovery import Recovery
+from aptui.ui.runner import Runner
+from aptui.ui.screens.main import MainScreen
+from aptui.ui.session import Session
+from aptui.ui.widgets.diagnostics import DiagnosticList
+from aptui.ui.widgets.lanes import LaneList
+from aptui.ui.widgets.matrix import MatrixGrid
+from aptui.ui.widgets.path import PathView
+from aptui.ui.widgets.requests import RequestList
+from aptui.ui.widgets.tree import TopologyTree
+
+
+class AptuiApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "aptui"
+    BINDING_GROUP_TITLE = "App"
+    BINDINGS = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, tooltip="Quit (asks when there are unsaved changes)"),
+        Binding("ctrl+s", "save", "Save", tooltip="Save the scenario (atomically: the old file stays whole until then)"),
+        Binding("question_mark,f1", "help", "Help", tooltip="This help"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, tooltip="Find any command"),
+        Binding("ctrl+t", "change_theme", "Theme", show=False, tooltip="Choose a theme (remembered)"),
+    ]
+
+    def __init__(self, scenario: Scenario, path: str | None = None, *, origin: str | None = None,
+                 config_dir: Path | None = None, state_dir: Path | None = None, theme: str | None = None):
+        super().__init__()
+        self.session = Session(scenario, path, origin)
+        self.runner = Runner(scenario)
+        self.config_dir = config_dir
+        self.recovery = Recovery(state_dir, self.session.origin)
+        found, self.theme_errors = themes.load_themes(themes.theme_dirs(config_dir))
+        for t in found:
+            self.register_theme(t)
+        for name in (theme, themes.remembered(config_dir), themes.DEFAULT_THEME):
+            if name and name in self.available_themes:
+                self.theme = name
+                break
+        self._remember = False  # only a choice made in this session is written back
+
+    def get_default_screen(self) -> Screen:
+        return MainScreen()
+
+    @property
+    def main(self) -> MainScreen:
+        return self.screen_stack[0]
+
+    def on_mount(self) -> None:
+        for path, why in self.theme_errors:
+            self.notify(f"{path.name}: {why}", title="Theme skipped", severity="warning", markup=False)
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self._remember = True
+        recovered = self.recovery.read()
+        if recovered is not None and recovered != self.session.scenario:
+            from aptui.ui.screens.forms import ask_restore
+
+            self.push_screen(ask_restore(self.session.path or self.session.origin), self._restore)
+        elif recovered is not None:
+            self.recovery.clear()
+
+    def _restore(self, answer: str | None) -> None:
+        if answer == "restore":
+            recovered = self.recovery.read()
+            if recovered is not None:
+                self.main.edit(recovered, "restore the recovery file")
+                self.notify("Restored the unsaved work; ctrl+s saves it, ctrl+z undoes the restore.", markup=False)
+        else:
+            self.recovery.clear()
+
+    def _theme_changed(self, theme) -> None:
+        if self._remember:
+            try:
+                themes.remember(self.config_dir, theme.name)
+            except OSError as e:
+                self.notify(f"Cannot remember the theme: {e}", severity="warning", markup=False)
+
+    # -- areas, help and the command palette -------------------------------------------
+    AREAS = (("Run", MainScreen), ("Topology (1)", TopologyTree), ("Matrix (2)", MatrixGrid),
+             ("Requests (3)", RequestList), ("Levels (4)", LaneList), ("Path (5)", PathView),
+             ("Diagnostics (6)", DiagnosticList))
+
+    def areas(self) -> list[tuple[str, type]]:
+        return [*self.AREAS, ("App", type(self))]
+
+    def action_help(self) -> None:
+        from aptui.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.areas()))
+
+    def get_system_commands(self, screen: Screen):
+        from aptui.ui.screens.help import binding_rows
+
+        yield from super().get_system_commands(screen)
+        if not isinstance(screen, MainScreen):
+            return
+        for title, cls in self.AREAS:
+            area = title.split(" (")[0]
+            for b, (keys, what) in zip([b for b in cls.BINDINGS if isinstance(b, Binding)], binding_rows(self, cls)):
+                if b.action.startswith("move(") or b.action.startswith("focus_panel"):
+                    continue
+                yield SystemCommand(f"{area}: {b.description}", f"{keys} · {what}", partial(self._run_in, cls, b.action))
+
+    async def _run_in(self, cls: type, action: str) -> None:
+        """Run a binding's action where its key would: on the screen, or on its panel (focused first)."""
+        screen = self.main
+        if cls is MainScreen:
+            await screen.run_action(action)
+            return
+        widget = screen.query_one(cls)
+        screen.set_focus(widget)
+        await widget.run_action(action)
+
+    # -- keeping the engine and the recovery file in step with edits --------------------
+    def sync_runner(self) -> None:
+        """A run that has not started follows every edit; one under way keeps its configuration
+        (r restarts with the new one), except that requests appended to the queue join it."""
+        s, r = self.session.scenario, self.runner
+        if s == r.scenario:
+            return
+        if r.at_start and not r.running:
+            r.restart(s)
+        elif not r.running and edits.same_configuration(s, r.scenario) \
+                and s.requests[: len(r.scenario.requests)] == r.scenario.requests:
+            r.extend_requests(s)
+
+    def autosave(self) -> None:
+        try:
+            if self.session.dirty:
+                self.recovery.write(self.session.scenario)
+            else:
+                self.recovery.clear()
+        except OSError as e:
+            self.notify(f"Cannot write the recovery file: {e}", severity="warning", markup=False)
+
+    # -- saving and quitting -----------------------------------------------------------
+    def action_save(self) -> None:
+        self.save_then(None)
+
+    def save_then(self, after) -> None:
+        """Save (asking for a file name when the scenario is a demo), then call `after`."""
+        if self.session.path is None:
+            from aptui.ui.screens.forms import SaveAs
+
+            def chosen(path: str | None) -> None:
+                if path:
+                    self._save_to(path, after)
+
+            self.push_screen(SaveAs(f"{self.session.scenario.name.replace(' ', '-').replace('/', '-')}.toml"), chosen)
+            return
+        self._save_to(self.session.path, after)
+
+    def _save_to(self, path: str, after) -> None:
+        try:
+            save(self.session.scenario, path)
+        except OSError as e:
+            self.notify(f"Not saved: {e}", title="Save failed", severity="error", markup=False)
+            return
+        old = self.recovery
+        self.session.mark_saved(path)
+        self.session.origin = str(Path(path).resolve())
+        self.recovery = Recovery(old.path.parent.parent if old.path else None, self.session.origin)
+        old.clear()
+        self.recovery.clear()
+        self.notify(f"Saved {path}", markup=False)
+        self.main.refresh_config()
+        if after:
+            after()
+
+    async def action_quit(self) -> None:
+        from aptui.ui.screens.forms import Question, ask_unsaved
+
+        if not self.session.dirty:
+            self.recovery.clear()
+            self.exit()
+            return
+
+        def answered(answer: str | None) -> None:
+            if answer == "save":
+                self.save_then(self.exit)
+            elif answer == "discard":
+                self.recovery.clear()
+                self.exit()
+
+        if not isinstance(self.screen, Question):
+            self.push_screen(ask_unsaved(self.session.path or self.session.origin), answered)
+
+
+def run_console(scenario: Scenario, file: str | None) -> int:
+    """Open the console (the CLI has already reported input errors)."""
+    import platformdirs
+
+    from aptui import demos
+
+    path = file if file and Path(file).is_file() else None
+    origin = None if path else f"demo:{(file or demos.DEFAULT).removeprefix('demo:')}"
+    app = AptuiApp(scenario, path, origin=origin, config_dir=platformdirs.user_config_path("aptui"),
+                   state_dir=platformdirs.user_state_path("aptui"))
+    app.run()
+    return 0

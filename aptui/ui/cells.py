@@ -1,0 +1,236 @@
+"""What each cell of a guest's matrix means: the guest gets it, it is assigned but lost (and
+why), the parent offers it, a sibling holds it, or nothing.
+
+Computed from the model's GuestView and the engine's QCI route (what the guest's own QCI
+answers is, by definition, what it gets), per id, so that a row of 256 cells costs a few
+bit tests. No Textual here.
+"""
+
+from __future__ import annotations
+
+from aptui.engine.routing import QCI, compute_route
+from aptui.model import mask as m
+from aptui.model.matrix import EMPTY, Matrix
+from aptui.model.scenario import HOST, Scenario
+from aptui.model.topology import FORMAT_WIDTH, Topology
+
+# States. Lost states name the reason the guest does not get an assigned entry.
+EFFECTIVE = "effective"
+ASSIGNED = "assigned"  # the configured view: assigned, whatever becomes of it
+LOST_PARENT = "lost-parent"
+LOST_FILTERED = "lost-filtered"
+LOST_RESERVED = "lost-reserved"
+LOST_FORMAT = "lost-format"
+LOST_APIE = "lost-apie"
+LOST_START = "lost-start"
+LOST_NOAP = "lost-noap"
+CONFLICT = "conflict"
+FREE = "free"
+SIBLING = "sibling"
+HELD = "held"
+NONE = "none"
+
+GLYPHS = {
+    EFFECTIVE: "■", ASSIGNED: "■", LOST_PARENT: "P", LOST_FILTERED: "F", LOST_RESERVED: "R", LOST_FORMAT: "W",
+    LOST_APIE: "A", LOST_START: "V", LOST_NOAP: "N", CONFLICT: "!", FREE: "·", SIBLING: "s", HELD: "r", NONE: " ",
+}
+LOST = (LOST_PARENT, LOST_FILTERED, LOST_RESERVED, LOST_FORMAT, LOST_APIE, LOST_START, LOST_NOAP, CONFLICT)
+LEGEND = (
+    (EFFECTIVE, "gets it"), (LOST_PARENT, "lost: not in parent"), (LOST_FILTERED, "lost: filtered"),
+    (LOST_RESERVED, "lost: host-reserved"), (LOST_FORMAT, "lost: beyond format"), (LOST_APIE, "lost: no APIE chain"),
+    (LOST_START, "lost: cannot start"), (LOST_NOAP, "lost: no ap feature"), (CONFLICT, "a sibling has it too"),
+    (FREE, "available"), (SIBLING, "a sibling's"), (HELD, "parent's own"),
+)
+MODES = ("states", "configured", "effective", "difference")
+
+
+def effective_matrix(topo: Topology, name: str) -> Matrix:
+    """What the guest gets: the answer of its own QCI (interpreted, emulated, or nothing)."""
+    s = topo.scenario
+    route = compute_route(topo, s.costs, s.policy, name, "QCI", None)
+    return route.matrix if route.outcome == QCI and route.matrix is not None else EMPTY
+
+
+class GuestCells:
+    """Per-id facts of one guest (or of the machine when name is 'host') and the state of each cell."""
+
+    def __init__(self, scenario: Scenario, topo: Topology, name: str):
+        self.name = name
+        self._rows: dict[tuple, list[str]] = {}
+        self.host = name == HOST
+        if self.host:
+            cfg = scenario.host.config
+            self.configured = self.effective = self.parent = cfg
+            self.siblings: list[tuple[str, Matrix]] = []
+            self.reserved = None
+            self.filtered: dict[int, str] = {}
+            self.max_a, self.max_d = scenario.host.max_adapter, scenario.host.max_domain
+            self.lost_all = None
+            self.apie_lost = False
+            self.view = None
+            return
+        v = self.view = topo.view(name)
+        g = v.guest
+        self.configured = g.matrix
+        self.effective = effective_matrix(topo, name)
+        self.parent = v.parent_config
+        self.siblings = [(o.name, o.matrix) for o in scenario.guests
+                         if o.parent == g.parent and o.name != name and o.backend == "passthrough"] \
+            if g.backend == "passthrough" else []
+        self.reserved = None if g.parent == HOST else scenario.guest(g.parent).reserved
+        self.filtered = dict(v.filtered_adapters)
+        fa, fd = FORMAT_WIDTH[v.crycb_format]
+        self.max_a = min(fa - 1, scenario.host.max_adapter)
+        self.max_d = min(fd - 1, scenario.host.max_domain)
+        # A reason that holds for every assigned cell, checked before the per-id ones.
+        if not v.startable:
+            self.lost_all = LOST_START
+        elif not v.has_ap:
+            self.lost_all = LOST_NOAP
+        else:
+            self.lost_all = None
+        self.apie_lost = not v.apie_chain and g.backend != "emulated"
+
+    # -- per cell ----------------------------------------------------------------------
+    def state(self, a: int, d: int, mode: str = "states") -> str:
+        has = m.has
+        eff = self.effective
+        if mode == "effective":
+            if has(eff.apm, a) and has(eff.aqm, d):
+                return EFFECTIVE
+            return FREE if self._offered(a, d) else NONE
+        conf = self.configured
+        assigned = has(conf.apm, a) and has(conf.aqm, d)
+        if mode == "configured":
+            if assigned:
+                return ASSIGNED
+            return self._unassigned(a, d)
+        if assigned and self.siblings and self._sibling(a, d):
+            return CONFLICT  # the model lets both have it; the kernel refuses one of them
+        if has(eff.apm, a) and has(eff.aqm, d):
+            return EFFECTIVE
+        if assigned:
+            return self._lost(a, d)
+        return NONE if mode == "difference" else self._unassigned(a, d)
+
+    def _offered(self, a: int, d: int) -> bool:
+        p = self.parent
+        return m.has(p.apm, a) and m.has(p.aqm, d)
+
+    def _sibling(self, a: int, d: int) -> str | None:
+        for name, sm in self.siblings:
+            if m.has(sm.apm, a) and m.has(sm.aqm, d):
+                return name
+        return None
+
+    def _unassigned(self, a: int, d: int) -> str:
+        if not self._offered(a, d):
+            return NONE
+        if self.siblings and self._sibling(a, d):
+            return SIBLING
+        if self.reserved and self.reserved.holds(a, d):
+            return HELD
+        return FREE
+
+    def _lost(self, a: int, d: int) -> str:
+        if self.lost_all:
+            return self.lost_all
+        if not self._offered(a, d):
+            return LOST_PARENT
+        if self.siblings and self._sibling(a, d):
+            return CONFLICT
+        if a in self.filtered:
+            return LOST_RESERVED if "reserved" in self.filtered[a] else LOST_FILTERED
+        if a > self.max_a or d > self.max_d:
+            return LOST_FORMAT
+        if self.apie_lost:
+            return LOST_APIE
+        return LOST_PARENT  # dropped further up: not in the parent's effective matrix
+
+    def row_states(self, a: int, cols: tuple[int, ...], mode: str) -> list[str]:
+        """The states of a row; rows with the same per-adapter facts share one list (a 256x256
+        guest has a handful of distinct rows, not 256)."""
+        sig = self._row_signature(a)
+        key = (sig, mode, cols)
+        row = self._rows.get(key)
+        if row is None:
+            row = self._rows[key] = [self.state(a, d, mode) for d in cols]
+        return row
+
+    def _row_signature(self, a: int) -> tuple:
+        has = m.has
+        reason = self.filtered.get(a)
+        return (
+            has(self.configured.apm, a), has(self.effective.apm, a), has(self.parent.apm, a),
+            None if reason is None else "reserved" in reason, a > self.max_a,
+            bool(self.reserved) and a in self.reserved.adapters,
+            tuple(has(sm.apm, a) for _, sm in self.siblings),
+        )
+
+    # -- per id (the APM gutter and the AQM/ADM rows) ------------------------------------
+    def id_state(self, mask: str, i: int, mode: str = "states") -> str:
+        """The state of adapter (apm) or domain (aqm/adm) id i alone."""
+        conf, eff, par = getattr(self.configured, mask), getattr(self.effective, mask), getattr(self.parent, mask)
+        assigned, gets, offered = m.has(conf, i), m.has(eff, i), m.has(par, i)
+        if mode == "configured":
+            return ASSIGNED if assigned else FREE if offered else NONE
+        if gets:
+            return EFFECTIVE
+        if mode == "effective":
+            return FREE if offered else NONE
+        if not assigned:
+            return NONE if mode == "difference" or not offered else FREE
+        if self.lost_all:
+            return self.lost_all
+        if not offered:
+            return LOST_PARENT
+        if mask == "apm" and i in self.filtered:
+            return LOST_RESERVED if "reserved" in self.filtered[i] else LOST_FILTERED
+        if i > (self.max_a if mask == "apm" else self.max_d):
+            return LOST_FORMAT
+        if self.apie_lost:
+            return LOST_APIE
+        return LOST_PARENT
+
+    def explain(self, a: int, d: int) -> str:
+        """The state of APQN (a, d) in words, for the line under the grid."""
+        q = m.format_apqn(a, d)
+        st = self.state(a, d)
+        name = self.name
+        if self.host:
+            return f"{q}: a queue of the machine" if st == EFFECTIVE else f"{q}: the machine has no such queue"
+        parent = self.view.guest.parent
+        pname = "the machine" if parent == HOST else parent
+        if st == EFFECTIVE:
+            how = "interpreted by firmware" if self.view.apie_chain else "emulated, hypothetical"
+            return f"{q}: {name} gets it ({how})"
+        if st == CONFLICT:
+            return f"{q}: sibling {self._sibling(a, d)} has it too: one of them is refused (EADDRINUSE)"
+        why = {
+            LOST_PARENT: f"not in {pname}'s configuration",
+            LOST_FILTERED: self.filtered.get(a, ""),
+            LOST_RESERVED: self.filtered.get(a, "reserved by the host"),
+            LOST_FORMAT: f"beyond CRYCB format {self.view.crycb_format} (ids up to {self.max_a:02x}.{self.max_d:04x})",
+            LOST_APIE: f"no APIE chain ({parent} has no AP interpretation)",
+            LOST_START: f"{name} cannot start (format wider than its hypervisor's)",
+            LOST_NOAP: f"{name} lacks CPU feature 'ap'",
+        }.get(st)
+        if why is not None:
+            return f"{q} lost: {why}"
+        if st == SIBLING:
+            return f"{q}: in use by sibling {self._sibling(a, d)}"
+        if st == HELD:
+            return f"{q}: reserved for {parent}'s own zcrypt drivers"
+        if st == FREE:
+            return f"{q}: available from {pname}, not assigned"
+        return f"{q}: not available ({pname} does not have it)"
+
+    # -- which ids to show ---------------------------------------------------------------
+    def used_ids(self, scenario: Scenario) -> tuple[list[int], list[int]]:
+        """Adapters and domains worth a row or a column: the machine's, the parent's, the guest's."""
+        c, p = self.configured, self.parent
+        rows = set(m.ids_of(c.apm | p.apm)) | {a.id for a in scenario.host.adapters}
+        cols = set(m.ids_of(c.aqm | c.adm | p.aqm | p.adm))
+        if not cols:
+            cols = set(range(min(scenario.host.domains, 256)))
+        return sorted(rows), sorted(cols)

@@ -1,0 +1,177 @@
+"""The editing half of the main screen: matrix toggles with the kernel's word on them, guest
+and request forms, SCAN, undo and redo. Every edit goes through `edit`, one undoable step.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from aptui.engine import Engine
+from aptui.formats.results import outcome_text
+from aptui.model import mask as m
+from aptui.model.scenario import HOST
+from aptui.ui import edits
+from aptui.ui.edits import Refused
+from aptui.ui.widgets.matrix import MatrixGrid
+from aptui.ui.widgets.requests import RequestList
+
+
+class EditingMixin:
+    """Mixed into MainScreen (handlers by name: Textual's @on does not reach into mixins)."""
+
+    def edit(self, scenario, label: str, focus: str | None = None) -> bool:
+        """Apply one undoable edit and show it everywhere."""
+        if not self.session.apply(scenario, label, focus):
+            return False
+        self._edited(focus)
+        return True
+
+    def _edited(self, focus: str | None) -> None:
+        self.app.sync_runner()
+        if focus is not None and focus in self.session.topology.views:
+            self.selected = ("guest", focus)
+        self.refresh_config()
+        self.call_after_refresh(self.refresh_run)
+        self.call_after_refresh(self.app.autosave)  # the recovery file: after the edit is on screen
+
+    def on_matrix_grid_toggle(self, event: MatrixGrid.Toggle) -> None:
+        kind, name = self.selected
+        if kind != "guest":
+            self.app.notify("The machine's matrix is its adapters and domains: select a guest to assign queues.",
+                            severity="warning", markup=False)
+            return
+        s = self.session.scenario
+        what = {"apm": "adapter", "aqm": "usage domain", "adm": "control domain"}[event.mask]
+        ids = sorted(event.ids)
+        shown = m.format_ids(ids, 2 if event.mask == "apm" else 4)
+        try:
+            new = edits.set_ids(s, name, event.mask, event.ids, event.on)
+        except Refused as e:
+            self.app.notify(str(e), title="Refused", severity="error", markup=False)
+            return
+        verb = "assign" if event.on else "unassign"
+        if self.edit(new, f"{verb} {what} {shown} of {name}", focus=name):
+            self._warn_lost(name, event)
+
+    def _warn_lost(self, name: str, event: MatrixGrid.Toggle) -> None:
+        """An assignment that is legal but gives the guest nothing gets a warning saying why."""
+        if not event.on:
+            return
+        grid = self.query_one(MatrixGrid)
+        cells = grid.cells
+        if event.mask == "apm":
+            probe = [(a, d) for a in sorted(event.ids) for d in m.ids_of(cells.configured.aqm)]
+        elif event.mask == "aqm":
+            probe = [(a, d) for d in sorted(event.ids) for a in m.ids_of(cells.configured.apm)]
+        else:
+            lost = [d for d in sorted(event.ids) if not m.has(cells.effective.adm, d)]
+            if lost:
+                self.app.notify(f"Control domain {lost[0]:04x} is assigned, but {name} will not get it "
+                                f"({cells.id_state('adm', lost[0])}).", title="Applied, but", severity="warning",
+                                markup=False)
+            return
+        for a, d in probe:
+            if not (m.has(cells.effective.apm, a) and m.has(cells.effective.aqm, d)):
+                self.app.notify(cells.explain(a, d), title="Applied, but", severity="warning", markup=False)
+                return
+
+    def action_undo(self) -> None:
+        step = self.session.undo()
+        if step is None:
+            self.app.notify("Nothing to undo.", markup=False)
+            return
+        self._edited(step.focus)
+        self.app.notify(f"Undone: {step.label}", markup=False)
+
+    def action_redo(self) -> None:
+        step = self.session.redo()
+        if step is None:
+            self.app.notify("Nothing to redo.", markup=False)
+            return
+        self._edited(step.focus)
+        self.app.notify(f"Redone: {step.label}", markup=False)
+
+    def _selected_guest(self) -> str | None:
+        kind, value = self.selected
+        return value if kind == "guest" else None
+
+    def action_add_guest(self) -> None:
+        from aptui.ui.screens.forms import GuestForm
+
+        parent = self._selected_guest() or HOST
+
+        def done(result) -> None:
+            if result:
+                s, name = result
+                self.edit(s, f"add guest {name}", focus=name)
+
+        self.app.push_screen(GuestForm(self.session.scenario, None, parent), done)
+
+    def action_edit_guest(self) -> None:
+        from aptui.ui.screens.forms import GuestForm
+
+        name = self._selected_guest()
+        if name is None:
+            self.app.notify("Select a guest to edit.", markup=False)
+            return
+
+        def done(result) -> None:
+            if result:
+                s, new = result
+                self.edit(s, f"edit guest {new}", focus=new)
+
+        self.app.push_screen(GuestForm(self.session.scenario, name), done)
+
+    def action_remove_guest(self) -> None:
+        name = self._selected_guest()
+        if name is None:
+            self.app.notify("Select a guest to remove.", markup=False)
+            return
+        s = self.session.scenario
+        kids = edits.descendants(s, name)
+        new = edits.remove_guest(s, name)
+        gone = len(s.requests) - len(new.requests)
+        parent = s.guest(name).parent
+        self.selected = ("host", None) if parent == HOST else ("guest", parent)
+        self.edit(new, f"remove guest {name}")
+        self.app.notify(f"Removed {name}" + (f" and {len(kids)} guest(s) under it" if kids else "")
+                        + (f", {gone} request(s)" if gone else "") + ". ctrl+z undoes.", markup=False)
+
+    def action_scan(self) -> None:
+        """Queue a SCAN of the guest, and say at once what it will find."""
+        name = self._selected_guest()
+        if name is None:
+            self.app.notify("Select a guest to SCAN.", markup=False)
+            return
+        s = self.session.scenario
+        req = edits.make_request(s, name, "SCAN")
+        probe = Engine(attrs.evolve(s, requests=(req,)))
+        probe.run_blocking(breakpoints=())
+        res = probe.results[0]
+        self.edit(edits.add_request(s, req), f"queue a SCAN of {name}")
+        self.app.notify(f"{name} SCAN: {outcome_text(res)} ({res.cycles} cycles). Queued as request "
+                        f"#{len(s.requests) + 1}.", title="SCAN", markup=False)
+
+    def action_add_request(self) -> None:
+        from aptui.ui.screens.forms import RequestForm
+
+        grid = self.query_one(MatrixGrid)
+        apqn = grid.cursor_apqn if None not in grid.cursor_apqn else None
+
+        def done(req) -> None:
+            if req is not None:
+                req_list = self.query_one(RequestList)
+                at = len(self.session.scenario.requests)
+                self.edit(edits.add_request(self.session.scenario, req), f"add request {req.guest} {req.op}")
+                req_list.highlighted = at
+
+        self.app.push_screen(RequestForm(self.session.scenario, self._selected_guest(), apqn), done)
+
+    def action_remove_request(self) -> None:
+        req = self.query_one(RequestList)
+        i = req.highlighted
+        s = self.session.scenario
+        if i is None or i >= len(s.requests):
+            return
+        r = s.requests[i]
+        self.edit(edits.remove_request(s, i), f"remove request #{i + 1} {r.guest} {r.op}")

@@ -1,0 +1,386 @@
+"""The main screen: topology, matrix editor, requests, levels, path and diagnostics, and the
+debugger keys that drive the engine (the edits are in editing.py). Holds no state of its own
+beyond the selection: the scenario lives in the app's Session, the run in its Runner.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Static, Tree
+
+from aptui.engine import Breakpoint, Stop, lane_name
+from aptui.model import mask as m
+from aptui.model.scenario import HOST
+from aptui.ui.cells import GuestCells
+from aptui.ui.palette import Palette
+from aptui.ui.screens.editing import EditingMixin
+from aptui.ui.widgets.diagnostics import DiagnosticList
+from aptui.ui.widgets.lanes import LaneList
+from aptui.ui.widgets.matrix import MatrixGrid, MatrixPanel, legend
+from aptui.ui.widgets.path import PathView
+from aptui.ui.widgets.requests import RequestList
+from aptui.ui.widgets.tree import TopologyTree
+
+RUN_REFRESH = 0.25  # seconds between panel updates while a run goes on
+BACKENDS = {"passthrough": "passthrough", "emulated": "emulated (hypothetical)", "none": "no AP backend"}
+PANELS = {"tree": "Topology", "matrix": "Matrix", "requests": "Requests", "lanes": "Levels", "path": "Path",
+          "diagnostics": "Diagnostics"}
+
+
+class MainScreen(EditingMixin, Screen):
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+    BINDING_GROUP_TITLE = "Run"
+    BINDINGS = [
+        Binding("s", "step", "Step", tooltip="One transition of the current instruction: the path grows hop by hop"),
+        Binding("n", "next", "Next", tooltip="Finish the current instruction (or run the next one whole)"),
+        Binding("c", "cont", "Continue", tooltip="Run until a breakpoint or the end"),
+        Binding("space", "pause", "Pause", tooltip="Pause a running continue"),
+        Binding("r", "restart", "Restart", tooltip="Restart the run from time 0 with the current configuration"),
+        Binding("b", "breakpoint", "Break", tooltip="Toggle a breakpoint on the selected request, guest, APQN or lane"),
+        Binding("enter", "repeat", "Repeat", show=False, tooltip="Repeat the last step command (s, n or c)"),
+        Binding("ctrl+z", "undo", "Undo", tooltip="Undo the last edit"),
+        Binding("ctrl+y", "redo", "Redo", tooltip="Redo the last undone edit"),
+        Binding("z", "zoom", "Zoom", show=False, tooltip="Give the focused panel the whole screen (again: back)"),
+        *(Binding(str(i), f"focus_panel('{p}')", f"Go to {title}", show=False, tooltip=f"Focus the {title} panel")
+          for i, (p, title) in enumerate(PANELS.items(), 1)),
+    ]
+
+    def __init__(self):
+        super().__init__()
+        self.selected: tuple = ("host", None)
+        self.last_command: str | None = None
+        self._ticker: Timer | None = None
+        self.palette: Palette | None = None
+
+    # -- layout ------------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Static(id="title")
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield TopologyTree(id="tree")
+                yield RequestList(id="requests")
+            with Vertical(id="right"):
+                with MatrixPanel(id="matrix-panel", classes="page"):
+                    yield MatrixGrid(id="matrix")
+                    yield Static(id="cell-info")
+                    yield Static(id="legend")
+                yield PathView(id="path", classes="page -current")
+                yield LaneList(id="lanes", classes="page")
+        yield DiagnosticList(id="diagnostics")
+        yield Static(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        titles = {"tree": "1 Topology", "matrix-panel": "2 Matrix", "requests": "3 Requests", "lanes": "4 Levels",
+                  "path": "5 Path", "diagnostics": "6 Diagnostics"}
+        for wid, title in titles.items():
+            self.query_one(f"#{wid}").border_title = title
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.restyle())
+        self.palette = Palette.of(self.app.current_theme)
+        s = self.session.scenario
+        first = s.requests[0].guest if s.requests else next(iter(self.session.topology.walk()), None)
+        self.selected = ("guest", first) if first else ("host", None)
+        self._show_tree()  # in the first frame (after edits the tree follows the diagnostics)
+        self.select(self.selected)
+        self.refresh_run()
+        self.set_focus(self.query_one(TopologyTree))
+
+    def restyle(self) -> None:
+        self.palette = Palette.of(self.app.current_theme)
+        self.refresh_config()
+        self.refresh_run()
+
+    @property
+    def session(self):
+        return self.app.session
+
+    @property
+    def runner(self):
+        return self.app.runner
+
+    # -- refreshing --------------------------------------------------------------------
+    def refresh_config(self, keep_ids: bool = True) -> None:
+        """After an edit (or undo): the tree, the matrix and, once painted, the diagnostics."""
+        if self.palette is None:
+            return
+        kind, value = self.selected
+        if kind == "guest" and value not in self.session.topology.views:
+            self.selected = ("host", None)
+        self._show_matrix(keep_ids)
+        self._title()
+        self.call_after_refresh(self._show_diagnostics)
+        self._status()
+
+    def _show_tree(self) -> None:
+        marked = {b.value for b in self.runner.engine.breakpoints if b.kind == "guest"}
+        self.query_one(TopologyTree).show(self.session.topology, self.session.diagnostics, marked, self.selected,
+                                          self.palette)
+
+    def _show_diagnostics(self) -> None:
+        diags = self.session.diagnostics
+        self.query_one(DiagnosticList).show(diags, self.palette)
+        errors = sum(d.severity == "error" for d in diags)
+        self.query_one("#diagnostics").border_subtitle = f"{len(diags)} · {errors} error(s)" if diags else "none"
+        self._show_tree()
+
+    def _show_matrix(self, keep_ids: bool) -> None:
+        s = self.session.scenario
+        topo = self.session.topology
+        kind, value = self.selected
+        name = value if kind == "guest" else HOST
+        grid = self.query_one(MatrixGrid)
+        grid.show(GuestCells(s, topo, name), s, keep_ids=keep_ids)
+        if kind == "adapter":
+            grid.go_to(value, grid.cursor_apqn[1])
+        panel = self.query_one("#matrix-panel")
+        if name == HOST:
+            panel.border_title = Content.assemble("2 Matrix · ", ("the machine", "bold"),
+                                                  f" · {len(s.host.adapters)} adapters × {s.host.domains} domains")
+        else:
+            v = topo.view(name)
+            chain = "APIE chain ✓" if v.apie_chain else "APIE chain ✗"
+            panel.border_title = Content.assemble(
+                "2 Matrix · ", (name, "bold"),
+                f" · L{v.level} {BACKENDS[v.guest.backend]} · f{v.crycb_format} · {chain}"
+                f" · gets {self._gets(grid, v)}")
+        panel.border_subtitle = f"view: {grid.mode}{' · all ids' if grid.all_ids else ''}"
+        self._cell_info()
+        self.call_after_refresh(self._legend)  # it looks at every row: after the grid is painted
+
+    def _legend(self) -> None:
+        self.query_one("#legend", Static).update(legend(self.query_one(MatrixGrid)))
+
+    @staticmethod
+    def _gets(grid: MatrixGrid, v) -> str:
+        eff = grid.cells.effective
+        return f"{eff.apqn_count}" + (f"+{len(eff.control_domains)} ctl" if eff.adm else "")
+
+    def _cell_info(self) -> None:
+        grid = self.query_one(MatrixGrid)
+        a, d = grid.cursor_apqn
+        info = Text(no_wrap=True, overflow="ellipsis")
+        if grid.cells is not None and a is not None and d is not None:
+            info.append(grid.cells.explain(a, d))
+            if grid.anchor is not None:
+                (r0, r1), (c0, c1) = grid.selection()
+                info.append(f"   range {grid.rows[r0]:02x}-{grid.rows[r1]:02x} × {grid.cols[c0]:04x}-{grid.cols[c1]:04x}",
+                            self.palette.accent)
+        self.query_one("#cell-info", Static).update(info)
+
+    def _title(self) -> None:
+        sess = self.session
+        t = Text(no_wrap=True, overflow="ellipsis")
+        t.append(" aptui ", self.palette.accent)
+        t.append(sess.scenario.name, self.palette.strong)
+        t.append(f"  {sess.path or sess.origin}", self.palette.muted)
+        if sess.dirty:
+            t.append("  modified", self.palette.warning)
+        self.query_one("#title", Static).update(t)
+
+    def refresh_run(self) -> None:
+        """After a step or while running: requests, levels, path, status."""
+        if self.palette is None:
+            return
+        r = self.runner
+        e = r.engine
+        bps = e.breakpoints
+        self.query_one(RequestList).update(e, {b.value for b in bps if b.kind == "request"}, self.palette)
+        trace = r.trace
+        active = None
+        if trace is not None and not trace.done and len(trace.events) > 1:
+            active = trace.events[-1].lane
+        self.query_one(LaneList).update(e.lanes(), e.counters(), r.recent, active,
+                                        {b.value for b in bps if b.kind == "lane"}, self.palette)
+        self.query_one(PathView).show(r, self.palette)
+        path = self.query_one("#path")
+        if trace is not None:
+            path.border_title = Content.assemble("5 Path · ", f"#{trace.seq} ", (trace.guest, "bold"),
+                                                 f" L{trace.level} {trace.op}",
+                                                 f" {m.format_apqn(*trace.apqn)}" if trace.apqn else "")
+        else:
+            path.border_title = "5 Path"
+        self._status()
+
+    def _status(self) -> None:
+        r = self.runner
+        e = r.engine
+        p = self.palette
+        t = Text(no_wrap=True, overflow="ellipsis")
+        nxt = e.current or e.peek()
+        done = nxt.request if nxt is not None else len(e.scenario.requests)
+        t.append(f" t={e.time_us:.1f}µs", p.strong)
+        t.append(f"  {len(e.results)} result(s), {done}/{len(e.scenario.requests)} requests", p.muted)
+        if r.running:
+            t.append("  ● running (space pauses)", p.accent)
+        elif e.finished:
+            t.append("  ■ end of the queue (r restarts)", p.muted)
+        elif nxt is not None:
+            what = nxt.op if nxt.apqn is None else f"{nxt.op} {m.format_apqn(*nxt.apqn)}"
+            t.append("  at " if e.current else "  next ", p.muted)
+            t.append(f"#{nxt.seq} {nxt.guest} {what}")
+        stop = r.last_stop
+        if stop is not None and stop.reason == "breakpoint" and not r.running:
+            t.append(f"  stopped: {stop.breakpoint.label}", p.error)
+        if e.breakpoints:
+            t.append(f"  ● {len(e.breakpoints)} breakpoint(s)", p.error)
+        if self.session.scenario != e.scenario:
+            t.append("  edited since the run started: r restarts with it", p.warning)
+        self.query_one("#status", Static).update(t)
+
+    # -- selection ---------------------------------------------------------------------
+    def select(self, what: tuple, keep_ids: bool = False) -> None:
+        self.selected = what
+        self.query_one(TopologyTree).point_at(what)
+        self.refresh_config(keep_ids=keep_ids)
+
+    @on(Tree.NodeHighlighted)
+    def _highlighted(self, event: Tree.NodeHighlighted) -> None:
+        data = event.node.data
+        if self.query_one(TopologyTree).rebuilding:
+            return
+        if data and data != self.selected:
+            self.selected = data
+            self._show_matrix(keep_ids=False)
+
+    @on(MatrixGrid.CursorMoved)
+    def _cursor(self) -> None:
+        self._cell_info()
+        self._legend()
+        grid = self.query_one(MatrixGrid)
+        self.query_one("#matrix-panel").border_subtitle = f"view: {grid.mode}{' · all ids' if grid.all_ids else ''}"
+
+    @on(DiagnosticList.Jump)
+    def _jump(self, event: DiagnosticList.Jump) -> None:
+        d = event.diagnostic
+        self.select(("guest", d.guest) if d.guest != HOST else ("host", None))
+        grid = self.query_one(MatrixGrid)
+        if d.apqns:
+            grid.go_to(*m.parse_apqn(d.apqns[0]))
+        self.set_focus(grid)
+
+    def action_focus_panel(self, panel: str) -> None:
+        self.show_page(panel)
+        self.set_focus(self.query_one(f"#{panel}"))  # now, not later: the next key may be in the same read
+
+    def show_page(self, panel: str) -> None:
+        """On a short screen the right column shows one of matrix, path and levels at a time."""
+        page = {"matrix": "matrix-panel"}.get(panel, panel)
+        if page not in ("matrix-panel", "path", "lanes"):
+            return
+        for w in self.query(".page"):
+            w.set_class(w.id == page, "-current")
+
+    def on_descendant_focus(self, event) -> None:
+        w = event.widget
+        self.show_page("matrix" if isinstance(w, MatrixGrid) else w.id or "")
+
+    def action_focus_matrix(self) -> None:
+        self.set_focus(self.query_one(MatrixGrid))
+
+    def action_zoom(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+            return
+        if self.focused is not None:
+            self.maximize(self.focused)
+
+    # -- stepping ----------------------------------------------------------------------
+    async def action_step(self) -> None:
+        await self._drive("step")
+
+    async def action_next(self) -> None:
+        await self._drive("next")
+
+    async def action_cont(self) -> None:
+        await self._drive("cont")
+
+    async def action_repeat(self) -> None:
+        if self.last_command:
+            await self._drive(self.last_command)
+
+    async def _drive(self, command: str) -> None:
+        self.last_command = command
+        if not self.query_one("#lanes").has_class("-current"):
+            self.show_page("path")
+        r = self.runner
+        if r.running:
+            self.app.notify("A run is going on: space pauses it.", markup=False)
+            return
+        if r.engine.finished:
+            self.app.notify("End of the request queue: r restarts the run, + adds a request.", markup=False)
+            return
+        if command == "cont":
+            self._continue()
+            return
+        stop = await (r.step() if command == "step" else r.next())
+        self._after(stop)
+
+    @work(exclusive=True, group="engine")
+    async def _continue(self) -> None:
+        self._ticker = self.set_interval(RUN_REFRESH, self.refresh_run)
+        try:
+            stop = await self.runner.cont()
+        finally:
+            self._ticker.stop()
+            self._ticker = None
+        self.app.sync_runner()  # requests appended while it ran join the queue now
+        self._after(stop)
+
+    def _after(self, stop: Stop) -> None:
+        self.refresh_run()
+        if stop.reason == "breakpoint":
+            where = ""
+            if stop.event is not None:
+                where = f" ({stop.event.guest} {stop.event.op} reached {lane_name(stop.event.lane)})"
+            elif stop.instruction is not None:
+                i = stop.instruction
+                where = f" (before #{i.seq} {i.guest} {i.op}{' ' + m.format_apqn(*i.apqn) if i.apqn else ''})"
+            self.app.notify(f"Breakpoint: {stop.breakpoint.label}{where}", title="Stopped", markup=False)
+        elif stop.reason == "paused":
+            self.app.notify("Paused.", markup=False)
+
+    def action_pause(self) -> None:
+        if self.runner.running:
+            self.runner.engine.pause()
+
+    async def action_restart(self) -> None:
+        r = self.runner
+        if r.running:  # stop the run at its next yield before resetting the engine under it
+            r.engine.pause()
+            await self.app.workers.wait_for_complete([w for w in self.app.workers if w.group == "engine"])
+        r.restart(self.session.scenario)
+        self.refresh_run()
+        self.app.notify("Restarted from time 0.", markup=False)
+
+    def action_breakpoint(self) -> None:
+        bp = self._breakpoint_here()
+        if bp is None:
+            self.app.notify("Select a request, a guest, a matrix cell or a lane first.", markup=False)
+            return
+        on_ = self.runner.engine.toggle_breakpoint(bp)
+        self.app.notify(f"Breakpoint {'set' if on_ else 'cleared'}: {bp.label}", markup=False)
+        self._show_tree()
+        self.refresh_run()
+
+    def _breakpoint_here(self) -> Breakpoint | None:
+        w = self.focused
+        if isinstance(w, LaneList) and w.lane is not None:
+            return Breakpoint.on_lane(w.lane)
+        if isinstance(w, MatrixGrid):
+            a, d = w.cursor_apqn
+            return None if a is None or d is None else Breakpoint.on_apqn((a, d))
+        if isinstance(w, TopologyTree):
+            kind, value = w.selected
+            return Breakpoint.on_guest(value) if kind == "guest" else None
+        req = self.query_one(RequestList)
+        if req.highlighted is not None and req.option_count:
+            return Breakpoint.on_request(req.highlighted)
+        return None

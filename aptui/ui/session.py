@@ -1,0 +1,83 @@
+"""The scenario being edited: undo and redo stacks of immutable values, where it came from,
+whether it is saved. No Textual here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import attrs
+
+from aptui.model.diagnostics import Diagnostic, check
+from aptui.model.scenario import Scenario
+from aptui.model.topology import Topology
+
+
+@attrs.frozen
+class Step:
+    """One undoable edit: the scenario before it and what it did."""
+
+    before: Scenario
+    label: str
+    focus: str | None  # the guest to select when it is undone or redone
+
+
+class Session:
+    def __init__(self, scenario: Scenario, path: str | None = None, origin: str | None = None):
+        self.scenario = scenario
+        self.path = path  # None: not a file (a demo); saving asks for one
+        self.origin = origin or (str(Path(path).resolve()) if path else f"demo:{scenario.name}")
+        self.saved: Scenario | None = scenario
+        self._undo: list[Step] = []
+        self._redo: list[Step] = []
+        self._topology = Topology(scenario)
+        self._diagnostics: list[Diagnostic] | None = None
+
+    @property
+    def topology(self) -> Topology:
+        if self._topology.scenario is not self.scenario:
+            self._topology = Topology(self.scenario)
+        return self._topology
+
+    @property
+    def diagnostics(self) -> list[Diagnostic]:
+        if self._diagnostics is None:
+            self._diagnostics = check(self.scenario, self.topology)
+        return self._diagnostics
+
+    @property
+    def dirty(self) -> bool:
+        return self.scenario != self.saved
+
+    def apply(self, scenario: Scenario, label: str, focus: str | None = None) -> bool:
+        """Make `scenario` current as one undoable step; False when nothing changed."""
+        if scenario == self.scenario:
+            return False
+        self._undo.append(Step(self.scenario, label, focus))
+        self._redo.clear()
+        self._set(scenario)
+        return True
+
+    def undo(self) -> Step | None:
+        if not self._undo:
+            return None
+        step = self._undo.pop()
+        self._redo.append(Step(self.scenario, step.label, step.focus))
+        self._set(step.before)
+        return step
+
+    def redo(self) -> Step | None:
+        if not self._redo:
+            return None
+        step = self._redo.pop()
+        self._undo.append(Step(self.scenario, step.label, step.focus))
+        self._set(step.before)
+        return step
+
+    def mark_saved(self, path: str) -> None:
+        self.path = path
+        self.saved = self.scenario
+
+    def _set(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self._diagnostics = None

@@ -1,0 +1,113 @@
+"""The Levels panel: one lane per place an instruction can be handled (firmware, then the
+kernel and user space of each hypervisor level), with its counters and recent events."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from aptui.engine import Event, LaneCounters, lane_name
+from aptui.engine.routing import Lane
+from aptui.ui.palette import Palette
+from aptui.ui.widgets.fit import fit
+
+COLUMNS = (("int", "interpreted"), ("icpt", "intercepts"), ("refl", "reflections"), ("exit", "userspace_exits"),
+           ("emu", "emulations"), ("exc", "exceptions"))
+NAME_WIDTH = 14
+NARROW_NAME = 8
+
+
+class LaneList(OptionList):
+    BINDING_GROUP_TITLE = "Levels"
+    BINDINGS = [Binding("enter", "screen.repeat", "Repeat step", show=False,
+                tooltip="Repeat the last step command (s, n or c)")]
+    DEFAULT_CSS = """
+    LaneList { background: $surface; border: none; padding: 0; }
+    LaneList:focus { border: none; }
+    """
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.lanes: list[Lane] = []
+        self._shape: tuple = ()
+        self._args: tuple | None = None
+
+    @property
+    def lane(self) -> Lane | None:
+        """The highlighted lane (option 0 is the column header)."""
+        i = self.highlighted
+        return self.lanes[i - 1] if i is not None and 0 < i <= len(self.lanes) else None
+
+    def update(self, lanes: list[Lane], counters: dict[Lane, LaneCounters], recent: dict[Lane, deque[Event]],
+               active: Lane | None, marked: set[Lane], p: Palette) -> None:
+        self._args = (lanes, counters, recent, active, marked, p)
+        self._render()
+
+    def on_resize(self) -> None:
+        if self._args is not None:
+            self._render()
+
+    def _render(self) -> None:
+        lanes, counters, recent, active, marked, p = self._args
+        width = self.scrollable_content_region.width
+        extra = 0
+        if lanes:
+            extra = max(0, min(3, (self.size.height - 1 - len(lanes)) // len(lanes)))
+        narrow = width < 62
+        prompts = [self._header(p, narrow)] + [
+            self._row(lane, counters.get(lane, LaneCounters()), recent.get(lane, ()), lane == active, lane in marked,
+                      extra, narrow, p) for lane in lanes]
+        prompts = [fit(t, width) for t in prompts]
+        shape = (tuple(lanes), tuple(str(t) for t in prompts))
+        if shape == self._shape:
+            return
+        keep = self.highlighted
+        if tuple(lanes) == tuple(self.lanes) and self.option_count == len(prompts):
+            for i, t in enumerate(prompts):
+                self.replace_option_prompt_at_index(i, t)
+        else:
+            self.lanes = list(lanes)
+            self.set_options([Option(prompts[0], disabled=True), *(Option(t) for t in prompts[1:])])
+            self.highlighted = keep if keep and keep < len(prompts) else 1 if lanes else None
+        self._shape = shape
+
+    @staticmethod
+    def _header(p: Palette, narrow: bool) -> Text:
+        name_w, col_w = (NARROW_NAME, 4) if narrow else (NAME_WIDTH, 5)
+        t = Text("   " + "lane".ljust(name_w), p.muted, no_wrap=True, overflow="ellipsis")
+        for short, _ in COLUMNS:
+            t.append(f"{short[:col_w - 1]:>{col_w}}", p.muted)
+        t.append(f"{'cycles':>{8 if narrow else 9}}  last event", p.muted)
+        return t
+
+    @staticmethod
+    def _row(lane: Lane, c: LaneCounters, recent, active: bool, marked: bool, extra: int, narrow: bool,
+             p: Palette) -> Text:
+        name_w, col_w = (NARROW_NAME, 4) if narrow else (NAME_WIDTH, 5)
+        name = lane_name(lane).replace("user space", "user").replace("kernel", "kern") if narrow else lane_name(lane)
+        t = Text(no_wrap=True, overflow="ellipsis")
+        t.append("●" if marked else " ", p.error)
+        t.append("▶ " if active else "  ", p.accent)
+        t.append(name.ljust(name_w), p.accent if active else p.strong)
+        for _, field in COLUMNS:
+            v = getattr(c, field)
+            t.append(f"{v:>{col_w}}", p.strong if v else p.muted)
+        t.append(f"{c.cycles:>{8 if narrow else 9}}", p.strong if c.cycles else p.muted)
+        events = list(recent)[-(extra + 1):] if recent else []
+        if events:
+            t.append("  ")
+            _event(t, events[-1], p)
+        for ev in reversed(events[:-1]):
+            t.append("\n" + " " * (3 + name_w))
+            _event(t, ev, p)
+        return t
+
+
+def _event(t: Text, ev: Event, p: Palette) -> None:
+    style = p.error if ev.kind in ("exception", "validity") else p.muted
+    t.append(f"#{ev.seq} {ev.kind} ", style)
+    t.append(ev.text)

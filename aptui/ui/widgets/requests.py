@@ -1,0 +1,100 @@
+"""The request queue: what each guest will issue, the one under way, and how each one ended."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from aptui.engine import Engine, Result
+from aptui.formats.results import outcome_text
+from aptui.model import mask as m
+from aptui.ui.palette import Palette
+from aptui.ui.widgets.fit import fit
+
+
+class RequestList(OptionList):
+    BINDING_GROUP_TITLE = "Requests"
+    BINDINGS = [
+        Binding("plus,insert", "screen.add_request", "Add request", tooltip="Add a request (guest, op, APQN, repeat, wait)"),
+        Binding("delete,minus", "screen.remove_request", "Remove", tooltip="Remove the highlighted request"),
+        Binding("enter", "screen.repeat", "Repeat step", show=False,
+                tooltip="Repeat the last step command (s, n or c)"),
+    ]
+    DEFAULT_CSS = """
+    RequestList { background: $surface; border: none; padding: 0; }
+    RequestList:focus { border: none; }
+    """
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self._seen = 0  # results folded into the summary so far
+        self._count: dict[int, int] = {}
+        self._last: dict[int, Result] = {}
+        self._shape: tuple = ()
+        self._args: tuple | None = None
+
+    def on_resize(self) -> None:
+        if self._args is not None:
+            self._shape = ()
+            self.update(*self._args)
+
+    def update(self, engine: Engine, marked: set[int], p: Palette) -> None:
+        self._args = (engine, marked, p)
+        results = engine.results
+        if len(results) < self._seen:
+            self._seen, self._count, self._last = 0, {}, {}
+        for r in results[self._seen:]:  # incremental: a run of 10^5 is folded once
+            self._count[r.request] = self._count.get(r.request, 0) + 1
+        if len(results) > self._seen:
+            for r in reversed(results[max(self._seen, len(results) - 64):]):
+                if r.request not in self._last or self._last[r.request].seq < r.seq:
+                    self._last[r.request] = r
+        self._seen = len(results)
+        reqs = engine.scenario.requests
+        cur = engine.current.request if engine.current is not None else None
+        if cur is None:
+            nxt = engine.peek()
+            cur = nxt.request if nxt is not None else None
+        width = max((len(r.guest) for r in reqs), default=5)
+        width = min(max(width, 5), 18)
+        room = self.scrollable_content_region.width
+        prompts = [fit(self._prompt(i, r, i == cur, i in marked, width, p), room) for i, r in enumerate(reqs)]
+        shape = tuple(str(x) for x in prompts)
+        if shape == self._shape:
+            return
+        keep = self.highlighted
+        if len(prompts) == self.option_count and len(prompts) == len(self._shape):
+            for i, (new, old) in enumerate(zip(shape, self._shape)):
+                if new != old:
+                    self.replace_option_prompt_at_index(i, prompts[i])
+        else:
+            self.set_options(Option(t) for t in prompts)
+            if prompts:
+                self.highlighted = min(keep or 0, len(prompts) - 1) if keep is not None else (cur or 0)
+        self._shape = shape
+
+    def _prompt(self, i: int, r, current: bool, marked: bool, width: int, p: Palette) -> Text:
+        t = Text(no_wrap=True, overflow="ellipsis")
+        t.append("●" if marked else " ", p.error)
+        t.append("▶" if current else " ", p.accent)
+        t.append(f"{i + 1:>2} ", p.accent if current else p.muted)
+        name = r.guest if len(r.guest) <= width else r.guest[: width - 1] + "…"
+        t.append(f"{name:<{width}} ", p.strong)
+        t.append(f"{r.op:<4} ")
+        t.append(f"{m.format_apqn(*r.apqn) if r.apqn else '':<7}")
+        done = self._count.get(i, 0)
+        if r.repeat > 1:
+            t.append(f" {done}/{r.repeat}" if done else f" ×{r.repeat}", p.muted)
+        if r.wait_us:
+            t.append(f" +{r.wait_us:g}µs", p.muted)
+        last = self._last.get(i)
+        if last is not None:
+            t.append("  ")
+            if last.op == "SCAN":
+                style = p.error if not last.ap_available else p.success if last.found else p.warning
+            else:
+                style = p.error if last.exception else p.warning if last.rc else p.success
+            t.append(outcome_text(last), style)
+        return t

@@ -1,0 +1,223 @@
+"""Matrix edits (refused, accepted, surprising), guest and request forms, undo and redo."""
+
+from __future__ import annotations
+
+import attrs
+
+from aptui.ui.screens.forms import GuestForm, RequestForm
+from aptui.ui.widgets.diagnostics import DiagnosticList
+from aptui.ui.widgets.matrix import MatrixGrid
+from aptui.ui.widgets.tree import TopologyTree
+from textual.widgets import Input
+
+SIZE = (120, 36)
+
+
+async def _on(pilot, app, guest, adapter, domain):
+    app.screen.select(("guest", guest))
+    grid = app.screen.query_one(MatrixGrid)
+    grid.focus()
+    grid.go_to(adapter, domain)
+    await pilot.pause()
+    return grid
+
+
+async def test_edit_updates_effective_view_and_diagnostics(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        grid = await _on(pilot, app, "lpar1", 5, 5)
+        assert grid.cells.state(5, 5) == "free"
+        await pilot.press("u")
+        await pilot.pause()
+        assert app.session.scenario.guest("lpar1").usage_domains == {4, 5, 0x47}
+        assert grid.cells.state(5, 5) == "effective" and grid.cells.state(6, 5) == "effective"
+        codes = [d.code for d in app.screen.query_one(DiagnosticList).diagnostics]
+        assert "usage-not-control" in codes
+        assert "modified" in str(app.screen.query_one("#title").render())
+        await pilot.press("o")  # and the control domain: the info diagnostic goes away
+        await pilot.pause()
+        codes = [d.code for d in app.screen.query_one(DiagnosticList).diagnostics]
+        assert "usage-not-control" not in codes
+        await pilot.press("ctrl+z", "ctrl+z")
+        await pilot.pause()
+        assert app.session.scenario == app.session.saved and grid.cells.state(5, 5) == "free"
+        await pilot.press("ctrl+y")
+        assert app.session.scenario.guest("lpar1").usage_domains == {4, 5, 0x47}
+
+
+async def test_eaddrinuse_is_refused(make_app, notes):
+    app = make_app("passthrough")
+    seen = notes(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await _on(pilot, app, "kvm2", 5, 4)
+        before = app.session.scenario
+        await pilot.press("u")
+        assert app.session.scenario is before
+        assert any("EADDRINUSE" in m and "05.0004" in m and "kvm1" in m and sev == "error" for m, _, sev in seen)
+
+
+async def test_eaddrnotavail_is_refused(make_app, notes):
+    app = make_app("passthrough")
+    seen = notes(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await _on(pilot, app, "kvm2", 0x0A, 0x47)
+        await pilot.press("a")  # adapter 0a alone: its queues 0a.0006/7 are free
+        assert 0x0A in app.session.scenario.guest("kvm2").adapters
+        await pilot.press("u")  # domain 47 would make 0a.0047, lpar1's own
+        assert 0x47 not in app.session.scenario.guest("kvm2").usage_domains
+        assert any("EADDRNOTAVAIL" in m and "0a.0047" in m for m, _, _ in seen)
+
+
+async def test_id_beyond_the_format_is_refused(make_app, notes):
+    s = make_app("passthrough").session.scenario
+    kvm3 = attrs.evolve(s.guest("kvm3"), crycb_format=1)
+    s = attrs.evolve(s, guests=tuple(kvm3 if g.name == "kvm3" else g for g in s.guests))
+    app = make_app(s)
+    seen = notes(app)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = await _on(pilot, app, "kvm3", 3, 4)
+        await pilot.press("w")
+        grid.go_to(3, 0x47)
+        await pilot.press("u")
+        assert 0x47 not in app.session.scenario.guest("kvm3").usage_domains
+        assert any("ENODEV" in m and "format 1" in m for m, _, _ in seen)
+
+
+async def test_surprising_edit_applies_with_a_warning(make_app, notes):
+    app = make_app()
+    seen = notes(app)
+    async with app.run_test(size=SIZE) as pilot:
+        grid = await _on(pilot, app, "nested1", 5, 4)
+        await pilot.press("w")
+        grid.go_to(5, 5)
+        await pilot.press("u")
+        assert 5 in app.session.scenario.guest("nested1").usage_domains
+        assert grid.cells.state(5, 5) == "lost-parent"
+        assert any(t == "Applied, but" and "not in kvm1's configuration" in m and sev == "warning" for m, t, sev in seen)
+
+
+async def test_range_selection_toggles_many(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        grid = await _on(pilot, app, "lpar1", 5, 0)
+        await pilot.press("v", "right", "right", "right", "u")
+        assert {0, 1, 2, 3} <= app.session.scenario.guest("lpar1").usage_domains
+        await pilot.press("u")  # all set: the same keys clear them
+        assert not {0, 1, 2, 3} & app.session.scenario.guest("lpar1").usage_domains
+        await pilot.press("escape")
+        assert grid.anchor is None
+
+
+async def test_guest_add_rename_reparent_remove_and_undo(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.screen.query_one(TopologyTree)
+        tree.focus()
+        app.screen.select(("guest", "lpar1"))
+        await pilot.press("plus")
+        form = app.screen
+        assert isinstance(form, GuestForm)
+        form.query_one("#name", Input).value = "kvm2"
+        form.submit()
+        await pilot.pause()
+        s = app.session.scenario
+        assert s.guest("kvm2").parent == "lpar1" and app.screen.selected == ("guest", "kvm2")
+        # rename kvm1 (requests follow) and re-parent nested1 under the new kvm2
+        app.screen.select(("guest", "kvm1"))
+        await pilot.press("e")
+        form = app.screen
+        form.query_one("#name", Input).value = "qemu-kvm1"
+        form.submit()
+        await pilot.pause()
+        s = app.session.scenario
+        assert "kvm1" not in {g.name for g in s.guests}
+        assert s.guest("nested1").parent == "qemu-kvm1"
+        assert {r.guest for r in s.requests} == {"nested1", "qemu-kvm1", "lpar1"}
+        app.screen.select(("guest", "nested1"))
+        await pilot.press("e")
+        form = app.screen
+        form.query_one("#parent").value = "kvm2"
+        form.submit()
+        await pilot.pause()
+        assert app.session.scenario.guest("nested1").parent == "kvm2"
+        app.screen.select(("guest", "kvm2"))
+        await pilot.press("delete")
+        s = app.session.scenario
+        assert {g.name for g in s.guests} == {"lpar1", "qemu-kvm1"}
+        assert all(r.guest != "nested1" for r in s.requests)
+        await pilot.press("ctrl+z")
+        assert app.session.scenario.guest("nested1").parent == "kvm2"
+
+
+async def test_guest_form_refuses_a_cycle_and_an_lpar_backend(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.select(("guest", "lpar1"))
+        app.screen.query_one(TopologyTree).focus()
+        await pilot.press("e")
+        form = app.screen
+        form.query_one("#backend").value = "emulated"
+        form.submit()
+        await pilot.pause()
+        assert isinstance(app.screen, GuestForm)
+        assert "LPAR" in str(form.query_one(".error").render())
+        await pilot.press("escape")
+        assert app.session.scenario == app.session.saved
+
+
+async def test_add_request_form_and_scan_action(make_app, notes):
+    app = make_app()
+    seen = notes(app)
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one("#requests").focus()
+        await pilot.press("plus")
+        form = app.screen
+        assert isinstance(form, RequestForm)
+        form.query_one("#guest").value = "kvm1"
+        form.query_one("#op").value = "NQAP"
+        form.query_one("#apqn", Input).value = "05.0004"
+        form.query_one("#repeat", Input).value = "3"
+        form.submit()
+        await pilot.pause()
+        s = app.session.scenario
+        assert s.requests[-1].guest == "kvm1" and s.requests[-1].repeat == 3
+        assert app.runner.scenario == s  # the run had not started: it follows the edit
+        await pilot.press("plus")
+        app.screen.query_one("#apqn", Input).value = "zz"
+        app.screen.submit()
+        await pilot.pause()
+        assert "aa.dddd" in str(app.screen.query_one(".error").render())
+        await pilot.press("escape")
+        app.screen.select(("guest", "kvm1"))
+        app.screen.query_one(TopologyTree).focus()
+        await pilot.press("x")
+        assert app.session.scenario.requests[-1].op == "SCAN"
+        assert any("found 1: 05.0004" in m for m, _, _ in seen)
+
+
+async def test_edits_during_a_run_wait_for_restart(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n")
+        grid = await _on(pilot, app, "lpar1", 5, 5)
+        await pilot.press("u")
+        assert app.runner.scenario != app.session.scenario
+        assert "r restarts" in str(app.screen.query_one("#status").render())
+        await pilot.press("r")
+        assert app.runner.scenario == app.session.scenario
+        del grid
+
+
+async def test_enter_on_a_diagnostic_jumps_to_the_guest_and_apqn(make_app):
+    app = make_app("sibling-conflict")
+    async with app.run_test(size=SIZE) as pilot:
+        diags = app.screen.query_one(DiagnosticList)
+        await pilot.pause()
+        d = diags.diagnostics[0]
+        assert d.code == "apqn-in-use"
+        app.screen.set_focus(diags)
+        await pilot.press("enter")
+        grid = app.screen.query_one(MatrixGrid)
+        assert app.screen.selected == ("guest", d.guest) and app.focused is grid
+        assert "%02x.%04x" % grid.cursor_apqn == d.apqns[0]
+        assert grid.cells.state(*grid.cursor_apqn) == "conflict"

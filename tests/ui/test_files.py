@@ -1,0 +1,123 @@
+"""Saving (atomic), quitting with unsaved changes, and the recovery file after a crash."""
+
+from __future__ import annotations
+
+from aptui.formats.scenario import load, save
+from aptui.ui.screens.forms import Question, SaveAs
+from aptui.ui.widgets.matrix import MatrixGrid
+
+SIZE = (120, 36)
+
+
+async def _assign_domain_5(pilot, app):
+    app.screen.select(("guest", "lpar1"))
+    grid = app.screen.query_one(MatrixGrid)
+    grid.focus()
+    grid.go_to(5, 5)
+    await pilot.press("u")
+
+
+async def test_ctrl_s_saves_atomically_and_reloads(make_app, tmp_path, monkeypatch):
+    path = tmp_path / "s.toml"
+    save(make_app().session.scenario, path)
+    original = path.read_text()
+    app = make_app(load(path), str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await _assign_domain_5(pilot, app)
+        assert app.session.dirty
+        # A crash in the middle of writing leaves the old file whole and no temporary behind.
+        import aptui.formats.scenario as sf
+
+        def broken(fd):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(sf.os, "fsync", broken)
+        await pilot.press("ctrl+s")
+        assert path.read_text() == original and app.session.dirty
+        assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+        monkeypatch.undo()
+        await pilot.press("ctrl+s")
+        assert not app.session.dirty
+        assert "modified" not in str(app.screen.query_one("#title").render())
+    assert load(path).guest("lpar1").usage_domains == {4, 5, 0x47}
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+async def test_a_demo_is_saved_under_a_new_name(make_app, tmp_path):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _assign_domain_5(pilot, app)
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, SaveAs)
+        target = tmp_path / "mine.toml"
+        app.screen.query_one("#path").value = str(target)
+        await pilot.press("enter")
+        assert app.session.path == str(target) and not app.session.dirty
+    assert load(target).guest("lpar1").usage_domains == {4, 5, 0x47}
+
+
+async def test_quit_with_unsaved_changes_asks(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _assign_domain_5(pilot, app)
+        await pilot.press("ctrl+q")
+        assert isinstance(app.screen, Question)
+        await pilot.press("c")  # cancel: still running, still modified
+        assert not isinstance(app.screen, Question) and app.session.dirty and app.is_running
+        await pilot.press("ctrl+q", "d")  # discard
+        await pilot.pause()
+        assert not app.is_running
+        assert app.recovery.path is not None and not app.recovery.path.exists()
+
+
+async def test_quit_without_changes_does_not_ask(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_recovery_after_a_crash(make_app, tmp_path):
+    path = tmp_path / "s.toml"
+    save(make_app().session.scenario, path)
+    app = make_app(load(path), str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await _assign_domain_5(pilot, app)
+        recovery = app.recovery.path
+        assert recovery.exists()
+    # The app never quit through ctrl+q (a kill): the recovery file stays and is offered.
+    assert recovery.exists()
+    app = make_app(load(path), str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, Question)
+        await pilot.press("r")
+        await pilot.pause()
+        assert app.session.scenario.guest("lpar1").usage_domains == {4, 5, 0x47}
+        assert app.session.dirty  # restored but not saved
+        await pilot.press("ctrl+s")
+        assert not recovery.exists()
+    assert load(path).guest("lpar1").usage_domains == {4, 5, 0x47}
+
+
+async def test_recovery_can_be_discarded(make_app, tmp_path):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _assign_domain_5(pilot, app)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        assert isinstance(app.screen, Question)
+        await pilot.press("d")
+        assert not app.session.dirty and not app.recovery.path.exists()
+
+
+async def test_a_failed_save_is_reported_and_keeps_the_work(make_app, tmp_path, notes):
+    target = tmp_path / "adir"
+    target.mkdir()
+    app = make_app(path=str(target))
+    seen = notes(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await _assign_domain_5(pilot, app)
+        await pilot.press("ctrl+s")
+        assert app.session.dirty and app.recovery.path.exists()
+        assert any(t == "Save failed" for _, t, _ in seen)

@@ -1,0 +1,85 @@
+"""The console's pure parts: edits and the kernel's refusals, cell states, undo and redo."""
+
+from __future__ import annotations
+
+import pytest
+
+from aptui.cli import load_scenario
+from aptui.model.scenario import Request
+from aptui.ui import cells as c
+from aptui.ui import edits
+from aptui.ui.edits import Refused
+from aptui.ui.session import Session
+
+
+@pytest.fixture
+def s2018():
+    return load_scenario("2018")
+
+
+@pytest.fixture
+def passthrough():
+    return load_scenario("passthrough")
+
+
+def test_refusals_name_the_kernel_reason(passthrough):
+    with pytest.raises(Refused, match="assign_domain 0x04: EADDRINUSE: APQN 05.0004 .* sibling kvm1"):
+        edits.set_ids(passthrough, "kvm2", "aqm", {4}, True)
+    s = edits.set_ids(passthrough, "kvm2", "apm", {0x0A}, True)
+    with pytest.raises(Refused, match="EADDRNOTAVAIL: APQN 0a.0047 is reserved for lpar1"):
+        edits.set_ids(s, "kvm2", "aqm", {0x47}, True)
+    with pytest.raises(Refused, match="PR/SM"):
+        edits.set_ids(passthrough, "lpar2", "aqm", {4}, True)
+    # unassigning is always allowed, control domains may be shared
+    assert edits.set_ids(passthrough, "kvm2", "adm", {4}, True).guest("kvm2").control_domains == {4, 6, 7}
+    assert edits.set_ids(passthrough, "kvm1", "apm", {5}, False).guest("kvm1").adapters == {6}
+
+
+def test_guest_edits(s2018):
+    s = edits.rename_guest(s2018, "kvm1", "k")
+    assert s.guest("nested1").parent == "k" and {r.guest for r in s.requests} == {"nested1", "k", "lpar1"}
+    with pytest.raises(Refused, match="exists already"):
+        edits.rename_guest(s2018, "kvm1", "lpar1")
+    with pytest.raises(Refused, match="cycle"):
+        edits.update_guest(s2018, "kvm1", parent="nested1")
+    with pytest.raises(Refused, match="LPAR"):
+        edits.update_guest(s2018, "kvm1", parent="host")  # an emulated LPAR
+    assert edits.update_guest(s2018, "kvm1", parent="host", backend="passthrough").guest("kvm1").parent == "host"
+    s = edits.remove_guest(s2018, "kvm1")
+    assert [g.name for g in s.guests] == ["lpar1"] and all(r.guest == "lpar1" for r in s.requests)
+    with pytest.raises(Refused, match="takes no APQN"):
+        edits.make_request(s2018, "kvm1", "SCAN", "05.0004")
+    assert edits.make_request(s2018, "kvm1", "NQAP", "05.0004", "3", "1.5") == Request("kvm1", "NQAP", (5, 4), 3, 1.5)
+
+
+def test_cell_states_of_the_2018_case(s2018):
+    sess = Session(s2018)
+    nested = c.GuestCells(s2018, sess.topology, "nested1")
+    assert nested.state(5, 4) == c.LOST_APIE and "no APIE chain" in nested.explain(5, 4)
+    kvm1 = c.GuestCells(s2018, sess.topology, "kvm1")
+    assert kvm1.state(5, 4) == c.EFFECTIVE and kvm1.state(6, 0x47) == c.HELD
+    assert kvm1.state(6, 4) == c.FREE and kvm1.state(7, 4) == c.NONE
+    assert kvm1.state(5, 4, "difference") == c.EFFECTIVE and kvm1.state(6, 4, "difference") == c.NONE
+    lpar = c.GuestCells(s2018, sess.topology, "lpar1")
+    assert lpar.state(5, 4, "configured") == c.ASSIGNED and lpar.state(5, 5, "effective") == c.FREE
+
+
+def test_rows_with_the_same_facts_share_one_list():
+    from aptui.model import Adapter, Guest, Host, Scenario
+
+    ids = frozenset(range(256))
+    s = Scenario("big", host=Host(True, tuple(Adapter(i) for i in range(256)), 256),
+                 guests=(Guest("g", adapters=ids, usage_domains=ids, control_domains=ids),))
+    cells = c.GuestCells(s, Session(s).topology, "g")
+    cols = tuple(range(256))
+    assert cells.row_states(3, cols, "states") is cells.row_states(200, cols, "states")
+
+
+def test_undo_redo_and_dirty(s2018):
+    sess = Session(s2018)
+    a = edits.set_ids(s2018, "lpar1", "aqm", {5}, True)
+    assert sess.apply(a, "one") and sess.dirty
+    assert not sess.apply(a, "same again")
+    assert sess.undo().label == "one" and not sess.dirty and sess.scenario == s2018
+    assert sess.redo().label == "one" and sess.scenario == a
+    assert sess.undo() and sess.undo() is None
