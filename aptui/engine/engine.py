@@ -74,6 +74,14 @@ class Engine:
         self._inflight: _InFlight | None = None
         self._pause = False
 
+    def extend_requests(self, scenario: Scenario) -> None:
+        """Take a scenario that only appends requests to the running one, without a restart:
+        routes depend only on the configuration, and requests are read as the run reaches them."""
+        old = self.scenario
+        if attrs.evolve(scenario, requests=old.requests) != old or scenario.requests[: len(old.requests)] != old.requests:
+            raise ValueError("extend_requests takes the same scenario with requests appended; reset() for other changes")
+        self.scenario = scenario
+
     @property
     def time_us(self) -> float:
         return self.clock / self._mhz

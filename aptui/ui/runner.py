@@ -60,12 +60,8 @@ class Runner:
         self._events = []
 
     def extend_requests(self, scenario: Scenario) -> None:
-        """Take a scenario that only appends requests to the one running, without a restart.
-
-        Requests are read by index as the run reaches them, and a route depends only on the
-        configuration, so appending to the queue cannot change what already ran.
-        """
-        self.engine.scenario = scenario
+        """Take a scenario that only appends requests to the one running, without a restart."""
+        self.engine.extend_requests(scenario)
 
     # -- stepping ----------------------------------------------------------------------
     async def step(self) -> Stop:

@@ -140,3 +140,18 @@ async def test_every_demo_runs_to_the_end(name):
     engine = Engine(demo(name))
     assert (await engine.run()).reason == "end"
     assert engine.results
+
+
+async def test_requests_can_be_appended_to_a_running_queue():
+    import attrs
+
+    from aptui.model import Request
+
+    s = demo("2018")
+    engine = Engine(s)
+    await engine.run()
+    more = attrs.evolve(s, requests=s.requests + (Request("lpar1", "TAPQ", (5, 4)),))
+    engine.extend_requests(more)
+    assert (await engine.run()).reason == "end" and len(engine.results) == 7
+    with pytest.raises(ValueError):
+        engine.extend_requests(attrs.evolve(more, name="other"))
