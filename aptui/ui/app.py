@@ -117,6 +117,24 @@ class AptuiApp(App):
                 if b.action.startswith("move(") or b.action.startswith("focus_panel"):
                     continue
                 yield SystemCommand(f"{area}: {b.description}", f"{keys} · {what}", partial(self._run_in, cls, b.action))
+        from aptui.formats.kinds import EXPORT_KINDS, IMPORT_KINDS
+
+        for kind in IMPORT_KINDS:
+            yield SystemCommand(f"Import {kind}…", f"Read {kind} output into a scenario, previewed; Open replaces the "
+                                "working scenario (ctrl+z undoes)", partial(self.import_from, kind))
+        for kind in EXPORT_KINDS:
+            yield SystemCommand(f"Export selected guest as {kind}…", f"The selected guest (every passthrough guest "
+                                f"when none is) as {kind}, previewed; Save as… writes it", partial(self.export_as, kind))
+
+    def import_from(self, kind: str) -> None:
+        from aptui.ui.screens.transfer import start_import
+
+        start_import(self, kind)
+
+    def export_as(self, kind: str) -> None:
+        from aptui.ui.screens.transfer import start_export
+
+        start_export(self, kind)
 
     async def _run_in(self, cls: type, action: str) -> None:
         """Run a binding's action where its key would: on the screen, or on its panel (focused first)."""
