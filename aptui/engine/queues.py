@@ -11,7 +11,7 @@ from aptui.engine.responses import CHECKSTOPPED, DECONFIGURED, NORMAL, Q_FULL, R
 
 _STATE_RC = {"deconfigured": DECONFIGURED, "checkstopped": CHECKSTOPPED}
 _BLOCKED_BY_RESET = frozenset({"TAPQ", "NQAP", "DQAP"})
-_STATUS = tuple("".join(c if bits >> (3 - i) & 1 else "-" for i, c in enumerate("ERFI")) for bits in range(16))
+STATUS_TEXTS = tuple("".join(c if bits >> (3 - i) & 1 else "-" for i, c in enumerate("ERFI")) for bits in range(16))
 
 
 class Queue:
@@ -59,4 +59,4 @@ class Queue:
     def status(self, now: float) -> str:
         """E (empty), R (replies waiting), F (full), I (interrupts enabled); '-' when clear."""
         n = len(self.slots)
-        return _STATUS[(n == 0) << 3 | (n > 0 and self.slots[0] <= now) << 2 | (n >= self.depth) << 1 | self.irq]
+        return STATUS_TEXTS[(n == 0) << 3 | (n > 0 and self.slots[0] <= now) << 2 | (n >= self.depth) << 1 | self.irq]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from aptui.engine.events import COUNTER_FIELDS, LaneCounters, Result
+from aptui.engine.queues import STATUS_TEXTS
 from aptui.engine.responses import rc_name
 from aptui.engine.routing import Lane, Route, lane_name
 from aptui.formats.text import printable
@@ -11,6 +12,7 @@ from aptui.model import mask as m
 
 _dumps = json.dumps
 _RC_JSON: dict = {}
+_STATUS_JSON = {None: "}", **{st: f', "status": "{st}"}}' for st in STATUS_TEXTS}}
 
 
 def result_json(r: Result) -> dict:
@@ -39,8 +41,8 @@ def _entry(r: Result, routes: dict, strings: dict) -> str:
         head = f', "guest": {_dumps(r.guest)}, "level": {r.level}, "op": "{r.op}", "apqn": {apqn}, '
         tail = (f', "handled_by": {_lane_json(r.route.handled_by)}, "intercepts": ['
                 + ", ".join(_lane_json(x) for x in r.route.intercepts) + f'], "cycles": {r.cycles}, "time_us": ')
-        parts = routes[id(r.route)] = (head, tail, r.route)  # keep the route alive: ids stay unique
-    head, tail, _ = parts
+        template = '{"seq": %d' + head.replace("%", "%%") + "%s" + tail.replace("%", "%%") + "%r%s"
+        parts = routes[id(r.route)] = (template, r.route)  # keep the route alive: ids stay unique
     rcs = _RC_JSON.get((r.rc, r.exception))
     if rcs is None:
         if r.exception is None:
@@ -48,8 +50,7 @@ def _entry(r: Result, routes: dict, strings: dict) -> str:
         else:
             rcs = f'"cc": null, "rc": null, "exception": "{r.exception}"'
         _RC_JSON[(r.rc, r.exception)] = rcs
-    status = f', "status": "{r.status}"}}' if r.status else "}"
-    return f'{{"seq": {r.seq}{head}{rcs}{tail}{r.time_us!r}{status}'
+    return parts[0] % (r.seq, rcs, r.time_us, _STATUS_JSON[r.status])
 
 
 def write_json(out, scenario_name: str, results: list[Result], counters: dict[Lane, LaneCounters]) -> None:
