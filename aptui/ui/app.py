@@ -117,6 +117,11 @@ class AptuiApp(App):
                 if b.action.startswith("move(") or b.action.startswith("focus_panel"):
                     continue
                 yield SystemCommand(f"{area}: {b.description}", f"{keys} · {what}", partial(self._run_in, cls, b.action))
+        main = self.main
+        yield SystemCommand("Edit host…", "The machine: APXA, domains, adapters (e on the host node)", main.action_edit_host)
+        yield SystemCommand("Edit policy…", "Nested emulation (hypothetical); ctrl+z undoes", main.action_edit_policy)
+        yield SystemCommand("Edit costs…", "Cycles of each transition, the clock, adapter times; ctrl+z undoes",
+                            main.action_edit_costs)
         from aptui.formats.kinds import EXPORT_KINDS, IMPORT_KINDS
 
         for kind in IMPORT_KINDS:

@@ -12,7 +12,8 @@ import attrs
 
 from aptui.model import mask as m
 from aptui.model.matrix import Matrix
-from aptui.model.scenario import BACKENDS, FEATURES, HOST, OPS, OPS_WITHOUT_APQN, Guest, Request, Reserved, Scenario
+from aptui.model.scenario import (ADAPTER_TYPES, BACKENDS, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN, STATES, Adapter,
+                                  Costs, Guest, Host, Request, Reserved, Scenario)
 from aptui.model.topology import FORMAT_WIDTH, Topology
 
 FIELDS = {"apm": "adapters", "aqm": "usage_domains", "adm": "control_domains"}
@@ -225,3 +226,114 @@ def remove_request(s: Scenario, index: int) -> Scenario:
 def same_configuration(a: Scenario, b: Scenario) -> bool:
     """Equal but for the request queue."""
     return attrs.evolve(a, requests=()) == attrs.evolve(b, requests=())
+
+
+# -- the machine, the policy, the costs ---------------------------------------------------
+MAX_CYCLES = 10**12  # as the scenario loader allows
+MAX_MHZ = 10**6
+US_COSTS = ("accel_us", "cca_us", "ep11_us", "reset_us")
+COST_FIELDS = tuple(f.name for f in attrs.fields(Costs))
+
+
+def format_adapter(a: Adapter) -> str:
+    """One adapter as the host form's line: `0x05 CEX8 cca 8 online`."""
+    return f"0x{a.id:02x} {a.type} {a.mode} {a.depth} {a.state}"
+
+
+def parse_adapter_id(text: str) -> int:
+    """An adapter id as the scenario file writes it: 0x1f (hex) or 31 (decimal), 0..255."""
+    t = text.strip().lower()
+    try:
+        value = int(t[2:], 16) if t.startswith("0x") else int(t, 10)
+    except ValueError:
+        raise Refused(f"id '{text}' is not a number: write 0x1f (hex) or 31 (decimal)") from None
+    if not 0 <= value <= 255:
+        raise Refused(f"id '{text}' must lie within 0..255 (0x00..0xff)")
+    return value
+
+
+def parse_adapter(line: str) -> Adapter:
+    """`id [type [mode [depth [state]]]]`, the later fields defaulting as in a scenario file."""
+    parts = line.split()
+    if not parts:
+        raise Refused("empty")
+    if len(parts) > 5:
+        raise Refused("expected at most: id type mode depth state")
+    d = Adapter(0)
+    aid = parse_adapter_id(parts[0])
+    kind = parts[1].upper() if len(parts) > 1 else d.type
+    mode = parts[2].lower() if len(parts) > 2 else d.mode
+    state = parts[4].lower() if len(parts) > 4 else d.state
+    if kind not in ADAPTER_TYPES:
+        raise Refused(f"type '{parts[1]}' is not one of {', '.join(ADAPTER_TYPES)}")
+    if mode not in MODES:
+        raise Refused(f"mode '{parts[2]}' is not one of {', '.join(MODES)}")
+    depth = d.depth
+    if len(parts) > 3:
+        try:
+            depth = int(parts[3], 10)
+        except ValueError:
+            raise Refused(f"depth '{parts[3]}' is not a whole number 1..16") from None
+        if not 1 <= depth <= 16:
+            raise Refused(f"depth {depth} must lie within 1..16")
+    if state not in STATES:
+        raise Refused(f"state '{parts[4]}' is not one of {', '.join(STATES)}")
+    return Adapter(aid, kind, mode, depth, state)
+
+
+def parse_adapters(lines: list[str]) -> tuple[Adapter, ...]:
+    """Every non-blank line an adapter; the first bad line is refused, named by its number and text."""
+    adapters: dict[int, Adapter] = {}
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            a = parse_adapter(line)
+        except Refused as e:
+            raise Refused(f"adapter line {n} ({line.strip()}): {e}") from None
+        if a.id in adapters:
+            raise Refused(f"adapter line {n} ({line.strip()}): adapter 0x{a.id:02x} is listed twice")
+        adapters[a.id] = a
+    return tuple(adapters[k] for k in sorted(adapters))
+
+
+def set_host(s: Scenario, apxa: bool, domains: str | int, adapter_lines: list[str]) -> Scenario:
+    """The machine: APXA, the number of domains (1..256) and the adapters, checked like the loader checks them."""
+    try:
+        n = int(str(domains).strip(), 10)
+    except ValueError:
+        raise Refused(f"domains: '{domains}' is not a whole number 1..256") from None
+    if not 1 <= n <= 256:
+        raise Refused(f"domains: {n} must lie within 1..256")
+    return attrs.evolve(s, host=Host(apxa, parse_adapters(adapter_lines), n))
+
+
+def set_policy(s: Scenario, nested_emulation: bool) -> Scenario:
+    return attrs.evolve(s, policy=attrs.evolve(s.policy, nested_emulation=nested_emulation))
+
+
+def set_costs(s: Scenario, values: dict[str, str]) -> Scenario:
+    """Cycle counts are whole numbers >= 0, clock_mhz >= 1, the *_us times numbers >= 0; the field is named when not."""
+    out = {}
+    for k, raw in values.items():
+        if k not in COST_FIELDS:
+            raise Refused(f"{k}: not a cost")
+        text = str(raw).strip()
+        if k in US_COSTS:
+            try:
+                v = float(text)
+            except ValueError:
+                raise Refused(f"{k}: '{raw}' is not a number of microseconds") from None
+            if not (v >= 0 and v != float("inf")):
+                raise Refused(f"{k}: {text} must be a number >= 0")
+            out[k] = int(v) if v.is_integer() else v
+        else:
+            low, high = (1, MAX_MHZ) if k == "clock_mhz" else (0, MAX_CYCLES)
+            try:
+                v = int(text, 10)
+            except ValueError:
+                raise Refused(f"{k}: '{raw}' is not a whole number") from None
+            if not low <= v <= high:
+                raise Refused(f"{k}: {v} must lie within {low}..{high}")
+            out[k] = v
+    return attrs.evolve(s, costs=attrs.evolve(s.costs, **out))

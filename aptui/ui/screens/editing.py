@@ -108,8 +108,12 @@ class EditingMixin:
         self.app.push_screen(GuestForm(self.session.scenario, None, parent), done)
 
     def action_edit_guest(self) -> None:
+        """`e`: the selected guest's form, or the machine's when the host (or one of its adapters) is selected."""
         from aptui.ui.screens.forms import GuestForm
 
+        if self.selected[0] in ("host", "adapter"):
+            self.action_edit_host()
+            return
         name = self._selected_guest()
         if name is None:
             self.app.notify("Select a guest to edit.", markup=False)
@@ -121,6 +125,40 @@ class EditingMixin:
                 self.edit(s, f"edit guest {new}", focus=new)
 
         self.app.push_screen(GuestForm(self.session.scenario, name), done)
+
+    def action_edit_host(self) -> None:
+        from aptui.ui.screens.forms import HostForm
+
+        def done(s) -> None:
+            if s is not None:
+                if self.selected[0] == "adapter" and s.host.adapter(self.selected[1]) is None:
+                    self.selected = ("host", None)  # its adapter is gone
+                if self.edit(s, "edit the host"):
+                    self.app.notify(f"Host: {len(s.host.adapters)} adapter(s), {s.host.domains} domains, APXA "
+                                    f"{'on' if s.host.apxa else 'off'}. ctrl+z undoes.", markup=False)
+
+        self.app.push_screen(HostForm(self.session.scenario), done)
+
+    def action_edit_policy(self) -> None:
+        from aptui.ui.screens.forms import PolicyForm
+
+        def done(s) -> None:
+            if s is not None:
+                on_ = s.policy.nested_emulation
+                self.edit(s, f"turn nested emulation {'on' if on_ else 'off'}")
+
+        self.app.push_screen(PolicyForm(self.session.scenario), done)
+
+    def action_edit_costs(self) -> None:
+        from aptui.ui.screens.forms import CostsForm
+
+        def done(s) -> None:
+            if s is not None:
+                old = self.session.scenario.costs
+                changed = [f for f in edits.COST_FIELDS if getattr(s.costs, f) != getattr(old, f)]
+                self.edit(s, f"edit costs ({', '.join(changed)})")
+
+        self.app.push_screen(CostsForm(self.session.scenario), done)
 
     def action_remove_guest(self) -> None:
         name = self._selected_guest()

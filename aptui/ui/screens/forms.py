@@ -7,17 +7,21 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal, Vertical
+from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from aptui.model import mask as m
-from aptui.model.scenario import FEATURES, HOST, OPS, OPS_WITHOUT_APQN, Reserved, Scenario
+from aptui.model.scenario import (ADAPTER_TYPES, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN, STATES, Adapter, Reserved,
+                                  Scenario)
 from aptui.ui import edits
 from aptui.ui.edits import Refused
 
+# DEFAULT_CSS is scoped to the class that declares it: a rule on the screen itself must name that
+# class (a bare `ModalScreen` rule would match only a ModalScreen *inside* the form, i.e. nothing).
+# `centred(cls)` gives each form screen its own rule; the `.form` rules below are descendants, so
+# scoping does not get in their way.
 FORM_CSS = """
-ModalScreen { align: center middle; }
 .form { width: 76; max-width: 100%; height: auto; max-height: 100%; border: thick $primary; background: $panel;
         padding: 0 1; }
 .form Grid { grid-size: 2; grid-columns: 14 1fr; grid-rows: auto; grid-gutter: 0 1; height: auto; }
@@ -28,15 +32,30 @@ ModalScreen { align: center middle; }
 .form .buttons Button { margin-left: 1; }
 .form Horizontal { height: auto; }
 .form Checkbox { border: none; padding: 0 1 0 0; }
+.form .hint { color: $text-muted; height: auto; }
+.form #adapters { height: 8; }
+.form #apxa { margin-top: 1; }
+.form.costs { width: 96; }
+.form.costs Grid { grid-size: 4; grid-columns: 15 1fr 15 1fr; }
 """
+
+
+class FormBody(VerticalScroll, can_focus=False):
+    """A form's box: scrolls when the terminal is too small for it, but never takes the focus
+    from the form's first field."""
 
 
 def _text(s: str) -> Text:
     return Text(s)
 
 
+def centred(screen: str) -> str:
+    """FORM_CSS plus the rule that centres `screen` (the name of the class whose DEFAULT_CSS it is)."""
+    return f"{screen} {{ align: center middle; }}\n" + FORM_CSS
+
+
 class _Form(ModalScreen):
-    DEFAULT_CSS = FORM_CSS
+    DEFAULT_CSS = centred("_Form")  # inherited by every form: _Form is in their CSS type names
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def action_cancel(self) -> None:
@@ -72,7 +91,7 @@ class RequestForm(_Form):
 
     def compose(self) -> ComposeResult:
         names = [g.name for g in self.scenario.guests]
-        with Vertical(classes="form"):
+        with FormBody(classes="form"):
             yield Static("Add a request", classes="title")
             with Grid():
                 yield Label("guest")
@@ -143,7 +162,7 @@ class GuestForm(_Form):
         g = s.guest(self.guest_name) if self.guest_name else None
         banned = {self.guest_name, *edits.descendants(s, self.guest_name)} if self.guest_name else set()
         parents = [(_text("host (an LPAR)"), HOST)] + [(_text(x.name), x.name) for x in s.guests if x.name not in banned]
-        with Vertical(classes="form"):
+        with FormBody(classes="form"):
             yield Static(Text(f"Edit guest {g.name}") if g else Text("Add a guest"), classes="title")
             with Grid():
                 yield Label("name")
@@ -202,13 +221,123 @@ class GuestForm(_Form):
         self.dismiss((s, name))
 
 
+class HostForm(_Form):
+    """The machine: APXA, the number of domains, and the adapters, one a line. Dismisses with the new Scenario."""
+
+    def __init__(self, scenario: Scenario):
+        super().__init__()
+        self.scenario = scenario
+
+    def compose(self) -> ComposeResult:
+        h = self.scenario.host
+        with FormBody(classes="form"):
+            yield Static("Edit the machine (host)", classes="title")
+            with Grid():
+                yield Label("APXA")
+                yield Checkbox("ids to 0xff (off: adapters to 0x3f, domains to 0xf)", h.apxa, id="apxa")
+                yield Label("domains")
+                yield Input(str(h.domains), placeholder="1..256", id="domains")
+            yield Static(Text.assemble("adapters, one a line: ", ("id type mode depth state", "bold"),
+                                       "; id 0x1f (hex) or 31 (decimal); delete a line to remove one"),
+                         classes="hint")
+            yield TextArea("\n".join(edits.format_adapter(a) for a in h.adapters), id="adapters",
+                           soft_wrap=False, show_line_numbers=True)
+            yield Static(Text(f"types {' '.join(ADAPTER_TYPES)} · modes {' '.join(MODES)} · depth 1..16 · "
+                              f"states {' '.join(STATES)}"), classes="hint")
+            yield Static("", classes="error")
+            with Horizontal(classes="buttons"):
+                yield Button("Add adapter", id="add-adapter")
+                yield Button("Apply", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    @on(Button.Pressed, "#add-adapter")
+    def _add_adapter(self) -> None:
+        """Append a line for the lowest free id (a CEX8 in CCA mode, depth 8, online)."""
+        area = self.query_one("#adapters", TextArea)
+        try:
+            used = {a.id for a in edits.parse_adapters(area.text.splitlines())}
+        except Refused:
+            used = {a.id for a in self.scenario.host.adapters}
+        free = next((i for i in range(256) if i not in used), None)
+        if free is None:
+            self.fail("every adapter id 0x00..0xff is taken")
+            return
+        text = area.text.rstrip("\n")
+        area.text = (text + "\n" if text else "") + edits.format_adapter(Adapter(free))
+        area.move_cursor((area.document.line_count - 1, 0))
+        area.focus()
+
+    def submit(self) -> None:
+        q = self.query_one
+        try:
+            s = edits.set_host(self.scenario, q("#apxa", Checkbox).value, q("#domains", Input).value,
+                               q("#adapters", TextArea).text.splitlines())
+        except Refused as e:
+            self.fail(str(e))
+            return
+        self.dismiss(s)
+
+
+class PolicyForm(_Form):
+    """What the simulated hypervisors do beyond today's KVM. Dismisses with the new Scenario."""
+
+    def __init__(self, scenario: Scenario):
+        super().__init__()
+        self.scenario = scenario
+
+    def compose(self) -> ComposeResult:
+        with FormBody(classes="form"):
+            yield Static("Edit the policy", classes="title")
+            yield Checkbox("nested emulation (hypothetical): an emulated backend also serves its guests' guests",
+                           self.scenario.policy.nested_emulation, id="nested_emulation")
+            yield Static("", classes="error")
+            with Horizontal(classes="buttons"):
+                yield Button("Apply", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def submit(self) -> None:
+        self.dismiss(edits.set_policy(self.scenario, self.query_one("#nested_emulation", Checkbox).value))
+
+
+class CostsForm(_Form):
+    """Cycles of each transition, the clock, and adapter times in µs. Dismisses with the new Scenario."""
+
+    def __init__(self, scenario: Scenario):
+        super().__init__()
+        self.scenario = scenario
+
+    def compose(self) -> ComposeResult:
+        c = self.scenario.costs
+        with FormBody(classes="form costs"):
+            yield Static("Edit the costs", classes="title")
+            yield Static("cycles: whole numbers >= 0 · clock_mhz: >= 1 · *_us: microseconds >= 0", classes="hint")
+            with Grid():
+                for k in edits.COST_FIELDS:
+                    yield Label(k)
+                    yield Input(str(getattr(c, k)), type="number" if k in edits.US_COSTS else "integer",
+                                id=f"cost-{k}")
+            yield Static("", classes="error")
+            with Horizontal(classes="buttons"):
+                yield Button("Apply", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def submit(self) -> None:
+        values = {k: self.query_one(f"#cost-{k}", Input).value for k in edits.COST_FIELDS}
+        try:
+            s = edits.set_costs(self.scenario, values)
+        except Refused as e:
+            self.fail(str(e))
+            return
+        self.dismiss(s)
+
+
 class SaveAs(_Form):
     def __init__(self, suggestion: str):
         super().__init__()
         self.suggestion = suggestion
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="form"):
+        with FormBody(classes="form"):
             yield Static("Save the scenario as", classes="title")
             yield Input(self.suggestion, id="path")
             yield Static("", classes="error")
@@ -227,7 +356,7 @@ class SaveAs(_Form):
 class Question(ModalScreen[str | None]):
     """A question with a few answers, each on a key; escape answers None."""
 
-    DEFAULT_CSS = FORM_CSS
+    DEFAULT_CSS = centred("Question")
     BINDINGS = [Binding("escape", "answer(None)", "Cancel")]
 
     def __init__(self, title: str, text: Text, answers: list[tuple[str, str, str]]):
@@ -237,7 +366,7 @@ class Question(ModalScreen[str | None]):
         self.answers = answers  # (key, label, value)
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="form"):
+        with FormBody(classes="form"):
             yield Static(self.title_, classes="title")
             yield Static(self.text)
             with Horizontal(classes="buttons"):

@@ -27,7 +27,7 @@ from aptui.formats.errors import InputError
 from aptui.formats.exporting import ExportError
 from aptui.formats.files import write_atomic
 from aptui.formats.text import printable
-from aptui.ui.screens.forms import FORM_CSS, Question, _Form
+from aptui.ui.screens.forms import Question, _Form, centred
 
 IMPORT_HINTS = {
     "lszcrypt": "the output of lszcrypt -V (or lszcrypt, lszcrypt -d) saved to a file",
@@ -53,7 +53,7 @@ Preview .buttons Button { margin-left: 1; }
 class AskPath(_Form):
     """One path (a file or a directory); dismisses with it, or None."""
 
-    DEFAULT_CSS = FORM_CSS + "\nAskPath { align: center middle; }\n"  # scoped: FORM_CSS's ModalScreen rule misses
+    DEFAULT_CSS = centred("AskPath")
 
     def __init__(self, title: str, hint: str = "", value: str = "", action: str = "OK"):
         super().__init__()
