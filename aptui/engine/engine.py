@@ -17,8 +17,9 @@ from aptui.engine.breakpoints import Breakpoint
 from aptui.engine.events import Event, Instruction, LaneCounters, Result, Stop
 from aptui.engine.queues import Queue
 from aptui.engine.responses import rc_name
-from aptui.engine.routing import EMULATED, IRQ, PHYSICAL, Lane, Route, compute_route, lane_counts
-from aptui.model import mask as m
+from aptui.engine.routing import (
+    EMULATED, IRQ, PHYSICAL, Lane, Route, compute_route, enters_lane, instruction_text, lane_counts,
+)
 from aptui.model.scenario import Scenario
 from aptui.model.topology import Topology
 
@@ -386,15 +387,15 @@ class Engine:
         issue = self.clock + instr.wait_ticks
         self.clock = issue
         self._inflight = _InFlight(instr, use, issue)
-        what = instr.op if instr.apqn is None else f"{instr.op} {m.format_apqn(*instr.apqn)}"
-        return self._event(instr, self._level[instr.guest], "guest", "issue", f"{instr.guest} issues {what}", 0)
+        return self._event(instr, self._level[instr.guest], "guest", "issue",
+                           f"{instr.guest} issues {instruction_text(instr.op, instr.apqn)}", 0)
 
     def _step_inflight(self) -> Event:
         f = self._inflight
         hops = f.use.route.hops
         if f.next_hop < len(hops):
             hop = hops[f.next_hop]
-            enters = f.next_hop == 0 or hops[f.next_hop - 1].lane != hop.lane
+            enters = enters_lane(hops, f.next_hop)
             f.next_hop += 1
             return self._event(f.instr, hop.level, hop.where, hop.kind, hop.text, hop.cycles, enters)
         self._inflight = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 
 from aptui.engine.responses import cc_of
-from aptui.engine.routing import Lane, Route
+from aptui.engine.routing import Lane, Route, enters_lane, instruction_text
 
 
 @attrs.frozen
@@ -94,3 +94,18 @@ class Stop:
     event: Event | None = None
     instruction: Instruction | None = None
     breakpoint: object | None = None
+
+
+def transitions(number: int, seq: int, guest: str, level: int, op: str, apqn, hops, answer: str | None,
+                time_us: float) -> tuple[Event, ...]:
+    """Issue, one event per hop, and the answer (none while in flight): the events the engine emits,
+    rebuilt for an instruction that ran with no listener (a console after a continue)."""
+
+    def ev(lvl, where, kind, text, cycles, enters=False):
+        return Event(number, seq, guest, op, apqn, lvl, where, kind, text, cycles, time_us, enters)
+
+    out = [ev(level, "guest", "issue", f"{guest} issues {instruction_text(op, apqn)}", 0)]
+    out += [ev(h.level, h.where, h.kind, h.text, h.cycles, enters_lane(hops, i)) for i, h in enumerate(hops)]
+    if answer is not None:
+        out.append(ev(level, "guest", "answer", answer, 0))
+    return tuple(out)

@@ -77,6 +77,16 @@ def lane_counts(hops) -> tuple[tuple[Lane, tuple[int, ...]], ...]:
     return tuple((lane, tuple(v)) for lane, v in acc.items())
 
 
+def instruction_text(op: str, apqn: tuple[int, int] | None) -> str:
+    """'TAPQ 05.0004', or 'QCI' for an instruction that takes no APQN."""
+    return op if apqn is None else f"{op} {m.format_apqn(*apqn)}"
+
+
+def enters_lane(hops, i: int) -> bool:
+    """Whether hop i is the first of its lane: the instruction has just arrived there."""
+    return i == 0 or hops[i - 1].lane != hops[i].lane
+
+
 def lane_name(lane: Lane) -> str:
     level, where = lane
     if where == "firmware":
@@ -89,7 +99,7 @@ def compute_route(topo: Topology, costs: Costs, policy: Policy, guest: str, op: 
     v = topo.view(guest)
     g = v.guest
     k = v.level
-    what = op if apqn is None else f"{op} {m.format_apqn(*apqn)}"
+    what = instruction_text(op, apqn)
 
     if not v.startable:
         return _validity(topo, guest)

@@ -19,7 +19,7 @@ class Exported:
     notes: tuple[str, ...] = ()
 
 
-def mdev_guests(topo: Topology) -> list[GuestView]:
+def passthrough_below_l1(topo: Topology) -> list[GuestView]:
     """Guests that have a vfio_ap mdev: passthrough guests below an L1 (an L1 is an LPAR)."""
     return [topo.view(n) for n in topo.walk()
             if topo.guests[n].parent != HOST and topo.guests[n].backend == "passthrough"]
@@ -29,7 +29,7 @@ def targets(topo: Topology, name: str | None, any_guest: bool = False) -> list[G
     """The guest named, or every guest with an mdev. ``any_guest``: any guest may be named (a
     listing exists for every guest, an mdev only for passthrough guests below an L1)."""
     if name is None:
-        found = mdev_guests(topo)
+        found = passthrough_below_l1(topo)
         if not found:
             raise ExportError("this scenario has no passthrough guest below an L1, so no mdev to export")
         return found

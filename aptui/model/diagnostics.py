@@ -105,7 +105,7 @@ def _guest_diagnostics(topo: Topology, name: str) -> list[Diagnostic]:
 
     # id-out-of-range: what the format (and the machine) can address.
     fa, fd = FORMAT_WIDTH[v.crycb_format]
-    max_a, max_d = min(fa - 1, topo.host.max_adapter), min(fd - 1, topo.host.max_domain)
+    max_a, max_d = topo.max_ids(name)
     high_a = sorted(a for a in g.adapters if a > max_a)
     high_u = sorted(d for d in g.usage_domains if d > max_d)
     high_c = sorted(d for d in g.control_domains if d > max_d)

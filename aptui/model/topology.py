@@ -165,6 +165,11 @@ class Topology:
     def view(self, name: str) -> GuestView:
         return self.views[name]
 
+    def max_ids(self, name: str) -> tuple[int, int]:
+        """The highest adapter and domain ids the guest's CRYCB format and the machine address."""
+        fa, fd = FORMAT_WIDTH[self.views[name].crycb_format]
+        return min(fa - 1, self.host.max_adapter), min(fd - 1, self.host.max_domain)
+
     @property
     def depth(self) -> int:
         return max((v.level for v in self.views.values()), default=0)

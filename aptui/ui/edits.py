@@ -46,18 +46,12 @@ def set_ids(s: Scenario, name: str, mask: str, ids, on: bool) -> Scenario:
     return _replace_guest(s, edited)
 
 
-def max_ids(s: Scenario, topo: Topology, name: str) -> tuple[int, int]:
-    """The highest adapter and domain ids a guest's CRYCB format and the machine address."""
-    fa, fd = FORMAT_WIDTH[topo.view(name).crycb_format]
-    return min(fa - 1, s.host.max_adapter), min(fd - 1, s.host.max_domain)
-
-
 def refusal(s: Scenario, edited: Guest, mask: str, added: frozenset[int]) -> str | None:
     """Why the kernel (or PR/SM for an LPAR) refuses to assign `added` ids to `edited`, or None."""
     topo = Topology(s)
     name = edited.name
     op = SYSFS[mask] if edited.parent != HOST else "PR/SM"
-    max_a, max_d = max_ids(s, topo, name)
+    max_a, max_d = topo.max_ids(name)
     limit = max_a if mask == "apm" else max_d
     high = sorted(i for i in added if i > limit)
     if high:

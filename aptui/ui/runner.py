@@ -12,9 +12,8 @@ from collections import deque
 
 import attrs
 
-from aptui.engine import Engine, Event, Result, Stop, describe
+from aptui.engine import Engine, Event, Result, Stop, describe, transitions
 from aptui.engine.routing import Lane
-from aptui.model.mask import format_apqn
 from aptui.model.scenario import Scenario
 
 RECENT = 8  # events kept per lane
@@ -114,8 +113,8 @@ class Runner:
         if e.current is not None:  # stopped inside an instruction (a lane breakpoint)
             i = e.current
             level = e.topology.views[i.guest].level
-            evs = _events(i.number, i.seq, i.guest, level, i.op, i.apqn, e.current_route.hops[: e.hops_done], None,
-                          e.time_us)
+            evs = transitions(i.number, i.seq, i.guest, level, i.op, i.apqn, e.current_route.hops[: e.hops_done],
+                              None, e.time_us)
             self._events = list(evs)
             self.trace = Trace(i.seq, i.guest, level, i.op, i.apqn, evs, False)
         elif steps:
@@ -125,28 +124,6 @@ class Runner:
             self.trace = Trace(seq, r.guest, r.level, r.op, r.apqn, evs, True)
 
 
-def _what(op: str, apqn) -> str:
-    return op if apqn is None else f"{op} {format_apqn(*apqn)}"
-
-
-def _events(number: int, seq: int, guest: str, level: int, op: str, apqn, hops, answer: str | None,
-            time_us: float) -> tuple[Event, ...]:
-    """Issue, one event per hop (marking the first hop in each lane, as the engine does), answer."""
-
-    def ev(lvl, where, kind, text, cycles, enters=False):
-        return Event(instruction=number, seq=seq, guest=guest, op=op, apqn=apqn, level=lvl, where=where, kind=kind,
-                     text=text, cycles=cycles, time_us=time_us, enters=enters)
-
-    out = [ev(level, "guest", "issue", f"{guest} issues {_what(op, apqn)}", 0)]
-    prev = None
-    for h in hops:
-        out.append(ev(h.level, h.where, h.kind, h.text, h.cycles, h.lane != prev))
-        prev = h.lane
-    if answer is not None:
-        out.append(ev(level, "guest", "answer", answer, 0))
-    return tuple(out)
-
-
 def _events_of(r: Result, seq: int) -> tuple[Event, ...]:
     """The transitions of a finished instruction, rebuilt from its route."""
-    return _events(seq, seq, r.guest, r.level, r.op, r.apqn, r.route.hops, describe(r), r.time_us)
+    return transitions(seq, seq, r.guest, r.level, r.op, r.apqn, r.route.hops, describe(r), r.time_us)

@@ -59,18 +59,17 @@ class Session:
         return True
 
     def undo(self) -> Step | None:
-        if not self._undo:
-            return None
-        step = self._undo.pop()
-        self._redo.append(Step(self.scenario, step.label, step.focus))
-        self._set(step.before)
-        return step
+        return self._swap(self._undo, self._redo)
 
     def redo(self) -> Step | None:
-        if not self._redo:
+        return self._swap(self._redo, self._undo)
+
+    def _swap(self, take: list[Step], give: list[Step]) -> Step | None:
+        """Go back to the scenario of the last step of `take`, leaving the way back on `give`."""
+        if not take:
             return None
-        step = self._redo.pop()
-        self._undo.append(Step(self.scenario, step.label, step.focus))
+        step = take.pop()
+        give.append(Step(self.scenario, step.label, step.focus))
         self._set(step.before)
         return step
 

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static, Tree
 
-from aptui.engine import Breakpoint, Stop, lane_name
+from aptui.engine import Breakpoint, Stop, instruction_text, lane_name
 from aptui.model import mask as m
 from aptui.model.scenario import HOST
 from aptui.ui.cells import GuestCells
@@ -223,7 +223,7 @@ class MainScreen(EditingMixin, Screen):
         elif e.finished:
             t.append("  ■ end of the queue (r restarts)", p.muted)
         elif nxt is not None:
-            what = nxt.op if nxt.apqn is None else f"{nxt.op} {m.format_apqn(*nxt.apqn)}"
+            what = instruction_text(nxt.op, nxt.apqn)
             t.append("  at " if e.current else "  next ", p.muted)
             t.append(f"#{nxt.seq} {nxt.guest} {what}")
         stop = r.last_stop
@@ -342,7 +342,7 @@ class MainScreen(EditingMixin, Screen):
                 where = f" ({stop.event.guest} {stop.event.op} reached {lane_name(stop.event.lane)})"
             elif stop.instruction is not None:
                 i = stop.instruction
-                where = f" (before #{i.seq} {i.guest} {i.op}{' ' + m.format_apqn(*i.apqn) if i.apqn else ''})"
+                where = f" (before #{i.seq} {i.guest} {instruction_text(i.op, i.apqn)})"
             self.app.notify(f"Breakpoint: {stop.breakpoint.label}{where}", title="Stopped", markup=False)
         elif stop.reason == "paused":
             self.app.notify("Paused.", markup=False)

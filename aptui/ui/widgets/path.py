@@ -13,8 +13,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widget import Widget
 
-from aptui.engine.routing import Lane
-from aptui.model import mask as m
+from aptui.engine.routing import Lane, instruction_text
 from aptui.ui.palette import Palette
 from aptui.ui.runner import Runner
 
@@ -76,7 +75,7 @@ class PathView(Widget, can_focus=True):
         for lane in [ev.lane for ev in done] + [h.lane for h in pending]:
             if lane not in lanes:
                 lanes.append(lane)
-        what = op if apqn is None else f"{op} {m.format_apqn(*apqn)}"
+        what = instruction_text(op, apqn)
         rows = []
         at: Lane | None = None
         for ev in done:
