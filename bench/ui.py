@@ -37,9 +37,9 @@ from textual.widgets import DataTable  # noqa: E402
 from aptui.cli import load_scenario  # noqa: E402
 from aptui.engine import Breakpoint  # noqa: E402
 from aptui.model import Request  # noqa: E402
-from aptui.ui import cells as c  # noqa: E402
+from aptui.console import cells as c  # noqa: E402
 from aptui.ui.app import AptuiApp  # noqa: E402
-from aptui.ui.session import Session  # noqa: E402
+from aptui.console.session import Session  # noqa: E402
 from aptui.ui.widgets.matrix import MatrixGrid  # noqa: E402
 from tests.ui.scenarios import big  # noqa: E402
 

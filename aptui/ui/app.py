@@ -14,11 +14,12 @@ from textual.screen import Screen
 
 from aptui.formats.scenario import save
 from aptui.model.scenario import Scenario
-from aptui.ui import edits, themes
-from aptui.ui.recovery import Recovery
-from aptui.ui.runner import Runner
+from aptui.console import edits
+from aptui.ui import themes
+from aptui.console.recovery import Recovery
+from aptui.console.runner import Runner
 from aptui.ui.screens.main import MainScreen
-from aptui.ui.session import Session
+from aptui.console.session import Session
 from aptui.ui.widgets.diagnostics import DiagnosticList
 from aptui.ui.widgets.lanes import LaneList
 from aptui.ui.widgets.matrix import MatrixGrid

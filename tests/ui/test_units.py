@@ -6,10 +6,10 @@ import pytest
 
 from aptui.cli import load_scenario
 from aptui.model.scenario import Request
-from aptui.ui import cells as c
-from aptui.ui import edits
-from aptui.ui.edits import Refused
-from aptui.ui.session import Session
+from aptui.console import cells as c
+from aptui.console import edits
+from aptui.console.edits import Refused
+from aptui.console.session import Session
 
 
 @pytest.fixture

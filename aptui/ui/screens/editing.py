@@ -10,8 +10,8 @@ from aptui.engine import Engine
 from aptui.formats.results import outcome_text
 from aptui.model import mask as m
 from aptui.model.scenario import HOST
-from aptui.ui import edits
-from aptui.ui.edits import Refused
+from aptui.console import edits
+from aptui.console.edits import Refused
 from aptui.ui.widgets.matrix import MatrixGrid
 from aptui.ui.widgets.requests import RequestList
 

@@ -14,8 +14,8 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static, Text
 from aptui.model import mask as m
 from aptui.model.scenario import (ADAPTER_TYPES, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN, STATES, Adapter, Reserved,
                                   Scenario)
-from aptui.ui import edits
-from aptui.ui.edits import Refused
+from aptui.console import edits
+from aptui.console.edits import Refused
 
 # DEFAULT_CSS is scoped to the class that declares it: a rule on the screen itself must name that
 # class (a bare `ModalScreen` rule would match only a ModalScreen *inside* the form, i.e. nothing).

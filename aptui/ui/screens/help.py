@@ -11,7 +11,7 @@ from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
-from aptui.ui import cells as c
+from aptui.console import cells as c
 
 
 def binding_rows(app, cls) -> list[tuple[str, str]]:

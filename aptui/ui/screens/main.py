@@ -18,7 +18,7 @@ from textual.widgets import Footer, Static, Tree
 from aptui.engine import Breakpoint, Stop, instruction_text, lane_name
 from aptui.model import mask as m
 from aptui.model.scenario import HOST
-from aptui.ui.cells import GuestCells
+from aptui.console.cells import GuestCells
 from aptui.ui.palette import Palette
 from aptui.ui.screens.editing import EditingMixin
 from aptui.ui.widgets.diagnostics import DiagnosticList

@@ -23,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from aptui.model import mask as m
-from aptui.ui import cells as c
+from aptui.console import cells as c
 
 HEADER = 4  # high nibble, low nibble, AQM row, ADM row
 GUTTER = 6  # "05 ■  "

@@ -15,7 +15,7 @@ from textual.widget import Widget
 
 from aptui.engine.routing import Lane, instruction_text
 from aptui.ui.palette import Palette
-from aptui.ui.runner import Runner
+from aptui.console.runner import Runner
 
 SHORT = {"firmware": "firmware", "kernel": "kern", "userspace": "user"}
 CYCLES = 8
