@@ -1,29 +1,31 @@
 """What each cell of a guest's matrix means: the guest gets it, it is assigned but lost (and
 why), the parent offers it, a sibling holds it, or nothing.
 
-Computed from the model's GuestView and the engine's QCI route (what the guest's own QCI
-answers is, by definition, what it gets), per id, so that a row of 256 cells costs a few
-bit tests. No Textual here.
+Computed from the model's GuestView and `qci_configuration` (what the guest's own QCI answers
+is, by definition, what it gets), per id, so that a row of 256 cells costs a few bit tests.
+The reasons are the model's `Loss` values; nothing here recomputes a kernel rule. No Textual.
 """
 
 from __future__ import annotations
 
-from aptui.engine.routing import QCI, compute_route
 from aptui.model import mask as m
-from aptui.model.matrix import EMPTY, Matrix
+from aptui.model.crycb import apcb_limits
+from aptui.model.matrix import Matrix
+from aptui.model.routing import qci_configuration
 from aptui.model.scenario import HOST, Scenario
-from aptui.model.topology import FORMAT_WIDTH, Topology
+from aptui.model.topology import Topology, machine_id_limits
+from aptui.model.vocabulary import Backend, Loss
 
 # States. Lost states name the reason the guest does not get an assigned entry.
 EFFECTIVE = "effective"
 ASSIGNED = "assigned"  # the configured view: assigned, whatever becomes of it
-LOST_PARENT = "lost-parent"
-LOST_FILTERED = "lost-filtered"
-LOST_RESERVED = "lost-reserved"
-LOST_FORMAT = "lost-format"
-LOST_APIE = "lost-apie"
-LOST_START = "lost-start"
-LOST_NOAP = "lost-noap"
+LOST_PARENT = Loss.NOT_IN_PARENT
+LOST_FILTERED = Loss.FILTERED
+LOST_RESERVED = Loss.RESERVED
+LOST_FORMAT = Loss.FORMAT
+LOST_APIE = Loss.NO_APIE
+LOST_START = Loss.NO_START
+LOST_NOAP = Loss.NO_AP
 CONFLICT = "conflict"
 FREE = "free"
 SIBLING = "sibling"
@@ -31,24 +33,15 @@ HELD = "held"
 NONE = "none"
 
 GLYPHS = {
-    EFFECTIVE: "■", ASSIGNED: "■", LOST_PARENT: "P", LOST_FILTERED: "F", LOST_RESERVED: "R", LOST_FORMAT: "W",
-    LOST_APIE: "A", LOST_START: "V", LOST_NOAP: "N", CONFLICT: "!", FREE: "·", SIBLING: "s", HELD: "r", NONE: " ",
+    EFFECTIVE: "■", ASSIGNED: "■", **{loss: loss.value for loss in Loss}, CONFLICT: "!", FREE: "·", SIBLING: "s",
+    HELD: "r", NONE: " ",
 }
 LOST = (LOST_PARENT, LOST_FILTERED, LOST_RESERVED, LOST_FORMAT, LOST_APIE, LOST_START, LOST_NOAP, CONFLICT)
 LEGEND = (
-    (EFFECTIVE, "gets it"), (LOST_PARENT, "lost: not in parent"), (LOST_FILTERED, "lost: filtered"),
-    (LOST_RESERVED, "lost: host-reserved"), (LOST_FORMAT, "lost: beyond format"), (LOST_APIE, "lost: no APIE chain"),
-    (LOST_START, "lost: cannot start"), (LOST_NOAP, "lost: no ap feature"), (CONFLICT, "a sibling has it too"),
+    (EFFECTIVE, "gets it"), *((loss, f"lost: {loss.label}") for loss in Loss), (CONFLICT, "a sibling has it too"),
     (FREE, "available"), (SIBLING, "a sibling's"), (HELD, "parent's own"),
 )
 MODES = ("states", "configured", "effective", "difference")
-
-
-def effective_matrix(topo: Topology, name: str) -> Matrix:
-    """What the guest gets: the answer of its own QCI (interpreted, emulated, or nothing)."""
-    s = topo.scenario
-    route = compute_route(topo, s.costs, s.policy, name, "QCI", None)
-    return route.matrix if route.outcome == QCI and route.matrix is not None else EMPTY
 
 
 class GuestCells:
@@ -63,8 +56,8 @@ class GuestCells:
             self.configured = self.effective = self.parent = cfg
             self.siblings: list[tuple[str, Matrix]] = []
             self.reserved = None
-            self.filtered: dict[int, str] = {}
-            self.max_a, self.max_d = scenario.host.max_adapter, scenario.host.max_domain
+            self.filtered: dict = {}
+            self.max_a, self.max_d = machine_id_limits(scenario.host)
             self.lost_all = None
             self.apie_lost = False
             self.view = None
@@ -72,24 +65,24 @@ class GuestCells:
         v = self.view = topo.view(name)
         g = v.guest
         self.configured = g.matrix
-        self.effective = effective_matrix(topo, name)
+        self.effective = qci_configuration(topo, name)
         self.parent = v.parent_config
         self.siblings = [(o.name, o.matrix) for o in scenario.guests
-                         if o.parent == g.parent and o.name != name and o.backend == "passthrough"] \
-            if g.backend == "passthrough" else []
+                         if o.parent == g.parent and o.name != name and o.backend == Backend.PASSTHROUGH] \
+            if g.backend == Backend.PASSTHROUGH else []
         self.reserved = None if g.parent == HOST else scenario.guest(g.parent).reserved
-        self.filtered = dict(v.filtered_adapters)
-        fa, fd = FORMAT_WIDTH[v.crycb_format]
-        self.max_a = min(fa - 1, scenario.host.max_adapter)
-        self.max_d = min(fd - 1, scenario.host.max_domain)
+        self.filtered = {d.adapter: d for d in v.dropped}
+        fa, fd = apcb_limits(v.crycb_format)
+        self.max_a, self.max_d = min(fa, v.id_limits[0]), min(fd, v.id_limits[1])
         # A reason that holds for every assigned cell, checked before the per-id ones.
+        self.validity = topo.view(v.culprit).validity if v.culprit else None
         if not v.startable:
             self.lost_all = LOST_START
         elif not v.has_ap:
             self.lost_all = LOST_NOAP
         else:
             self.lost_all = None
-        self.apie_lost = not v.apie_chain and g.backend != "emulated"
+        self.apie_lost = not v.apie_chain and g.backend != Backend.EMULATED
 
     # -- per cell ----------------------------------------------------------------------
     def state(self, a: int, d: int, mode: str = "states") -> str:
@@ -140,7 +133,7 @@ class GuestCells:
         if self.siblings and self._sibling(a, d):
             return CONFLICT
         if a in self.filtered:
-            return LOST_RESERVED if "reserved" in self.filtered[a] else LOST_FILTERED
+            return self.filtered[a].loss
         if a > self.max_a or d > self.max_d:
             return LOST_FORMAT
         if self.apie_lost:
@@ -162,7 +155,7 @@ class GuestCells:
         reason = self.filtered.get(a)
         return (
             has(self.configured.apm, a), has(self.effective.apm, a), has(self.parent.apm, a),
-            None if reason is None else "reserved" in reason, a > self.max_a,
+            None if reason is None else reason.loss, a > self.max_a,
             bool(self.reserved) and a in self.reserved.adapters,
             tuple(has(sm.apm, a) for _, sm in self.siblings),
         )
@@ -185,7 +178,7 @@ class GuestCells:
         if not offered:
             return LOST_PARENT
         if mask == "apm" and i in self.filtered:
-            return LOST_RESERVED if "reserved" in self.filtered[i] else LOST_FILTERED
+            return self.filtered[i].loss
         if i > (self.max_a if mask == "apm" else self.max_d):
             return LOST_FORMAT
         if self.apie_lost:
@@ -208,12 +201,12 @@ class GuestCells:
             return f"{q}: sibling {self._sibling(a, d)} has it too: one of them is refused (EADDRINUSE)"
         why = {
             LOST_PARENT: f"not in {pname}'s configuration",
-            LOST_FILTERED: self.filtered.get(a, ""),
-            LOST_RESERVED: self.filtered.get(a, "reserved by the host"),
+            LOST_FILTERED: self.filtered[a].message if a in self.filtered else "",
+            LOST_RESERVED: self.filtered[a].message if a in self.filtered else "reserved by the host",
             LOST_FORMAT: f"beyond CRYCB format {self.view.crycb_format} (ids up to {self.max_a:02x}.{self.max_d:04x})",
             LOST_APIE: f"no APIE chain ({parent} has no AP interpretation)",
-            LOST_START: f"{name} cannot start (format wider than its hypervisor's)",
-            LOST_NOAP: f"{name} lacks CPU feature 'ap'",
+            LOST_START: f"{self.view.culprit} cannot start: {self.validity}",
+            LOST_NOAP: f"{name} has no AP facility (no ap feature, or a parent without AP)",
         }.get(st)
         if why is not None:
             return f"{q} lost: {why}"

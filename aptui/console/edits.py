@@ -14,7 +14,9 @@ from aptui.model import mask as m
 from aptui.model.matrix import Matrix
 from aptui.model.scenario import (ADAPTER_TYPES, BACKENDS, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN, STATES, Adapter,
                                   Costs, Guest, Host, Request, Reserved, Scenario)
-from aptui.model.topology import FORMAT_WIDTH, Topology
+from aptui.model.topology import Topology
+from aptui.model.vfio_ap import assign_verdict
+from aptui.model.vocabulary import Backend, Errno
 
 FIELDS = {"apm": "adapters", "aqm": "usage_domains", "adm": "control_domains"}
 SYSFS = {"apm": "assign_adapter", "aqm": "assign_domain", "adm": "assign_control_domain"}
@@ -47,47 +49,27 @@ def set_ids(s: Scenario, name: str, mask: str, ids, on: bool) -> Scenario:
 
 
 def refusal(s: Scenario, edited: Guest, mask: str, added: frozenset[int]) -> str | None:
-    """Why the kernel (or PR/SM for an LPAR) refuses to assign `added` ids to `edited`, or None."""
+    """Why the kernel (or PR/SM for an LPAR) refuses to assign `added` ids to `edited`, or None:
+    the verdict of `vfio_ap.assign_verdict`, in the words of the sysfs write."""
     topo = Topology(s)
     name = edited.name
-    op = SYSFS[mask] if edited.parent != HOST else "PR/SM"
-    max_a, max_d = topo.max_ids(name)
-    limit = max_a if mask == "apm" else max_d
-    high = sorted(i for i in added if i > limit)
-    if high:
-        fmt = topo.view(name).crycb_format
-        why = f"CRYCB format {fmt}" if FORMAT_WIDTH[fmt][0 if mask == "apm" else 1] - 1 == limit else "this machine (no APXA)"
-        return (f"{op} 0x{high[0]:02x}: ENODEV: {why} addresses ids 0..{limit} (0x{limit:02x}); "
-                f"{name} would never see it")
-    if mask == "adm" or edited.backend != "passthrough":
-        return None  # control domains may be shared; emulated devices are not vfio_ap's
-    new = edited.matrix
-    old = s.guest(name).matrix
-    for sib in s.guests:
-        if sib.name == name or sib.parent != edited.parent or sib.backend != "passthrough":
-            continue
-        before = _shared(old, sib.matrix)
-        fresh = next((q for q in _shared(new, sib.matrix).apqns() if not before.has_apqn(*q)), None)
-        if fresh:
-            who = "PR/SM refuses to activate both LPARs" if edited.parent == HOST else "EADDRINUSE"
-            return (f"{op} 0x{_added_id(mask, fresh):02x}: {who}: APQN {m.format_apqn(*fresh)} "
-                    f"is already in the usage matrix of sibling {sib.name}")
-    if edited.parent != HOST:
+    lpar = edited.parent == HOST
+    limit = topo.view(name).id_limits[0 if mask == "apm" else 1]
+    why = "this machine" if lpar else f"{edited.parent}'s configuration"
+    passthrough = edited.backend == Backend.PASSTHROUGH
+    reserved = None
+    if passthrough and not lpar:
         res = s.guest(edited.parent).reserved
-        held = _shared(new, Matrix.of(res.adapters, res.domains))
-        fresh = next((q for q in held.apqns() if not old.has_apqn(*q)), None)
-        if fresh:
-            return (f"{op} 0x{_added_id(mask, fresh):02x}: EADDRNOTAVAIL: APQN {m.format_apqn(*fresh)} "
-                    f"is reserved for {edited.parent}'s own zcrypt drivers (apmask/aqmask)")
-    return None
-
-
-def _shared(a: Matrix, b: Matrix) -> Matrix:
-    return Matrix(a.apm & b.apm, a.aqm & b.aqm)
-
-
-def _added_id(mask: str, apqn: tuple[int, int]) -> int:
-    return apqn[0] if mask == "apm" else apqn[1]
+        reserved = (edited.parent, Matrix.of(res.adapters, res.domains))
+    siblings = [(o.name, o.matrix) for o in s.guests
+                if passthrough and o.name != name and o.parent == edited.parent and o.backend == Backend.PASSTHROUGH]
+    verdict = assign_verdict(mask, added, limit, why, edited.matrix, s.guest(name).matrix, reserved, siblings)
+    if verdict is None:
+        return None
+    op = "PR/SM" if lpar else SYSFS[mask]
+    errno = "PR/SM refuses to activate both LPARs" if lpar and verdict.errno == Errno.EADDRINUSE else verdict.errno
+    return f"{op} 0x{verdict.id:02x}: {errno}: {verdict.message}" + (
+        f"; {name} would never see it" if verdict.errno == Errno.ENODEV else "")
 
 
 # -- guests ------------------------------------------------------------------------------

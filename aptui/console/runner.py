@@ -13,7 +13,7 @@ from collections import deque
 import attrs
 
 from aptui.engine import Engine, Event, Result, Stop, describe, transitions
-from aptui.engine.routing import Lane
+from aptui.model.routing import Lane
 from aptui.model.scenario import Scenario
 
 RECENT = 8  # events kept per lane

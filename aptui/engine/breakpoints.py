@@ -7,7 +7,7 @@ from collections.abc import Callable
 import attrs
 
 from aptui.engine.events import Event, Instruction
-from aptui.engine.routing import Lane, lane_name
+from aptui.model.routing import Lane, lane_name
 from aptui.model import mask as m
 
 

@@ -17,9 +17,8 @@ from aptui.engine.breakpoints import Breakpoint
 from aptui.engine.events import Event, Instruction, LaneCounters, Result, Stop
 from aptui.engine.queues import Queue
 from aptui.engine.responses import rc_name
-from aptui.engine.routing import (
-    EMULATED, IRQ, PHYSICAL, Lane, Route, compute_route, enters_lane, instruction_text, lane_counts,
-)
+from aptui.model.routing import Lane, Route, compute_route, enters_lane, instruction_text, lane_counts
+from aptui.model.vocabulary import Feature, Op, Outcome
 from aptui.model.scenario import Scenario
 from aptui.model.topology import Topology
 
@@ -37,6 +36,12 @@ class _Use:
 class _Scan:
     result: Result
     todo: deque
+    wait_ticks: float = 0  # the request's wait, before a probing scan's first TAPQ
+    probing: bool = False  # no QCI (no apqci): every APQN up to 3f.000f is tried by TAPQ
+
+
+# What an AP bus without QCI probes (spec 6): APID 0..63 x APQI 0..15, the limits without QCI.
+_PROBED = tuple((a, d) for a in range(64) for d in range(16))
 
 
 @attrs.define
@@ -247,12 +252,16 @@ class Engine:
         """The next instruction to issue (None at the end). SCAN expands into QCI + TAPQs."""
         if self._next is not None:
             return self._next
+        reqs = self.scenario.requests
+        if self._scan is None and self._req < len(reqs) and reqs[self._req].op == Op.SCAN \
+                and Feature.APQCI not in self.topology.guests[reqs[self._req].guest].features:
+            self._scan = self._probing_scan(reqs[self._req])
         if self._scan is not None:
             sc = self._scan
-            self._next = Instruction(self.executed + 1, sc.result.seq, self._req, sc.result.guest, "TAPQ",
-                                     sc.todo[0], 0, True)
+            self._next = Instruction(self.executed + 1, sc.result.seq, self._req, sc.result.guest, Op.TAPQ,
+                                     sc.todo[0], sc.wait_ticks, True)
+            sc.wait_ticks = 0
             return self._next
-        reqs = self.scenario.requests
         if self._req >= len(reqs):
             return None
         r = reqs[self._req]
@@ -296,9 +305,9 @@ class Engine:
         outcome = route.outcome
         rc = route.rc
         status = None
-        if outcome is PHYSICAL or outcome is IRQ:
+        if outcome is Outcome.PHYSICAL or outcome is Outcome.IRQ:
             rc, status = self._physical_queue(instr.apqn).execute(instr.op, issue_time)
-        elif outcome is EMULATED:
+        elif outcome is Outcome.EMULATED:
             rc, status = self._emulated_queue(route.owner, instr.apqn).execute(instr.op, issue_time)
         res = Result(instr.seq, instr.request, instr.guest, self._level[instr.guest], instr.op, instr.apqn,
                      rc, route.exception, route, route.cycles, issue_time / self._mhz, status)
@@ -321,9 +330,9 @@ class Engine:
         clock = self.clock + (r.wait_us * mhz if self._rep == 0 else 0)
         outcome = route.outcome
         execute = None
-        if outcome is PHYSICAL or outcome is IRQ:
+        if outcome is Outcome.PHYSICAL or outcome is Outcome.IRQ:
             execute = self._physical_queue(r.apqn).execute
-        elif outcome is EMULATED:
+        elif outcome is Outcome.EMULATED:
             execute = self._emulated_queue(route.owner, r.apqn).execute
         guest, op, apqn, req, level = r.guest, r.op, r.apqn, self._req, self._level[r.guest]
         rc, status, exc, cycles = route.rc, None, route.exception, route.cycles
@@ -357,17 +366,29 @@ class Engine:
                 return
         else:
             top = self._scan.result
+            if not top.steps:
+                top.time_us = res.time_us
             top.steps.append(res)
             res.seq = len(top.steps)
             top.cycles += res.cycles
             if res.rc == 0:
                 top.found.append(res.apqn)
             self._scan.todo.popleft()
+            if self._scan.probing and len(top.steps) == 1 and res.exception is not None:
+                top.ap_available = False  # ap_instructions_available(): the first TAPQ program-checked
+                self._scan.todo.clear()
             if self._scan.todo:
                 return
         self._scan = None
         self.results.append(top)
         self._next_repetition()
+
+    def _probing_scan(self, r) -> _Scan:
+        """SCAN from a guest without apqci: no QCI step, a TAPQ on every APQN up to 3f.000f."""
+        top = Result(len(self.results) + 1, self._req, r.guest, self._level[r.guest], Op.SCAN, None, None, None, None,
+                     0, self.clock / self._mhz, ap_available=True, found=[], steps=[])
+        wait = r.wait_us * self._mhz if self._rep == 0 else 0
+        return _Scan(top, deque(_PROBED), wait, probing=True)
 
     def _next_repetition(self) -> None:
         self._rep += 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 
 from aptui.engine.responses import cc_of
-from aptui.engine.routing import Lane, Route, enters_lane, instruction_text
+from aptui.model.routing import Lane, Route, enters_lane, instruction_text
 
 
 @attrs.frozen

@@ -10,7 +10,7 @@ from collections import deque
 from aptui.engine.responses import CHECKSTOPPED, DECONFIGURED, NORMAL, Q_FULL, RESET_IN_PROGRESS
 
 _STATE_RC = {"deconfigured": DECONFIGURED, "checkstopped": CHECKSTOPPED}
-_BLOCKED_BY_RESET = frozenset({"TAPQ", "NQAP", "DQAP"})
+_BLOCKED_BY_RESET = frozenset({"TAPQ", "NQAP", "DQAP", "AQIC"})  # spec 5: rc 0x02 until the reset completes
 STATUS_TEXTS = tuple("".join(c if bits >> (3 - i) & 1 else "-" for i, c in enumerate("ERFI")) for bits in range(16))
 
 

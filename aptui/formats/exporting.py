@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import attrs
 
-from aptui.model.matrix import EMPTY, Matrix
+from aptui.model.matrix import Matrix
+from aptui.model.routing import ap_bus_configuration
 from aptui.model.scenario import HOST
 from aptui.model.topology import GuestView, Topology
 
@@ -45,19 +46,12 @@ def targets(topo: Topology, name: str | None, any_guest: bool = False) -> list[G
     return [view]
 
 
-def seen(view: GuestView) -> tuple[Matrix, str | None]:
-    """The matrix the guest's AP bus finds (spec 6), and why it is empty or hypothetical.
-
-    Not modelled: the nested_emulation policy, under which an ancestor's QEMU may answer.
-    """
-    g = view.guest
-    if not view.startable:
-        return EMPTY, "cannot start: its CRYCB format or an ancestor's is wider than the hypervisor's (validity 0x0022)"
-    if "ap" not in g.features:
-        return EMPTY, "has no 'ap' CPU feature, so no AP instructions"
-    if view.apie_chain:
-        return view.hw, None
-    if g.backend == "emulated":
-        return view.emulated or EMPTY, ("hypothetical: the queues its parent's QEMU would emulate "
-                                         "(upstream QEMU has none)")
-    return EMPTY, "its AP instructions are intercepted and end in an operation exception: it finds no device"
+def seen(topo: Topology, view: GuestView) -> tuple[Matrix, str | None]:
+    """The matrix the guest's AP bus finds (spec 6), and why it is empty or hypothetical: the
+    model's `ap_bus_configuration`, aware of the policy."""
+    matrix, why = ap_bus_configuration(topo, view.name)
+    if why:
+        return matrix, why
+    if not view.apie_chain:
+        return matrix, "hypothetical: the queues an ancestor's QEMU would emulate (upstream QEMU has none)"
+    return matrix, None

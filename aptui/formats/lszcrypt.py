@@ -256,7 +256,7 @@ class _Listing:
 # -- writing -------------------------------------------------------------------------------------
 def listing_text(scenario: Scenario, topo: Topology, view: GuestView) -> tuple[str, str | None]:
     """What ``lszcrypt -V`` and ``lszcrypt -d`` print in the guest, and why it is empty or hypothetical."""
-    matrix, why = seen(view)
+    matrix, why = seen(topo, view)
     name = printable(view.name)
     lines = [f"# {name}: lszcrypt -V", *_verbose_listing(scenario, topo, view, matrix),
              "", f"# {name}: lszcrypt -d", *_domain_table(matrix)]

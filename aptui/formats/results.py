@@ -6,7 +6,7 @@ import json
 from aptui.engine.events import COUNTER_FIELDS, LaneCounters, Result
 from aptui.engine.queues import STATUS_TEXTS
 from aptui.engine.responses import rc_name
-from aptui.engine.routing import Lane, Route, lane_name
+from aptui.model.routing import Lane, Route, lane_name
 from aptui.formats.text import printable
 from aptui.model import mask as m
 

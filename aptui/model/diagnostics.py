@@ -8,21 +8,30 @@ from __future__ import annotations
 import attrs
 
 from aptui.model import mask as m
+from aptui.model.crycb import apcb_limits
+from aptui.model.facilities import apqi_available
+from aptui.model.matrix import Matrix
 from aptui.model.scenario import HOST, Scenario
-from aptui.model.topology import FORMAT_WIDTH, Topology
+from aptui.model.topology import Topology
+from aptui.model.vfio_ap import shared_queues, shares_queues
+from aptui.model.vocabulary import Backend, Feature, Severity
 
-SEVERITIES = ("error", "warning", "info")
-CODES = {
-    "id-out-of-range": "error",
-    "apqn-in-use": "error",
-    "apqn-reserved-by-host": "error",
-    "crycb-format-mismatch": "error",
-    "no-usage-domain": "error",
-    "not-in-parent": "warning",
-    "adapter-filtered": "warning",
-    "interpretation-below-emulation": "warning",
-    "apie-without-crycb": "warning",
-    "usage-not-control": "info",
+SEVERITIES = tuple(Severity)
+CODES = {  # code: severity, in the order diagnostics of one severity and guest are listed
+    "id-out-of-range": Severity.ERROR,
+    "no-ap-facility": Severity.ERROR,
+    "apqi-unavailable": Severity.ERROR,
+    "apqn-in-use": Severity.ERROR,
+    "apqn-reserved-by-host": Severity.ERROR,
+    "crycb-format-mismatch": Severity.ERROR,
+    "no-usage-domain": Severity.ERROR,
+    "beyond-crycb-format": Severity.WARNING,
+    "not-in-parent": Severity.WARNING,
+    "adapter-filtered": Severity.WARNING,
+    "interpretation-below-emulation": Severity.WARNING,
+    "apie-without-crycb": Severity.WARNING,
+    "no-apft": Severity.WARNING,
+    "usage-not-control": Severity.INFO,
 }
 _CODE_ORDER = {c: i for i, c in enumerate(CODES)}
 
@@ -35,7 +44,7 @@ class Diagnostic:
     apqns: tuple[str, ...] = ()
 
     @property
-    def severity(self) -> str:
+    def severity(self) -> Severity:
         return CODES[self.code]
 
     def as_json(self) -> dict:
@@ -103,28 +112,53 @@ def _guest_diagnostics(topo: Topology, name: str) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     parent_name = "the machine" if g.parent == HOST else g.parent
 
-    # id-out-of-range: what the format (and the machine) can address.
-    fa, fd = FORMAT_WIDTH[v.crycb_format]
-    max_a, max_d = topo.max_ids(name)
-    high_a = sorted(a for a in g.adapters if a > max_a)
-    high_u = sorted(d for d in g.usage_domains if d > max_d)
-    high_c = sorted(d for d in g.control_domains if d > max_d)
+    # id-out-of-range: beyond what the hypervisor's configuration addresses (ENODEV).
+    max_a, max_d = v.id_limits
+    high_a, high_u, high_c = _above(g, max_a, max_d)
     if high_a or high_u or high_c:
         parts = _named(high_a, high_u, high_c, f" (above {max_a})", f" (above {max_d})")
-        why = f"CRYCB format {v.crycb_format}" if (fa - 1, fd - 1) == (max_a, max_d) else "this machine (no APXA)"
         out.append(Diagnostic("id-out-of-range", name,
-            f"{' and '.join(parts)} cannot be addressed with {why}: the kernel refuses the assignment (ENODEV) "
-            f"and the guest never sees them. Use ids 0..{max_a} / 0..{max_d}"
-            + (", or CRYCB format 2 on a machine with APXA." if v.crycb_format != 2 else "."),
+            f"{' and '.join(parts)} cannot be addressed by {_limits_owner(topo, name)}: assign_adapter/assign_domain "
+            f"fail with ENODEV (apm_max/aqm_max of vfio_ap_matrix_init) and the guest never sees them. "
+            f"Use ids 0..{max_a} / 0..{max_d}.",
             _apqns(set(high_a), g.usage_domains) + _apqns(set(g.adapters) - set(high_a), high_u)))
 
+    # beyond-crycb-format: addressable, but the guest's own CRYCB cannot hold it.
+    fa, fd = apcb_limits(v.crycb_format)
+    wide_a, wide_u, wide_c = (sorted(set(x) - set(y)) for x, y in zip(_above(g, fa, fd), (high_a, high_u, high_c)))
+    if wide_a or wide_u or wide_c:
+        parts = _named(wide_a, wide_u, wide_c, f" (above {fa})", f" (above {fd})")
+        out.append(Diagnostic("beyond-crycb-format", name,
+            f"{' and '.join(parts)} do not fit CRYCB format {v.crycb_format} (APIDs 0..{fa}, domains 0..{fd}): "
+            "the assignment is accepted, but kvm_arch_crypto_set_masks writes only APCB0 and drops them silently. "
+            "Use ids within the format, or CRYCB format 2 (a machine with APXA).",
+            _apqns(set(wide_a), g.usage_domains) + _apqns(set(g.adapters) - set(wide_a), wide_u)))
+
+    # no-ap-facility: a device for a guest that has no AP instructions.
+    if not v.has_ap and g.backend != Backend.NONE:
+        why = (f"it lacks the CPU feature ap" if Feature.AP not in g.features else
+               f"its parent {g.parent} has no AP instructions itself, so its QEMU cannot offer ap and vfio_ap "
+               "does not load there (vfio_ap_init: ENODEV)")
+        out.append(Diagnostic("no-ap-facility", name,
+            f"backend {g.backend} but the guest has no AP facility: {why}. QEMU cannot plug a vfio-ap device "
+            "without an AP bridge, and every AP instruction ends in an operation exception. "
+            "Give the guest (and every ancestor) the ap feature."))
+
+    # apqi-unavailable: no AIV below L1, so no facility 65.
+    if Feature.APQI in g.features and not apqi_available(v.level):
+        out.append(Diagnostic("apqi-unavailable", name,
+            f"apqi on an L{v.level}: its hypervisor's KVM has no AIV (QEMU's CHSC answer has none), so "
+            "kvm_arch_init_vm never offers facility 65 and QEMU refuses the CPU model. Drop apqi: the guest's "
+            "AP bus polls."))
+
     # crycb-format-mismatch: validity intercept 0x0022.
-    if not v.format_fits:
+    if v.validity:
         hyp = topo.parent_format(g)
         out.append(Diagnostic("crycb-format-mismatch", name,
-            f"CRYCB format {v.crycb_format} is wider than format {hyp} of its hypervisor ({parent_name}): "
-            "SIE entry ends in validity intercept 0x0022 to the parent and the guest never runs. "
-            f"Use crycb_format = {hyp} or lower (or drop the key to inherit it)."))
+            f"cannot start: {v.validity} ({parent_name}). SIE entry ends in validity intercept 0x0022 to the "
+            "parent (shadow_crycb) and the guest never runs. "
+            + (f"Use crycb_format = {hyp} or lower (or drop the key to inherit it)." if v.level < 4 or
+               "vSIE" not in v.validity else "Make every ancestor of level 2 and below format 2.")))
 
     # no-usage-domain (ap-check's rule).
     if g.control_domains and not g.usage_domains:
@@ -145,7 +179,7 @@ def _guest_diagnostics(topo: Topology, name: str) -> list[Diagnostic]:
                 _apqns(held_a, held_d)))
 
     # not-in-parent: dropped by 2.1 step 1.
-    if g.backend in ("passthrough", "emulated"):
+    if g.backend in (Backend.PASSTHROUGH, Backend.EMULATED):
         pc = v.parent_config
         miss_a = sorted(a for a in g.adapters if not m.has(pc.apm, a))
         miss_u = sorted(d for d in g.usage_domains if not m.has(pc.aqm, d))
@@ -159,12 +193,12 @@ def _guest_diagnostics(topo: Topology, name: str) -> list[Diagnostic]:
                 _apqns(miss_a, g.usage_domains) + _apqns(set(g.adapters) - set(miss_a), miss_u)))
 
     # adapter-filtered: dropped whole by 2.1 step 2.
-    if v.filtered_adapters and g.backend == "passthrough":
-        reasons = "; ".join(f"{a:02x}: {why}" for a, why in v.filtered_adapters)
+    if v.dropped and g.backend == Backend.PASSTHROUGH:
+        reasons = "; ".join(f"{d.adapter:02x}: {d.message}" for d in v.dropped)
         out.append(Diagnostic("adapter-filtered", name,
             f"adapters dropped whole from the guest matrix ({reasons}). vfio_ap filters the adapter, never a "
             "single APQN, so every domain of it is lost. Make every queue of the adapter available to vfio_ap.",
-            _apqns([a for a, _ in v.filtered_adapters], m.ids_of(v.assigned.aqm))))
+            _apqns([d.adapter for d in v.dropped], m.ids_of(v.assigned.aqm))))
 
     # interpretation-below-emulation: the 2018 rule.
     parent = None if g.parent == HOST else topo.view(g.parent)
@@ -175,12 +209,18 @@ def _guest_diagnostics(topo: Topology, name: str) -> list[Diagnostic]:
             f"an operation exception from {g.parent}'s user space. It will not see any device "
             "(\"no emulated AP devices with KVM\"). Give the ancestors passthrough with APIE."))
 
-    # apie-without-crycb.
-    if v.apie and g.backend != "passthrough":
+    # apie-without-crycb: only for emulated; an empty CRYCB with APIE is QEMU's normal state for `none`.
+    if v.apie and g.backend == Backend.EMULATED:
         out.append(Diagnostic("apie-without-crycb", name,
-            f"APIE is on but backend {g.backend} puts no bits in the CRYCB: the firmware interprets every "
-            "instruction against an empty matrix (response code 01) and the guest will not see any device. "
-            "Use backend passthrough, or drop apie = true."))
+            "APIE is on but an emulating parent puts no bits in the CRYCB: the firmware interprets every "
+            "instruction against an empty matrix (response code 01) and the emulated devices never see one. "
+            "Drop apie = true, or use backend passthrough."))
+
+    # no-apft: no adapter types, so no zcrypt driver binds.
+    if Feature.AP in g.features and Feature.APFT not in g.features:
+        out.append(Diagnostic("no-apft", name,
+            "the CPU model has ap but not apft: TAPQ cannot report the adapter types (no T bit), so the guest's "
+            "AP bus finds the queues but no zcrypt driver binds them and they are unusable. Add apft."))
 
     # usage-not-control.
     loose = sorted(g.usage_domains - g.control_domains)
@@ -193,21 +233,51 @@ def _guest_diagnostics(topo: Topology, name: str) -> list[Diagnostic]:
     return out
 
 
+def _above(g, max_a: int, max_d: int) -> tuple[list[int], list[int], list[int]]:
+    """The guest's adapter, usage and control ids above the limits."""
+    return (sorted(a for a in g.adapters if a > max_a), sorted(d for d in g.usage_domains if d > max_d),
+            sorted(d for d in g.control_domains if d > max_d))
+
+
+def _limits_owner(topo: Topology, name: str) -> str:
+    """Whose configuration sets a guest's id limits, in words."""
+    g = topo.guests[name]
+    if g.parent == HOST:
+        return "this machine" + ("" if topo.host.apxa else " (no APXA)") + f" with {topo.host.domains} domains"
+    return f"{g.parent}'s configuration (CRYCB format {topo.view(g.parent).crycb_format})"
+
+
+MAX_NAMED = 3  # siblings named in one apqn-in-use message; the rest are counted
+
+
 def _sibling_conflicts(topo: Topology) -> list[Diagnostic]:
-    """apqn-in-use: EADDRINUSE between sibling passthrough guests (PR/SM likewise for LPARs)."""
+    """apqn-in-use: EADDRINUSE between sibling passthrough guests (PR/SM likewise for LPARs).
+    One diagnostic per guest, found on the masks (`vfio_ap_mdev_verify_no_sharing`)."""
     out = []
     for parent, kids in topo.children.items():
-        pts = [topo.guests[k] for k in kids if topo.guests[k].backend == "passthrough"]
-        for i, a in enumerate(pts):
-            for b in pts[i + 1:]:
-                shared = a.matrix & b.matrix
-                if not shared.apqn_count:
-                    continue
-                apqns = _apqns(shared.adapters, shared.usage_domains)
-                who = "PR/SM refuses to activate both LPARs" if parent == HOST else "the kernel refuses the second assignment with EADDRINUSE"
-                for me, other in ((a, b), (b, a)):
-                    out.append(Diagnostic("apqn-in-use", me.name,
-                        f"{shared.apqn_count} APQN(s) are also in the usage matrix of sibling {other.name}: {who}. "
-                        "An APQN belongs to one guest at a time; give each guest its own adapters or domains.",
-                        apqns))
+        pts = [topo.guests[k] for k in kids if topo.guests[k].backend == Backend.PASSTHROUGH]
+        usage = [Matrix(g.matrix.apm, g.matrix.aqm) for g in pts]
+        who = "PR/SM refuses to activate both LPARs" if parent == HOST else "the kernel refuses the second assignment with EADDRINUSE"
+        for i, me in enumerate(pts):
+            shared: dict[int, int] = {}  # adapter -> domains shared with some sibling
+            others = []
+            for j, other in enumerate(pts):
+                if i != j and shares_queues(usage[i], usage[j]):
+                    others.append(other.name)
+                    sh = shared_queues(usage[i], usage[j])
+                    for a in m.ids_of(sh.apm):
+                        shared[a] = shared.get(a, 0) | sh.aqm
+            if not others:
+                continue
+            count = sum(d.bit_count() for d in shared.values())
+            apqns = []
+            for a in sorted(shared):
+                for d in m.ids_of(shared[a]):
+                    if len(apqns) < MAX_APQNS:
+                        apqns.append(m.format_apqn(a, d))
+            names = ", ".join(others[:MAX_NAMED]) + (f" and {len(others) - MAX_NAMED} more" if len(others) > MAX_NAMED else "")
+            out.append(Diagnostic("apqn-in-use", me.name,
+                f"{count} APQN(s) are also in the usage matrix of sibling{'s' if len(others) > 1 else ''} {names}: "
+                f"{who}. An APQN belongs to one guest at a time; give each guest its own adapters or domains.",
+                tuple(apqns)))
     return out

@@ -1,56 +1,61 @@
-"""What each guest really gets: vfio_ap filtering (spec 2.1), CRYCB format (2.2), crycb, hw
-and the APIE chain (3). Computed once per scenario, parents before children.
+"""What each guest really gets (spec 2, 3): the AP facility, APIE as QEMU sets it, vfio_ap's
+filtered matrix, the CRYCB and its vSIE shadow (`hw`). Computed once per scenario, parents
+before children, by the rules of `facilities`, `vfio_ap` and `crycb`; everything else reads
+the GuestViews and never recomputes them.
 """
 
 from __future__ import annotations
 
 import attrs
 
-from aptui.model import mask as m
+from aptui.model.crycb import (
+    apcb_limits, apcb_truncate, host_crycb_format, shadow_crycb_valid, vsie_shadow_chain_empty,
+    vsie_shadow_chain_valid,
+)
+from aptui.model.facilities import ap_instructions_available, kvm_s390_configure_apie
 from aptui.model.matrix import EMPTY, Matrix
-from aptui.model.scenario import HOST, Guest, Scenario
-
-FORMAT_WIDTH = {0: (64, 16), 1: (64, 16), 2: (256, 256)}  # (adapters, domains) per CRYCB format (ref 1.2)
-
-
-def format_fits(guest_format: int, hypervisor_format: int) -> bool:
-    """False when the guest's CRYCB format is wider than its hypervisor's: validity 0x0022 (ref 3.3)."""
-    return not ((guest_format == 2 and hypervisor_format in (0, 1)) or (guest_format == 1 and hypervisor_format == 0))
-
-
-def truncate_to_format(matrix: Matrix, crycb_format: int) -> Matrix:
-    """Spec 2.1 step 3: formats 0 and 1 address APIDs 0..63 and domains 0..15."""
-    adapters, domains = FORMAT_WIDTH[crycb_format]
-    return matrix.limited(adapters, domains)
+from aptui.model.scenario import HOST, Guest, Host, Scenario
+from aptui.model.vfio_ap import Dropped, queue_unavailable, vfio_ap_mdev_filter_matrix
+from aptui.model.vocabulary import Backend
 
 
 @attrs.frozen
 class GuestView:
-    """Everything derived for one guest; the UI and the engine read these, never recompute."""
+    """Everything derived for one guest; the engine, `check`, the console and the formats read
+    these. The names stand for kernel objects: `crycb` is the CRYCB the parent's KVM writes
+    (vfio_ap's `shadow_apcb` when APIE is on), `hw` the vSIE shadow CRYCB the firmware uses."""
 
     guest: Guest
     level: int
     crycb_format: int
-    format_fits: bool  # its format is not wider than its hypervisor's
-    startable: bool  # it and every ancestor can start (no validity intercept on the chain)
-    apie: bool
-    apie_chain: bool
-    parent_config: Matrix  # P.config of spec 2.1 step 4
+    has_ap: bool  # ap_instructions_available() in the guest (spec 2)
+    apie: bool  # ECA.APIE as the parent set it (spec 3)
+    apie_chain: bool  # every hypervisor on the chain set APIE
+    culprit: str | None  # the guest on the chain (itself or an ancestor) that cannot start
+    validity: str | None  # why this guest itself cannot start (validity 0x0022), else None
+    parent_config: Matrix  # P.config of spec 2.1 step 4: what the parent's QCI answers
+    id_limits: tuple[int, int]  # the highest APID and domain the parent's configuration addresses
     assigned: Matrix  # step 1: the configured matrix within P.config
-    filtered_adapters: tuple[tuple[int, str], ...]  # step 2: (adapter, reason), dropped whole
-    filtered: Matrix  # after steps 1-3
+    dropped: tuple[Dropped, ...]  # step 2: adapters taken out whole
+    filtered: Matrix  # after steps 1-3: vfio_ap's guest matrix
     crycb: Matrix
-    hw: Matrix  # what firmware uses when it interprets this guest's instructions
-    emulated: Matrix | None  # the emulated devices' matrix when the backend is emulated
-    config: Matrix  # what this guest gives its own guests (P.config for its children)
+    hw: Matrix
+    emulated: Matrix | None  # the emulated devices' matrix when the parent emulates AP for it
+    config: Matrix  # what this guest's own QCI answers its guests (P.config for its children)
 
     @property
     def name(self) -> str:
         return self.guest.name
 
     @property
-    def has_ap(self) -> bool:
-        return "ap" in self.guest.features
+    def startable(self) -> bool:
+        return self.culprit is None
+
+
+def machine_id_limits(host: Host) -> tuple[int, int]:
+    """`vfio_ap_matrix_init` at the machine: APXA addresses 255, else 63 / 15; domains exist
+    below the machine's `domains`."""
+    return host.max_adapter, min(host.max_domain, host.domains - 1)
 
 
 class Topology:
@@ -93,82 +98,60 @@ class Topology:
         return out[::-1]
 
     def parent_format(self, guest: Guest) -> int:
+        """The CRYCB format of the guest's hypervisor (the machine's for an L1)."""
         if guest.parent == HOST:
-            return self.host.crycb_format
+            return host_crycb_format(self.host.apxa)
         return self.views[guest.parent].crycb_format
-
-    def parent_config(self, guest: Guest) -> Matrix:
-        if guest.parent == HOST:
-            return self.host.config
-        return self.views[guest.parent].config
-
-    def unavailable_reason(self, guest: Guest, adapter: int, aqm: int) -> str | None:
-        """Spec 2.1 step 2: why ``adapter`` cannot go to vfio_ap in the guest's parent, if it cannot."""
-        host_adapter = self.host.adapter(adapter)
-        if host_adapter is not None and host_adapter.legacy and aqm:
-            return f"{host_adapter.type} is older than CEX4: vfio_ap does not bind its queues"
-        if guest.parent != HOST:
-            reserved = self.guests[guest.parent].reserved
-            if adapter in reserved.adapters:
-                held = [d for d in m.ids_of(aqm) if d in reserved.domains]
-                if held:
-                    return f"queue {m.format_apqn(adapter, held[0])} is reserved for {guest.parent}'s own zcrypt drivers"
-        return None
 
     def _view(self, g: Guest) -> GuestView:
         parent = None if g.parent == HOST else self.views[g.parent]
         level = 1 if parent is None else parent.level + 1
         hyp_format = self.parent_format(g)
         fmt = hyp_format if g.crycb_format is None else g.crycb_format
-        fits = format_fits(fmt, hyp_format)
-        startable = fits and (parent is None or parent.startable)
-        apie = (g.backend == "passthrough") if g.apie is None else g.apie
+        has_ap = ap_instructions_available(g.features, parent is None or parent.has_ap)
+        apie = kvm_s390_configure_apie(has_ap, g.backend, g.apie)
         apie_chain = apie and (parent is None or parent.apie_chain)
-        pconfig = self.parent_config(g)
+
+        validity = None
+        if not shadow_crycb_valid(fmt, hyp_format, apie, parent is None or parent.apie):
+            validity = f"its CRYCB format {fmt} is wider than format {hyp_format} of its hypervisor"
+        elif level >= 4 and apie_chain:
+            formats = [self.views[n].crycb_format for n in self.chain(g.parent)[1:level - 2]]
+            if not vsie_shadow_chain_valid(formats):
+                bad = next(f for f in formats if f != 2)
+                validity = f"every vSIE shadow is format 2, and an ancestor of level 2..{level - 2} is format {bad}"
+        culprit = parent.culprit if parent and parent.culprit else (g.name if validity else None)
+
+        pconfig = self.host.config if parent is None else parent.config
+        limits = machine_id_limits(self.host)
+        if parent is not None:
+            pa, pd = apcb_limits(parent.crycb_format)
+            limits = (min(limits[0], pa), min(limits[1], pd))
         assigned = g.matrix & pconfig
-        dropped = []
-        for a in assigned.adapters:
-            reason = self.unavailable_reason(g, a, assigned.aqm)
-            if reason:
-                dropped.append((a, reason))
-        filtered = assigned.without_adapters(m.mask_of(a for a, _ in dropped))
-        filtered = truncate_to_format(filtered, fmt)
-        crycb = filtered if (apie and g.backend == "passthrough") else EMPTY
-        hw = crycb if parent is None else crycb & parent.hw
-        emulated = truncate_to_format(assigned, fmt) if g.backend == "emulated" else None
+        dropped: list[Dropped] = []
+        if parent is not None:  # no vfio_ap between the machine and an LPAR (spec 2.1 step 2)
+            for a in assigned.adapters:
+                d = queue_unavailable(self.host.adapter(a), a, assigned.aqm, g.parent, parent.guest.reserved)
+                if d:
+                    dropped.append(d)
+        filtered = vfio_ap_mdev_filter_matrix(assigned, fmt, dropped)
+        crycb = filtered if (apie and g.backend == Backend.PASSTHROUGH) else EMPTY
         if parent is None:
-            config = g.matrix
-        elif g.backend == "passthrough":
-            config = hw
-        elif emulated is not None:
-            config = emulated
+            hw = crycb
+        elif vsie_shadow_chain_empty(level, fmt, hyp_format):
+            hw = EMPTY
         else:
-            config = EMPTY
-        return GuestView(
-            guest=g,
-            level=level,
-            crycb_format=fmt,
-            format_fits=fits,
-            startable=startable,
-            apie=apie,
-            apie_chain=apie_chain,
-            parent_config=pconfig,
-            assigned=assigned,
-            filtered_adapters=tuple(dropped),
-            filtered=filtered,
-            crycb=crycb,
-            hw=hw,
-            emulated=emulated,
-            config=config,
-        )
+            hw = crycb & parent.hw
+        emulated = apcb_truncate(assigned, fmt) if has_ap and g.backend == Backend.EMULATED else None
+        if parent is None or g.backend == Backend.PASSTHROUGH:
+            config = hw
+        else:
+            config = emulated if emulated is not None else EMPTY
+        return GuestView(g, level, fmt, has_ap, apie, apie_chain, culprit, validity, pconfig, limits, assigned,
+                         tuple(dropped), filtered, crycb, hw, emulated, config)
 
     def view(self, name: str) -> GuestView:
         return self.views[name]
-
-    def max_ids(self, name: str) -> tuple[int, int]:
-        """The highest adapter and domain ids the guest's CRYCB format and the machine address."""
-        fa, fd = FORMAT_WIDTH[self.views[name].crycb_format]
-        return min(fa - 1, self.host.max_adapter), min(fd - 1, self.host.max_domain)
 
     @property
     def depth(self) -> int:

@@ -58,7 +58,7 @@ def test_every_demo_runs_and_checks(capsys, name):
     ("2018", "interpretation-below-emulation"),
     ("sibling-conflict", "apqn-in-use"),
     ("format-mismatch", "crycb-format-mismatch"),
-    ("format-mismatch", "id-out-of-range"),
+    ("format-mismatch", "beyond-crycb-format"),  # v2 row 12
     ("host-reserved", "apqn-reserved-by-host"),
     ("host-reserved", "adapter-filtered"),
 ])

@@ -130,6 +130,6 @@ def test_every_demo_guest_listing_reads_back_as_what_it_sees(tmp_path):
             f = tmp_path / f"{name}-{guest}.txt"
             f.write_text(export_text("lszcrypt", s, guest))
             back = lszcrypt.read(str(f)).scenario
-            assert back.guest("lpar1").matrix == seen(topo.view(guest))[0], (name, guest)
+            assert back.guest("lpar1").matrix == seen(topo, topo.view(guest))[0], (name, guest)
             for a in back.host.adapters:
                 assert a == (s.host.adapter(a.id) or Adapter(a.id)), (name, guest)

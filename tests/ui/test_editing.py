@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import attrs
 
+from aptui.model.vocabulary import Loss
+
 from aptui.ui.screens.forms import GuestForm, RequestForm
 from aptui.ui.widgets.diagnostics import DiagnosticList
 from aptui.ui.widgets.matrix import MatrixGrid
@@ -68,7 +70,8 @@ async def test_eaddrnotavail_is_refused(make_app, notes):
         assert any("EADDRNOTAVAIL" in m and "0a.0047" in m for m, _, _ in seen)
 
 
-async def test_id_beyond_the_format_is_refused(make_app, notes):
+async def test_id_beyond_the_format_is_accepted_and_lost(make_app, notes):
+    """v2 row 12: KVM accepts an id its guest's CRYCB format cannot hold and drops it."""
     s = make_app("passthrough").session.scenario
     kvm3 = attrs.evolve(s.guest("kvm3"), crycb_format=1)
     s = attrs.evolve(s, guests=tuple(kvm3 if g.name == "kvm3" else g for g in s.guests))
@@ -79,8 +82,8 @@ async def test_id_beyond_the_format_is_refused(make_app, notes):
         await pilot.press("w")
         grid.go_to(3, 0x47)
         await pilot.press("u")
-        assert 0x47 not in app.session.scenario.guest("kvm3").usage_domains
-        assert any("ENODEV" in m and "format 1" in m for m, _, _ in seen)
+        assert 0x47 in app.session.scenario.guest("kvm3").usage_domains
+        assert any(t == "Applied, but" and "format 1" in m for m, t, _ in seen)
 
 
 async def test_surprising_edit_applies_with_a_warning(make_app, notes):
@@ -92,7 +95,7 @@ async def test_surprising_edit_applies_with_a_warning(make_app, notes):
         grid.go_to(5, 5)
         await pilot.press("u")
         assert 5 in app.session.scenario.guest("nested1").usage_domains
-        assert grid.cells.state(5, 5) == "lost-parent"
+        assert grid.cells.state(5, 5) == Loss.NOT_IN_PARENT
         assert any(t == "Applied, but" and "not in kvm1's configuration" in m and sev == "warning" for m, t, sev in seen)
 
 

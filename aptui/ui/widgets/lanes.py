@@ -11,7 +11,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from aptui.engine import Event, LaneCounters, lane_name
-from aptui.engine.routing import Lane
+from aptui.model.routing import Lane
 from aptui.ui.palette import Palette
 from aptui.ui.widgets.fit import fit
 

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widget import Widget
 
-from aptui.engine.routing import Lane, instruction_text
+from aptui.model.routing import Lane, instruction_text
 from aptui.ui.palette import Palette
 from aptui.console.runner import Runner
 

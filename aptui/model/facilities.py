@@ -1,0 +1,37 @@
+"""The AP facilities a level offers its guests (QEMU `target/s390x/kvm/kvm.c`, kernel
+`kvm-s390.c`, `ap_bus.c`; ref 2, 3.6, 4.8).
+"""
+
+from __future__ import annotations
+
+from aptui.model.vocabulary import Backend, Feature
+
+
+def ap_instructions_available(features: frozenset[str], parent_has_ap: bool) -> bool:
+    """`ap_instructions_available()` in the guest: its CPU model has `ap` and its parent has AP
+    itself. A level without AP instructions cannot offer `ap` (QEMU's `ap_available`), refuses
+    ENABLE_APIE and does not load vfio_ap (`vfio_ap_init`: -ENODEV), so nothing below it has AP."""
+    return Feature.AP in features and parent_has_ap
+
+
+def kvm_s390_configure_apie(has_ap: bool, backend: Backend, override: bool | None) -> bool:
+    """ECA.APIE as the parent sets it for the guest. QEMU's `kvm_s390_apply_cpu_model` enables
+    interpretation whenever the CPU model has `ap`, vfio-ap device or not; a (hypothetical)
+    emulating parent leaves it off. Off without AP whatever is asked."""
+    if not has_ap:
+        return False
+    if override is not None:
+        return override
+    return backend != Backend.EMULATED
+
+
+def offers_facility_65(guest_level: int, features: frozenset[str]) -> bool:
+    """Whether the guest has AQIC (facility 65): its CPU model asks for `apqi`, and its
+    hypervisor can give it. The machine can (L1); L1's KVM can (it has AIV); a KVM below L1
+    never does: QEMU's CHSC answer has no AIV bit, so `kvm_arch_init_vm` withholds facility 65."""
+    return Feature.APQI in features and apqi_available(guest_level)
+
+
+def apqi_available(guest_level: int) -> bool:
+    """`apqi` can be offered to a guest of level 1 or 2 only (spec 4.2, `apqi-unavailable`)."""
+    return guest_level <= 2

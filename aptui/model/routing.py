@@ -1,0 +1,292 @@
+"""Where one AP instruction goes (spec 4): interpreted by firmware, or intercepted and carried
+up through L1's vSIE to the kernels and user spaces of the levels above the guest.
+
+A Route depends only on the configuration, the guest, the op and the APQN, never on queue
+state, so the engine computes it once and replays it.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from aptui.model import mask as m
+from aptui.model.crycb import apcb_truncate, exceeds_apcb0
+from aptui.model.facilities import offers_facility_65
+from aptui.model.matrix import EMPTY, Matrix
+from aptui.model.scenario import Costs, Policy
+from aptui.model.topology import GuestView, Topology
+from aptui.model.vocabulary import Backend, Feature, HopKind, Op, Outcome, ProgramException, Where
+
+# Lane counters, in the order of LaneCounters' fields.
+INTERPRETED, INTERCEPTS, REFLECTIONS, EXITS, EMULATIONS, EXCEPTIONS = range(6)
+_HOP_COUNTER = {HopKind.INTERPRET: INTERPRETED, HopKind.INTERCEPT: INTERCEPTS, HopKind.REFLECT: REFLECTIONS,
+                HopKind.EXIT: EXITS, HopKind.EMULATE: EMULATIONS, HopKind.EXCEPTION: EXCEPTIONS,
+                HopKind.VALIDITY: EXCEPTIONS}
+
+Lane = tuple[int, Where]  # (level, firmware | kernel | userspace)
+FIRMWARE: Lane = (0, Where.FIRMWARE)
+
+
+@attrs.frozen
+class Hop:
+    """One transition of an instruction: it reaches `lane` and costs `cycles` there."""
+
+    level: int
+    where: Where
+    kind: HopKind
+    cycles: int
+    text: str
+
+    @property
+    def lane(self) -> Lane:
+        return (self.level, self.where)
+
+
+@attrs.frozen
+class Route:
+    hops: tuple[Hop, ...]
+    outcome: Outcome
+    handled_by: Lane
+    intercepts: tuple[Lane, ...]
+    rc: int | None = None
+    exception: ProgramException | None = None
+    owner: str | None = None  # EMULATED: the guest whose emulated device answers
+    matrix: Matrix | None = None  # QCI: the configuration returned
+    why: str = ""  # the rule that produced an exception or an empty answer, in words
+    cycles: int = attrs.field(init=False)
+    lane_counts: tuple[tuple[Lane, tuple[int, ...]], ...] = attrs.field(init=False)
+
+    def __attrs_post_init__(self):
+        object.__setattr__(self, "cycles", sum(h.cycles for h in self.hops))
+        object.__setattr__(self, "lane_counts", lane_counts(self.hops))
+
+
+def lane_counts(hops) -> tuple[tuple[Lane, tuple[int, ...]], ...]:
+    """Per lane: (interpreted, intercepts, reflections, user-space exits, emulations, exceptions, cycles)."""
+    acc: dict[Lane, list[int]] = {}
+    for h in hops:
+        v = acc.setdefault(h.lane, [0] * 7)
+        kind = _HOP_COUNTER.get(h.kind)
+        if kind is not None:
+            v[kind] += 1
+        if h.kind == HopKind.REFLECT:
+            v[INTERCEPTS] += 1
+        v[6] += h.cycles
+    return tuple((lane, tuple(v)) for lane, v in acc.items())
+
+
+def instruction_text(op: str, apqn: tuple[int, int] | None) -> str:
+    """'TAPQ 05.0004', or 'QCI' for an instruction that takes no APQN."""
+    return op if apqn is None else f"{op} {m.format_apqn(*apqn)}"
+
+
+def enters_lane(hops, i: int) -> bool:
+    """Whether hop i is the first of its lane: the instruction has just arrived there."""
+    return i == 0 or hops[i - 1].lane != hops[i].lane
+
+
+def lane_name(lane: Lane) -> str:
+    level, where = lane
+    if where == Where.FIRMWARE:
+        return "firmware"
+    return f"L{level} {'user space' if where == Where.USERSPACE else where}"
+
+
+def compute_route(topo: Topology, costs: Costs, policy: Policy, guest: str, op: str,
+                  apqn: tuple[int, int] | None) -> Route:
+    """Where the instruction goes and who answers (spec 4), each step named after the kernel or
+    QEMU code that takes it."""
+    v = topo.view(guest)
+    if not v.startable:
+        return _validity(topo, guest)
+    if v.level == 1 and not v.has_ap:
+        return _firmware_exception(costs, ProgramException.OPERATION,
+                                   f"{guest} has no AP facility: operation exception (PGM 0x0001)")
+    if v.apie_chain and op != Op.AQIC:
+        return _interpreted(v, costs, op, apqn)
+    if op == Op.AQIC and v.apie:
+        return _l1_aqic(v, costs, apqn) if v.level == 1 else _handle_pqap_aqic(topo, costs, v, apqn)
+    return _intercepted(topo, costs, policy, v, op, apqn)
+
+
+def qci_configuration(topo: Topology, guest: str) -> Matrix:
+    """What the guest's own QCI answers, and so what its AP bus finds and uses: interpreted,
+    emulated (also by an ancestor under `nested_emulation`), or nothing when QCI raises."""
+    s = topo.scenario
+    route = compute_route(topo, s.costs, s.policy, guest, Op.QCI, None)
+    return route.matrix if route.outcome == Outcome.QCI and route.matrix is not None else EMPTY
+
+
+def ap_bus_configuration(topo: Topology, guest: str) -> tuple[Matrix, str]:
+    """What the guest's AP bus finds at boot (spec 6), queue states aside, and the rule that
+    empties it: the QCI answer, or, without apqci, what TAPQ finds probing up to 3f.000f."""
+    v = topo.view(guest)
+    if Feature.APQCI in v.guest.features:
+        s = topo.scenario
+        route = compute_route(topo, s.costs, s.policy, guest, Op.QCI, None)
+        found = route.matrix if route.outcome == Outcome.QCI and route.matrix is not None else EMPTY
+    else:
+        s = topo.scenario
+        route = compute_route(topo, s.costs, s.policy, guest, Op.TAPQ, (0, 0))
+        found = EMPTY if route.exception else qci_configuration(topo, guest).limited(64, 16)
+    return found, route.why if not (found.apm and found.aqm) else ""
+
+
+def _firmware_exception(costs: Costs, exception: ProgramException, text: str) -> Route:
+    """A program exception the firmware raises itself: `exception` cycles alone (spec 4.5)."""
+    hop = Hop(0, Where.FIRMWARE, HopKind.EXCEPTION, costs.exception, text)
+    return Route((hop,), Outcome.EXCEPTION, FIRMWARE, (), exception=exception, why=text)
+
+
+def _beyond_apcb0(v: GuestView, apqn: tuple[int, int] | None) -> bool:
+    """A format-0/1 guest naming an APQN its APCB0 cannot hold (ref 1.4)."""
+    return apqn is not None and v.crycb_format in (0, 1) and exceeds_apcb0(*apqn)
+
+
+def _interpreted(v: GuestView, costs: Costs, op: str, apqn: tuple[int, int] | None) -> Route:
+    """Spec 4.1: the firmware interprets against `hw`, the vSIE shadow CRYCB."""
+    name = v.name
+    if v.level <= 2 and _beyond_apcb0(v, apqn):
+        return _firmware_exception(costs, ProgramException.SPECIFICATION,
+                                   f"{name} runs under the machine's SIE with a format-{v.crycb_format} CRYCB: "
+                                   f"{m.format_apqn(*apqn)} is beyond APID 63 / APQI 15, specification exception")
+    what = instruction_text(op, apqn)
+    hop = Hop(0, Where.FIRMWARE, HopKind.INTERPRET, costs.interpret,
+              f"firmware interprets {what} against {name}'s effective CRYCB")
+    if op == Op.QCI:
+        return Route((hop,), Outcome.QCI, FIRMWARE, (), rc=0, matrix=v.hw, why=_empty_why(v) if not v.hw.apm else "")
+    if v.hw.has_apqn(*apqn):
+        return Route((hop,), Outcome.PHYSICAL, FIRMWARE, ())
+    return Route((hop,), Outcome.FIXED, FIRMWARE, (), rc=0x01, why=_empty_why(v) or
+                 f"{m.format_apqn(*apqn)} is not in {name}'s effective CRYCB")
+
+
+def _empty_why(v: GuestView) -> str:
+    """Why an interpreted guest's shadow CRYCB is empty, when it is."""
+    if v.hw.apm and v.hw.aqm:
+        return ""
+    if v.guest.backend == Backend.NONE:
+        return (f"{v.name} has no vfio-ap device (backend none), yet QEMU turns APIE on with the `ap` CPU feature: "
+                "the firmware interprets against an empty CRYCB")
+    if v.crycb.apm and v.crycb.aqm and v.level >= 4 and v.crycb_format in (0, 1):
+        return (f"the vSIE shadow of an L{v.level} is format 2; {v.name} and its parent are format 0/1, "
+                "so the first shadow fills APCB0 and the next ANDs APCB1, which nobody wrote")
+    return f"{v.name}'s effective CRYCB is empty"
+
+
+def _l1_aqic(v: GuestView, costs: Costs, apqn: tuple[int, int]) -> Route:
+    """Spec 4.2: an LPAR's AQIC is interpreted by the firmware (with GISA)."""
+    if not offers_facility_65(v.level, v.guest.features):
+        return _firmware_exception(costs, ProgramException.SPECIFICATION,
+                                   f"{v.name} lacks CPU feature apqi (facility 65): specification exception")
+    if _beyond_apcb0(v, apqn):
+        return _firmware_exception(costs, ProgramException.SPECIFICATION,
+                                   f"{v.name} has a format-{v.crycb_format} CRYCB: {m.format_apqn(*apqn)} is beyond "
+                                   "APID 63 / APQI 15, specification exception")
+    return _interpreted(v, costs, Op.AQIC, apqn)
+
+
+def _handle_pqap_aqic(topo: Topology, costs: Costs, v: GuestView, apqn: tuple[int, int]) -> Route:
+    """Spec 4.2: a nested guest's AQIC always reaches its parent's KVM, whose `handle_pqap`
+    checks, in this order, the ids, facility 65 and the CRYCB, then lets vfio_ap issue it."""
+    hops = _kernel_path(topo, costs, v.name, instruction_text(Op.AQIC, apqn))
+    p = v.level - 1
+    if _beyond_apcb0(v, apqn):
+        why = (f"{v.name} has a format-{v.crycb_format} CRYCB: {m.format_apqn(*apqn)} is beyond APID 63 / APQI 15; "
+               f"L{p} KVM (handle_pqap) injects a specification exception")
+    elif not offers_facility_65(v.level, v.guest.features):
+        why = (f"L{p}'s KVM offers no facility 65 to its guests: no AIV below L1 (kvm_arch_init_vm); "
+               f"handle_pqap injects a specification exception" if v.level >= 3 else
+               f"{v.name} lacks CPU feature apqi (facility 65): L{p} KVM (handle_pqap) injects a specification exception")
+    else:
+        why = ""
+    if why:
+        hops.append(Hop(p, Where.KERNEL, HopKind.EXCEPTION, costs.exception, why))
+        return _ended(hops, Outcome.EXCEPTION, exception=ProgramException.SPECIFICATION, why=why)
+    if not v.crycb.has_apqn(*apqn):
+        return _ended(hops, Outcome.FIXED, rc=0x01,
+                      why=f"{m.format_apqn(*apqn)} is not in {v.name}'s CRYCB: vfio_ap answers 'queue not bound'")
+    return _ended(hops, Outcome.IRQ)
+
+
+def _intercepted(topo: Topology, costs: Costs, policy: Policy, v: GuestView, op: str,
+                 apqn: tuple[int, int] | None) -> Route:
+    """Spec 4.3: no APIE on the chain. KVM handles no AP instruction but AQIC; the parent's
+    QEMU emulates (hypothetically) or injects an operation exception."""
+    g = v.guest
+    hops = _kernel_path(topo, costs, g.name, instruction_text(op, apqn))
+    p = v.level - 1
+    chain = topo.chain(g.name)
+    if policy.nested_emulation and v.has_ap:
+        for j in range(1, p):
+            if topo.view(chain[j]).emulated is not None:
+                del hops[j:]  # the path stops at the emulating level
+                matrix = _nested_emulation_matrix(topo, chain[j:])
+                return _emulate(hops, costs, j, chain[j], g.name, op, apqn, matrix)
+    hops.append(Hop(p, Where.USERSPACE, HopKind.EXIT, costs.userspace_exit,
+                    f"KVM does not handle {op} without APIE: exit to L{p} user space (QEMU)"))
+    if v.emulated is not None:
+        return _emulate(hops, costs, p, g.name, g.name, op, apqn, v.emulated)
+    if not v.has_ap:
+        why = (f"{g.name} lacks CPU feature ap" if "ap" not in g.features else
+               f"{g.parent} has no AP instructions, so it cannot offer ap to {g.name}")
+    else:
+        why = f"{g.parent} has no AP interpretation itself (its APIE chain is off): no emulated AP devices with KVM"
+    text = f"L{p} QEMU emulates no AP instruction: operation exception (PGM 0x0001) for {g.name}"
+    hops.append(Hop(p, Where.USERSPACE, HopKind.EXCEPTION, costs.exception, text))
+    return _ended(hops, Outcome.EXCEPTION, exception=ProgramException.OPERATION, why=why)
+
+
+def _kernel_path(topo: Topology, costs: Costs, guest: str, what: str) -> list[Hop]:
+    """(1, kernel), then each further kernel up to the parent's, reflected by L1's vSIE (spec 4.4)."""
+    k = topo.view(guest).level
+    if k == 2:
+        first = f"SIE exit: L1 KVM intercepts {what} from {guest}"
+    else:
+        first = f"vSIE exit: L1 KVM, running {guest}'s shadow SIE, takes the intercept of {what}"
+    hops = [Hop(1, Where.KERNEL, HopKind.INTERCEPT, costs.sie_exit + costs.kernel_handler, first)]
+    for j in range(2, k):
+        hops.append(Hop(j, Where.KERNEL, HopKind.REFLECT, costs.vsie_reflect + costs.kernel_handler,
+                        f"vSIE reflection: L1 hands the intercept to L{j} KVM"))
+    return hops
+
+
+def _nested_emulation_matrix(topo: Topology, chain_from_emulated: list[str]) -> Matrix:
+    """G's matrix within every matrix on the chain down to the emulated guest (spec 4.3)."""
+    emulated, *below = chain_from_emulated
+    matrix = topo.view(emulated).emulated
+    for name in below:
+        v = topo.view(name)
+        matrix = matrix & apcb_truncate(v.guest.matrix, v.crycb_format)
+    return matrix
+
+
+def _emulate(hops, costs, level, owner, guest, op, apqn, matrix: Matrix) -> Route:
+    if hops[-1].where != Where.USERSPACE:
+        hops.append(Hop(level, Where.USERSPACE, HopKind.EXIT, costs.userspace_exit,
+                        f"exit to L{level} user space, which emulates AP for {owner} (hypothetical)"))
+    hops.append(Hop(level, Where.USERSPACE, HopKind.EMULATE, costs.emulate,
+                    f"L{level} user space emulates {op} for {guest} on {owner}'s emulated device"))
+    if op == Op.QCI:
+        return _ended(hops, Outcome.QCI, rc=0, matrix=matrix)
+    if matrix.has_apqn(*apqn):
+        return _ended(hops, Outcome.EMULATED, owner=owner)
+    return _ended(hops, Outcome.FIXED, rc=0x01, why=f"{m.format_apqn(*apqn)} is not among {owner}'s emulated queues")
+
+
+def _ended(hops: list[Hop], outcome: Outcome, **kw) -> Route:
+    intercepts: list[Lane] = []
+    for h in hops:
+        if not intercepts or intercepts[-1] != h.lane:
+            intercepts.append(h.lane)
+    return Route(tuple(hops), outcome, intercepts[-1], tuple(intercepts), **kw)
+
+
+def _validity(topo: Topology, guest: str) -> Route:
+    """The topmost guest of the chain that cannot start: validity 0x0022 to its parent's
+    kernel (the firmware for an LPAR); its descendants cannot start either."""
+    cv = topo.view(topo.view(guest).culprit)
+    lane: Lane = (cv.level - 1, Where.KERNEL) if cv.level > 1 else FIRMWARE
+    why = f"validity intercept 0x0022: {cv.name} cannot start, {cv.validity}"
+    hop = Hop(lane[0], lane[1], HopKind.VALIDITY, 0, f"{why}; {guest} runs no instruction")
+    return Route((hop,), Outcome.EXCEPTION, lane, (), exception=ProgramException.VALIDITY, why=why)

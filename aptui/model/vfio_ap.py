@@ -1,0 +1,101 @@
+"""vfio_ap's rules (kernel `drivers/s390/crypto/vfio_ap_ops.c`; ref 5): what an mdev write
+answers, and the matrix the driver gives KVM (`shadow_apcb`).
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from aptui.model import mask as m
+from aptui.model.crycb import apcb_truncate
+from aptui.model.matrix import Matrix
+from aptui.model.scenario import Adapter, Reserved
+from aptui.model.vocabulary import Errno, Loss
+
+
+@attrs.frozen
+class Dropped:
+    """An adapter `vfio_ap_mdev_filter_matrix` takes out of the guest's matrix whole."""
+
+    adapter: int
+    loss: Loss  # RESERVED or FILTERED
+    message: str
+
+
+def queue_unavailable(adapter: Adapter | None, adapter_id: int, aqm: int, parent: str,
+                      reserved: Reserved) -> Dropped | None:
+    """Why some queue (adapter_id, d), d in aqm, is not available to vfio_ap in the parent:
+    kept for the parent's own zcrypt drivers (apmask AND aqmask, ref 5.2), or an adapter older
+    than CEX4, which vfio_ap does not bind. None when every queue is available."""
+    if not aqm:
+        return None
+    if adapter is not None and adapter.legacy:
+        return Dropped(adapter_id, Loss.FILTERED, f"{adapter.type} is older than CEX4: vfio_ap does not bind its queues")
+    if adapter_id in reserved.adapters:
+        held = next((d for d in m.ids_of(aqm) if d in reserved.domains), None)
+        if held is not None:
+            return Dropped(adapter_id, Loss.RESERVED,
+                           f"queue {m.format_apqn(adapter_id, held)} is reserved for {parent}'s own zcrypt drivers")
+    return None
+
+
+def vfio_ap_mdev_filter_matrix(assigned: Matrix, crycb_format: int, dropped: list[Dropped]) -> Matrix:
+    """The guest matrix (`shadow_apcb`, what sysfs `guest_matrix` shows): the assignment within
+    the parent's configuration, without the adapters dropped whole ("the AP architecture won't
+    allow filtering of a single APQN"), within what the guest's CRYCB format holds."""
+    return apcb_truncate(assigned.without_adapters(m.mask_of(d.adapter for d in dropped)), crycb_format)
+
+
+def shares_queues(a: Matrix, b: Matrix) -> bool:
+    """`vfio_ap_mdev_verify_no_sharing`: two usage matrices share an APQN iff their APMs and
+    their AQMs both intersect (a matrix's APQNs are APM x AQM)."""
+    return bool(a.apm & b.apm) and bool(a.aqm & b.aqm)
+
+
+def shared_queues(a: Matrix, b: Matrix) -> Matrix:
+    """The APQNs two usage matrices share, as a matrix (control domains left out)."""
+    return Matrix(a.apm & b.apm, a.aqm & b.aqm)
+
+
+@attrs.frozen
+class Verdict:
+    """What the mdev's sysfs write (or PR/SM, for an LPAR) answers an assignment."""
+
+    errno: Errno
+    id: int
+    message: str
+
+
+def assign_verdict(mask: str, added: frozenset[int], limit: int, why_limit: str,
+                   new: Matrix, old: Matrix, reserved: tuple[str, Matrix] | None,
+                   siblings: list[tuple[str, Matrix]]) -> Verdict | None:
+    """`assign_adapter_store` / `assign_domain_store` / `assign_control_domain_store`, in the
+    kernel's order: an id beyond `apm_max`/`aqm_max` is ENODEV; then `vfio_ap_mdev_validate_masks`:
+    a queue still owned by the host's drivers is EADDRNOTAVAIL (checked first), one in a
+    sibling's matrix EADDRINUSE. Control domains are only checked for range. Only the queues
+    the write adds count: a configuration that was already wrong is reported by `check`."""
+    high = sorted(i for i in added if i > limit)
+    if high:
+        return Verdict(Errno.ENODEV, high[0], f"{why_limit} addresses ids 0..{limit} (0x{limit:02x})")
+    if mask == "adm":
+        return None
+    if reserved is not None:
+        owner, queues = reserved
+        held = shared_queues(new, queues)
+        fresh = next((q for q in held.apqns() if not old.has_apqn(*q)), None)
+        if fresh:
+            return Verdict(Errno.EADDRNOTAVAIL, _added_id(mask, fresh),
+                           f"APQN {m.format_apqn(*fresh)} is reserved for {owner}'s own zcrypt drivers (apmask/aqmask)")
+    for name, other in siblings:
+        if not shares_queues(new, other):
+            continue
+        before = shared_queues(old, other)
+        fresh = next((q for q in shared_queues(new, other).apqns() if not before.has_apqn(*q)), None)
+        if fresh:
+            return Verdict(Errno.EADDRINUSE, _added_id(mask, fresh),
+                           f"APQN {m.format_apqn(*fresh)} is already in the usage matrix of sibling {name}")
+    return None
+
+
+def _added_id(mask: str, apqn: tuple[int, int]) -> int:
+    return apqn[0] if mask == "apm" else apqn[1]
