@@ -20,8 +20,10 @@ from aptui.formats.kinds import EXPORT_KINDS
 from aptui.formats.scenario import dumps
 from aptui.formats.text import printable
 from aptui.model.diagnostics import check
+from aptui.model.facilities import cpu_model_features
 from aptui.model.scenario import Scenario
 from aptui.model.topology import Topology
+from aptui.model.vocabulary import Feature
 
 IMPORTERS = {"lszcrypt": lszcrypt.read, "sysfs": sysfs.read, "mdevctl": mdevctl.read, "libvirt": libvirt.read}
 ONE_DOCUMENT = ("libvirt", "hostdev")  # libvirt takes one device per XML document
@@ -94,7 +96,7 @@ def export(kind: str, scenario: Scenario, guest: str | None = None) -> Exported:
     elif kind == "sysfs":
         text = sysfs.script_text(scenario, topo, views)
     elif kind == "qemu":
-        text = _qemu(guests, notes)
+        text = _qemu(views, notes)
     else:
         text = _listings(scenario, topo, views, notes)
     return Exported(text, tuple(notes))
@@ -117,16 +119,21 @@ def export_command(kind: str, scenario: Scenario, guest: str | None) -> int:
     return 0
 
 
-def _qemu(guests, notes: list[str]) -> str:
+def _qemu(views, notes: list[str]) -> str:
     """The options alone for one guest (fit for ``$(...)``); for several, each after a comment line."""
-    for g in guests:
-        if "ap" not in g.features:
-            notes.append(f"{g.name}: no 'ap' CPU feature, and QEMU refuses -device vfio-ap without it: "
-                         "only -cpu is written")
-    if len(guests) == 1:
-        return qemu.options(guests[0]) + "\n"
-    return "".join(f"# {printable(g.name)} (mdev {g.mdev_uuid}, on {printable(g.parent)})\n{qemu.options(g)}\n"
-                   for g in guests)
+    for v in views:
+        have = cpu_model_features(v.guest.features, v.has_ap, v.level)
+        if Feature.AP not in have:
+            notes.append(f"{v.name}: no AP facility (no 'ap' CPU feature, or a parent without AP), and QEMU refuses "
+                         "-device vfio-ap without it: only -cpu is written")
+        dropped = sorted(f for f in v.guest.features if f not in have and f != Feature.AP and Feature.AP in have)
+        if dropped:
+            notes.append(f"{v.name}: {', '.join(dropped)} written off: a KVM below L1 has no AIV and cannot offer "
+                         "facility 65 (QEMU would refuse the CPU model)")
+    if len(views) == 1:
+        return qemu.options(views[0]) + "\n"
+    return "".join(f"# {printable(v.name)} (mdev {v.guest.mdev_uuid}, on {printable(v.guest.parent)})\n"
+                   f"{qemu.options(v)}\n" for v in views)
 
 
 def _listings(scenario, topo, views, notes: list[str]) -> str:

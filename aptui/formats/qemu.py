@@ -4,18 +4,22 @@ as ``qemu-system-s390x -cpu help`` lists them, and the vfio-ap device on the gue
 from __future__ import annotations
 
 from aptui.formats import mdev
-from aptui.model.scenario import FEATURES, Guest
+from aptui.model.facilities import cpu_model_features
+from aptui.model.topology import GuestView
+from aptui.model.vocabulary import Feature
 
 CPU_MODEL = "host"  # vfio-ap needs KVM, and -cpu host is what KVM guests run with
 
 
-def options(guest: Guest) -> str:
+def options(view: GuestView) -> str:
     """``-cpu host,ap=on,apqci=on,apft=on,apqi=off -device vfio-ap,sysfsdev=...``.
 
     Every AP feature is spelled out, on or off, because ``-cpu host`` would otherwise turn on what
-    the machine has. Without ``ap`` QEMU refuses the device, so it is left out.
+    the machine has; only the features the guest can really have are on (`cpu_model_features`).
+    Without ``ap`` QEMU refuses the device, so it is left out.
     """
-    cpu = "-cpu " + ",".join([CPU_MODEL] + [f"{f}={'on' if f in guest.features else 'off'}" for f in FEATURES])
-    if "ap" not in guest.features:
+    have = cpu_model_features(view.guest.features, view.has_ap, view.level)
+    cpu = "-cpu " + ",".join([CPU_MODEL] + [f"{f}={'on' if f in have else 'off'}" for f in Feature])
+    if Feature.AP not in have:
         return cpu
-    return f"{cpu} -device vfio-ap,sysfsdev={mdev.SYSFS_DIR}/{guest.mdev_uuid}"
+    return f"{cpu} -device vfio-ap,sysfsdev={mdev.SYSFS_DIR}/{view.guest.mdev_uuid}"

@@ -308,7 +308,7 @@ class _Tree:
             shown = self.apqn_lines(d / "guest_matrix")
             if shown is None:
                 continue
-            mine = topo.view(g.name).filtered
+            mine = topo.view(g.name).shadow_apcb
             if (shown[0] if shown[1] else 0, shown[1] if shown[0] else 0) != (
                     mine.apm if mine.aqm else 0, mine.aqm if mine.apm else 0):
                 self.notes.append(f"{d / 'guest_matrix'}: the kernel gives {g.name} {Matrix(*shown).apqn_count} "

@@ -35,3 +35,11 @@ def offers_facility_65(guest_level: int, features: frozenset[str]) -> bool:
 def apqi_available(guest_level: int) -> bool:
     """`apqi` can be offered to a guest of level 1 or 2 only (spec 4.2, `apqi-unavailable`)."""
     return guest_level <= 2
+
+
+def cpu_model_features(features: frozenset[str], has_ap: bool, guest_level: int) -> frozenset[Feature]:
+    """The AP features QEMU can really give the guest: none without AP instructions (the others
+    depend on `ap`), and `apqi` only where the hypervisor offers facility 65."""
+    if not has_ap:
+        return frozenset()
+    return frozenset(f for f in Feature if f in features and (f != Feature.APQI or apqi_available(guest_level)))

@@ -37,7 +37,8 @@ class GuestView:
     id_limits: tuple[int, int]  # the highest APID and domain the parent's configuration addresses
     assigned: Matrix  # step 1: the configured matrix within P.config
     dropped: tuple[Dropped, ...]  # step 2: adapters taken out whole
-    filtered: Matrix  # after steps 1-3: vfio_ap's guest matrix
+    shadow_apcb: Matrix  # after steps 1-2: vfio_ap's guest matrix (sysfs `guest_matrix`)
+    filtered: Matrix  # after step 3: what KVM can write into the guest's CRYCB format
     crycb: Matrix
     hw: Matrix
     emulated: Matrix | None  # the emulated devices' matrix when the parent emulates AP for it
@@ -134,7 +135,8 @@ class Topology:
                 d = queue_unavailable(self.host.adapter(a), a, assigned.aqm, g.parent, parent.guest.reserved)
                 if d:
                     dropped.append(d)
-        filtered = vfio_ap_mdev_filter_matrix(assigned, fmt, dropped)
+        shadow_apcb = vfio_ap_mdev_filter_matrix(assigned, dropped)
+        filtered = apcb_truncate(shadow_apcb, fmt)
         crycb = filtered if (apie and g.backend == Backend.PASSTHROUGH) else EMPTY
         if parent is None:
             hw = crycb
@@ -148,7 +150,7 @@ class Topology:
         else:
             config = emulated if emulated is not None else EMPTY
         return GuestView(g, level, fmt, has_ap, apie, apie_chain, culprit, validity, pconfig, limits, assigned,
-                         tuple(dropped), filtered, crycb, hw, emulated, config)
+                         tuple(dropped), shadow_apcb, filtered, crycb, hw, emulated, config)
 
     def view(self, name: str) -> GuestView:
         return self.views[name]

@@ -7,7 +7,6 @@ from __future__ import annotations
 import attrs
 
 from aptui.model import mask as m
-from aptui.model.crycb import apcb_truncate
 from aptui.model.matrix import Matrix
 from aptui.model.scenario import Adapter, Reserved
 from aptui.model.vocabulary import Errno, Loss
@@ -39,11 +38,11 @@ def queue_unavailable(adapter: Adapter | None, adapter_id: int, aqm: int, parent
     return None
 
 
-def vfio_ap_mdev_filter_matrix(assigned: Matrix, crycb_format: int, dropped: list[Dropped]) -> Matrix:
+def vfio_ap_mdev_filter_matrix(assigned: Matrix, dropped: list[Dropped]) -> Matrix:
     """The guest matrix (`shadow_apcb`, what sysfs `guest_matrix` shows): the assignment within
     the parent's configuration, without the adapters dropped whole ("the AP architecture won't
-    allow filtering of a single APQN"), within what the guest's CRYCB format holds."""
-    return apcb_truncate(assigned.without_adapters(m.mask_of(d.adapter for d in dropped)), crycb_format)
+    allow filtering of a single APQN"). The CRYCB format truncates it later, in KVM."""
+    return assigned.without_adapters(m.mask_of(d.adapter for d in dropped))
 
 
 def shares_queues(a: Matrix, b: Matrix) -> bool:

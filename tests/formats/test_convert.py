@@ -137,7 +137,7 @@ def test_every_export_imports_back_to_the_same_matrix(s, ap_config):
                 assert by_uuid(convert.import_scenario(kind, str(f)))[g.mdev_uuid] == g.matrix
             hostdev = convert.export_text("hostdev", s, g.name)
             assert re.search(r'uuid="([^"]+)"', hostdev).group(1) == g.mdev_uuid
-            assert ("ap" not in g.features) != (g.mdev_uuid in convert.export_text("qemu", s, g.name))
+            assert (not topo.view(g.name).has_ap) != (g.mdev_uuid in convert.export_text("qemu", s, g.name))
         listed = tmp / "list.json"
         listed.write_text(convert.export_text("mdevctl", s))
         assert by_uuid(convert.import_scenario("mdevctl", str(listed))) == {g.mdev_uuid: g.matrix for g in mdevs}

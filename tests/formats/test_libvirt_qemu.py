@@ -5,6 +5,8 @@ import re
 import subprocess
 
 import attrs
+
+from aptui.model.topology import Topology
 import pytest
 
 from aptui import demos
@@ -118,8 +120,9 @@ def test_qemu_options_use_the_feature_names_qemu_lists():
     listed = subprocess.run([tool("qemu-system-s390x"), "-cpu", "help"], capture_output=True, text=True).stdout
     known = set(re.findall(r"^\s*(\w+)\s", listed, re.M))
     s = passthrough()
+    topo = Topology(s)
     for name in ("kvm1", "nested2"):
-        options = qemu.options(s.guest(name))
+        options = qemu.options(topo.view(name))
         cpu = re.match(r"-cpu host,(\S+) -device vfio-ap,sysfsdev=/sys/devices/vfio_ap/matrix/(\S+)$", options)
         assert cpu and cpu.group(2) == s.guest(name).mdev_uuid
         features = dict(f.split("=") for f in cpu.group(1).split(","))
@@ -127,12 +130,22 @@ def test_qemu_options_use_the_feature_names_qemu_lists():
         assert {f for f, v in features.items() if v == "on"} == s.guest(name).features
 
 
+def test_qemu_writes_apqi_off_below_l1():
+    """Spec 4.2: a KVM below L1 never offers facility 65, so an L3's apqi is written off."""
+    s = passthrough()
+    g = attrs.evolve(s.guest("nested2"), features=frozenset({"ap", "apqci", "apft", "apqi"}))
+    s = attrs.evolve(s, guests=tuple(g if x.name == "nested2" else x for x in s.guests))
+    out = export("qemu", s, "nested2")
+    assert out.text.startswith("-cpu host,ap=on,apqci=on,apft=on,apqi=off -device vfio-ap")
+    assert any("facility 65" in n for n in out.notes)
+
+
 def test_qemu_without_ap_writes_no_device():
     s = passthrough()
     g = attrs.evolve(s.guest("kvm2"), features=frozenset({"apqci"}))
     s = attrs.evolve(s, guests=tuple(g if x.name == "kvm2" else x for x in s.guests))
     out = export("qemu", s, "kvm2")
-    assert out.text == "-cpu host,ap=off,apqci=on,apft=off,apqi=off\n"
+    assert out.text == "-cpu host,ap=off,apqci=off,apft=off,apqi=off\n"  # no AP feature without ap (v2)
     assert any("refuses -device vfio-ap" in n for n in out.notes)
     several = export_text("qemu", s)
     assert several.count("\n# ") == 4 and several.startswith("# kvm1 (mdev ")
