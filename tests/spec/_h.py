@@ -136,6 +136,27 @@ def call(argv, capsys):
     return code, out.out, out.err
 
 
+def diagnose(text: str, tmp_path, capsys):
+    """`aptui check FILE --json` in-process: (exit status, its list of diagnostics)."""
+    p = tmp_path / "check.toml"
+    p.write_text(text)
+    code, out, err = call(["check", str(p), "--json"], capsys)
+    assert code in (0, 1), err
+    return code, json.loads(out)["diagnostics"]
+
+
+def codes_of(diags, guest: str) -> set[str]:
+    """The diagnostic codes `check` reports for one guest."""
+    return {d["code"] for d in diags if d["guest"] == guest}
+
+
+def lane_counters(text: str):
+    """Run a scenario to its end: the engine's counters per lane, {(level, where): LaneCounters}."""
+    engine = Engine(load(text))
+    asyncio.run(engine.run_to_end())
+    return engine.counters()
+
+
 def assert_answer(r, rc=None, exception=None, handled_by=FW, intercepts=(), cycles=None):
     """One instruction's result: rc/cc (cc 0 iff rc 0 else 3; None with an exception), route and cycles."""
     assert r.exception == exception, (r.exception, r.rc)

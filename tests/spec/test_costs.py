@@ -35,23 +35,21 @@ CASES = [
     ("lpar1", "AQIC", "05.0004", lambda c: c["interpret"]),
     ("kvm1", "AQIC", "05.0004", lambda c: c["sie_exit"] + c["kernel_handler"]),
     ("kvm1", "AQIC", "05.0009", lambda c: c["sie_exit"] + c["kernel_handler"]),
-    ("nested1", "AQIC", "05.0004",
-     lambda c: c["sie_exit"] + c["kernel_handler"] + c["vsie_reflect"] + c["kernel_handler"] + c["userspace_exit"]
-     + c["exception"]),
+    ("nested1", "AQIC", "05.0004",  # v2 row 5
+     lambda c: c["sie_exit"] + c["kernel_handler"] + c["vsie_reflect"] + c["kernel_handler"] + c["exception"]),
     ("noapqi3", "AQIC", "05.0004",
      lambda c: c["sie_exit"] + c["kernel_handler"] + c["vsie_reflect"] + c["kernel_handler"] + c["exception"]),
     ("emu2", "TAPQ", "05.0004", lambda c: c["sie_exit"] + c["kernel_handler"] + c["userspace_exit"] + c["emulate"]),
     ("emu2", "TAPQ", "06.0004", lambda c: c["sie_exit"] + c["kernel_handler"] + c["userspace_exit"] + c["emulate"]),
-    ("none2", "TAPQ", "05.0004", lambda c: c["sie_exit"] + c["kernel_handler"] + c["userspace_exit"] + c["exception"]),
+    ("none2", "TAPQ", "05.0004", lambda c: c["interpret"]),  # v2 row 1
     ("emu3", "DQAP", "05.0004",
      lambda c: c["sie_exit"] + c["kernel_handler"] + c["vsie_reflect"] + c["kernel_handler"] + c["userspace_exit"]
      + c["emulate"]),
     ("under_emu3", "TAPQ", "05.0004",
      lambda c: c["sie_exit"] + c["kernel_handler"] + c["vsie_reflect"] + c["kernel_handler"] + c["userspace_exit"]
      + c["exception"]),
-    ("deep4", "AQIC", "05.0004",
-     lambda c: c["sie_exit"] + c["kernel_handler"] + 2 * (c["vsie_reflect"] + c["kernel_handler"])
-     + c["userspace_exit"] + c["exception"]),
+    ("deep4", "AQIC", "05.0004",  # v2 row 5
+     lambda c: c["sie_exit"] + c["kernel_handler"] + 2 * (c["vsie_reflect"] + c["kernel_handler"]) + c["exception"]),
     ("emu4", "TAPQ", "05.0004",
      lambda c: c["sie_exit"] + c["kernel_handler"] + 2 * (c["vsie_reflect"] + c["kernel_handler"])
      + c["userspace_exit"] + c["emulate"]),
@@ -141,10 +139,12 @@ def test_scan_steps_advance_the_clock():
 
 
 def test_exceptions_advance_the_clock_validity_does_not():
-    t = tree(requests=[req("none2", "TAPQ", "05.0004"), req("wide3", "TAPQ", "05.0004"), req("lpar1", "TAPQ", "05.0004")])
+    # v2 row 1: backend none is interpreted now; under_emu3's TAPQ is the operation exception (50000 cycles).
+    t = tree(requests=[req("under_emu3", "TAPQ", "05.0004"), req("wide3", "TAPQ", "05.0004"),
+                       req("lpar1", "TAPQ", "05.0004")])
     a, b, c = run(t)
     assert a.exception == "operation" and b.exception == "validity"
-    assert [a.time_us, b.time_us, c.time_us] == pytest.approx([0.0, 6.8, 6.8])
+    assert [a.time_us, b.time_us, c.time_us] == pytest.approx([0.0, 10.0, 10.0])
     assert_answer(c, rc=0x00, handled_by=FW, cycles=1000)
 
 

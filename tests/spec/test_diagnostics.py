@@ -8,6 +8,9 @@ from ._h import ad, call, guest, host, toml
 
 SEVERITY = {
     "id-out-of-range": "error",
+    "beyond-crycb-format": "warning",  # v2 row 14
+    "no-ap-facility": "error",  # v2 row 14
+    "apqi-unavailable": "error",  # v2 row 14
     "apqn-in-use": "error",
     "apqn-reserved-by-host": "error",
     "crycb-format-mismatch": "error",
@@ -16,6 +19,7 @@ SEVERITY = {
     "adapter-filtered": "warning",
     "interpretation-below-emulation": "warning",
     "apie-without-crycb": "warning",
+    "no-apft": "warning",  # v2 row 14
     "usage-not-control": "info",
 }
 
@@ -61,16 +65,16 @@ def test_json_shape_and_severities(tmp_path, capsys):
         assert isinstance(d["apqns"], list) and all(isinstance(x, str) for x in d["apqns"])
 
 
-# -- id-out-of-range ------------------------------------------------------------------------------
-def test_id_out_of_range_format_1(tmp_path, capsys):
+# -- id-out-of-range and beyond-crycb-format ------------------------------------------------------
+def test_beyond_crycb_format_1(tmp_path, capsys):
     code, diags = check(tmp_path, capsys, toml(host(5, 0x40, domains=85), [
         guest("lpar1", adapters=[5, 0x40], usage=[4, 0x10]),
         guest("kvm1", "lpar1", crycb_format=1, adapters=[5, 0x40], usage=[4]),
         guest("kvm2", "lpar1", crycb_format=0, adapters=[5], usage=[0x10])]))
-    assert having(diags, "id-out-of-range", "kvm1")
-    assert having(diags, "id-out-of-range", "kvm2")
-    assert not having(diags, "id-out-of-range", "lpar1")
-    assert code == 1
+    assert having(diags, "beyond-crycb-format", "kvm1")  # v2 row 12
+    assert having(diags, "beyond-crycb-format", "kvm2")  # v2 row 12
+    assert not having(diags, "id-out-of-range")  # v2 row 12
+    assert code == 0  # v2 row 12
 
 
 def test_id_out_of_range_machine_without_apxa(tmp_path, capsys):
@@ -184,8 +188,9 @@ def test_not_in_parent(tmp_path, capsys):
         guest("lpar2", adapters=[6], usage=[90], control=[90])]))                  # domain 90: machine has 0..84
     for g in ("lpar1", "kvm1", "kvm2", "kvm3", "lpar2"):
         assert having(diags, "not-in-parent", g), g
-    assert not any(d["severity"] == "error" for d in diags), diags
-    assert code == 0
+    errors = {(d["code"], d["guest"]) for d in diags if d["severity"] == "error"}
+    assert errors == {("id-out-of-range", "lpar2")}, diags  # v2 row 12
+    assert code == 1  # v2 row 12
 
 
 def test_interpretation_below_emulation(tmp_path, capsys):
@@ -211,7 +216,7 @@ def test_apie_without_crycb(tmp_path, capsys):
         guest("kvm2", "lpar1", backend="none", adapters=[5], usage=[4], apie=True),
         guest("kvm3", "lpar1", backend="emulated", adapters=[5], usage=[4])]))
     assert having(diags, "apie-without-crycb", "kvm1")
-    assert having(diags, "apie-without-crycb", "kvm2")  # backend none has no CRYCB bits either
+    assert not having(diags, "apie-without-crycb", "kvm2")  # v2 row 15
     assert not having(diags, "apie-without-crycb", "kvm3")
     assert code == 0
 

@@ -51,9 +51,12 @@ def test_child_of_apie_false_parent_has_chain_off():
               guest("kvm1", "lpar1", adapters=[5], usage=[4], apie=False),
               guest("nested1", "kvm1", adapters=[5], usage=[4], features=ALL)],
              [req("nested1", "TAPQ", "05.0004"), req("nested1", "AQIC", "05.0004")])
-    for r in run(t):
-        assert_answer(r, exception="operation", handled_by=(2, U), intercepts=[(1, K), (2, K), (2, U)],
-                      cycles=3000 + 16000 + 30000 + 1000)
+    tapq, aqic = run(t)
+    assert_answer(tapq, exception="operation", handled_by=(2, U), intercepts=[(1, K), (2, K), (2, U)],
+                  cycles=3000 + 16000 + 30000 + 1000)
+    # v2 row 6: the AQIC is checked against nested1's own APIE (4.2): no facility 65 below L1.
+    assert_answer(aqic, exception="specification", handled_by=(2, K), intercepts=[(1, K), (2, K)],
+                  cycles=3000 + 16000 + 1000)
 
 
 def test_emulated_with_apie_true_interprets_against_an_empty_crycb():
@@ -83,13 +86,14 @@ def test_backend_none_with_apie_true_interprets_against_an_empty_crycb():
     assert_answer(r, rc=0x01, handled_by=FW, intercepts=[], cycles=1000)
 
 
-def test_backend_none_default_no_apie():
+def test_backend_none_default_apie_on():
     t = toml(host(5),
              [guest("lpar1", adapters=[5], usage=[4]),
               guest("kvm1", "lpar1", backend="none", adapters=[5], usage=[4])],
              [req("kvm1", "TAPQ", "05.0004"), req("kvm1", "QCI")])
-    for r in run(t):
-        assert_answer(r, exception="operation", handled_by=(1, U), intercepts=[(1, K), (1, U)], cycles=34000)
+    tapq, qci = run(t)
+    assert_answer(tapq, rc=0x01, handled_by=FW, intercepts=[], cycles=1000)  # v2 row 1
+    assert_answer(qci, rc=0x00, handled_by=FW, intercepts=[], cycles=1000)  # v2 row 1: an empty configuration
 
 
 def test_apie_true_explicit_on_passthrough_is_the_default():

@@ -109,14 +109,14 @@ def test_step2_cex4_and_newer_are_kept():
     assert found(scan) == ["04.0001", "05.0001", "06.0001", "07.0001", "08.0001"]
 
 
-def test_step2_legacy_adapter_dropped_for_l1_too():
-    # Step 2 applies to every guest "under parent P (for L1: P = host)"; the type rule needs no reservation.
+def test_step2_legacy_adapter_kept_for_l1():
+    # Step 2 applies "only when P is a guest": there is no vfio_ap between the machine and an LPAR.
     t = toml(host(5, ad(7, type="CEX3")),
              [guest("lpar1", adapters=[5, 7], usage=[4])],
              [req("lpar1", "SCAN"), req("lpar1", "TAPQ", "07.0004")])
     scan, a7 = run(t)
-    assert found(scan) == ["05.0004"]
-    assert_answer(a7, rc=0x01, cycles=TAPQ_FW)
+    assert found(scan) == ["05.0004", "07.0004"]  # v2 row 9
+    assert_answer(a7, rc=0x00, cycles=TAPQ_FW)  # v2 row 9
 
 
 # -- step 3: format width ---------------------------------------------------------------------
@@ -138,11 +138,11 @@ def test_step3_format_2_keeps_0_255():
     assert found(scan) == [f"{a:02x}.{d:04x}" for a in (5, 0x3F, 0x40, 0xC8) for d in (4, 0x0F, 0x10, 0xC8)]
 
 
-def test_step3_truncated_ids_answer_rc_01():
+def test_step3_truncated_ids_of_a_format_1_l2_are_a_specification_exception():
     t = _wide(1, [req("kvm1", "TAPQ", q) for q in ("40.0004", "05.0010", "c8.00c8", "3f.000f")])
     a40, d10, big, ok = run(t)
     for r in (a40, d10, big):
-        assert_answer(r, rc=0x01, handled_by=FW, cycles=TAPQ_FW)
+        assert_answer(r, exception="specification", handled_by=FW, cycles=1000)  # v2 row 7: 4.1, `exception`
     assert_answer(ok, rc=0x00, handled_by=FW, cycles=TAPQ_FW)
 
 
@@ -184,15 +184,15 @@ def test_step4_l3_under_emulated_l2_uses_the_emulated_matrix():
     assert_answer(r, rc=0x01, handled_by=(2, U), intercepts=[(1, K), (2, K), (2, U)], cycles=cyc)
 
 
-def test_step4_l1_config_is_its_own_matrix():
-    # "for an L1 it is the LPAR configuration (its matrix)": an emulated L2 can be given adapter 9 of
-    # lpar1's matrix although the machine has no adapter 9 (spec 5: such emulated queues are CEX8 cca depth 8).
+def test_step4_l1_config_is_its_hw():
+    # "for an L1, hw(L1) (its LPAR configuration as the machine has it)": adapter 9 of lpar1's matrix,
+    # which the machine does not have, is not in an emulated L2's matrix.
     t = toml(host(5),
              [guest("lpar1", adapters=[5, 9], usage=[4]),
               guest("kvm1", "lpar1", backend="emulated", adapters=[9], usage=[4])],
              [req("kvm1", "TAPQ", "09.0004")])
     (r,) = run(t)
-    assert_answer(r, rc=0x00, handled_by=(1, U), intercepts=[(1, K), (1, U)], cycles=EMU_L2)
+    assert_answer(r, rc=0x01, handled_by=(1, U), intercepts=[(1, K), (1, U)], cycles=EMU_L2)  # v2 row 10
 
 
 def test_emulated_matrix_keeps_legacy_adapters():

@@ -98,22 +98,25 @@ def test_host_without_apxa_gives_format_1():
 
 
 def test_host_without_apxa_l1_truncated_to_format_1():
-    # L1 under a non-APXA host has format 1: domain 0x10 and adapter 0x40 are dropped (2.1 step 3).
+    # L1 under a non-APXA host has format 1: domain 0x10 and adapter 0x40 are dropped (2.1 step 3), and
+    # instructions on them are a specification exception from the firmware (4.1).
     t = toml(host(5, 0x40, domains=32, apxa=False),
              [guest("lpar1", adapters=[5, 0x40], usage=[4, 0x10])],
-             [req("lpar1", "TAPQ", "05.0010"), req("lpar1", "TAPQ", "40.0004"), req("lpar1", "TAPQ", "05.0004")])
-    d, a, ok = run(t)
-    assert_answer(d, rc=0x01, cycles=1000)
-    assert_answer(a, rc=0x01, cycles=1000)
+             [req("lpar1", "TAPQ", "05.0010"), req("lpar1", "TAPQ", "40.0004"), req("lpar1", "TAPQ", "05.0004"),
+              req("lpar1", "SCAN")])
+    d, a, ok, scan = run(t)
+    assert_answer(d, exception="specification", cycles=1000)  # v2 row 7
+    assert_answer(a, exception="specification", cycles=1000)  # v2 row 7
     assert_answer(ok, rc=0x00, cycles=1000)
+    assert [tuple(q) for q in scan.found] == [(5, 4)]
 
 
-def test_validity_whatever_the_backend():
-    for backend in ("emulated", "none"):
-        t = toml(host(5, domains=16),
-                 [guest("lpar1", adapters=[5], usage=[4], crycb_format=1),
-                  guest("kvm1", "lpar1", backend=backend, adapters=[5], usage=[4], crycb_format=2)],
-                 [req("kvm1", "TAPQ", "05.0004"), req("kvm1", "SCAN")])
-        tapq, scan = run(t)
-        assert_validity(tapq, 1)
-        assert scan.ap_available is False
+def test_validity_with_backend_none():
+    # v2 row 3: only backend none (APIE on) still gets validity; emulated (APIE off) starts (test_v2_format).
+    t = toml(host(5, domains=16),
+             [guest("lpar1", adapters=[5], usage=[4], crycb_format=1),
+              guest("kvm1", "lpar1", backend="none", adapters=[5], usage=[4], crycb_format=2)],
+             [req("kvm1", "TAPQ", "05.0004"), req("kvm1", "SCAN")])
+    tapq, scan = run(t)
+    assert_validity(tapq, 1)
+    assert scan.ap_available is False

@@ -193,13 +193,14 @@ def test_emulated_queue_takes_depth_and_mode_of_the_host_adapter():
     assert rcs(res) == [0x00, 0x10, 0x00]
 
 
-def test_emulated_queue_without_a_host_adapter_is_cex8_cca_depth_8():
-    # lpar1's matrix has adapter 9, the machine has none: kvm1's emulated 09.0001 has depth 8, cca 300 us.
+def test_no_emulated_queue_for_an_adapter_the_machine_lacks():
+    # lpar1's matrix has adapter 9, the machine has none: P.config = hw(lpar1) has no adapter 9 (2.1 step 4),
+    # so kvm1's emulated device answers 0x01 for 09.0001.
     res = run(emu(ad(5), l1_adapters=[5, 9], emu_adapters=[9], requests=[
         req("kvm1", "NQAP", "09.0001", repeat=9),             # t = 0 .. 60.8, ends 68.4
-        req("kvm1", "DQAP", "09.0001", wait_us=220),          # t = 288.4 (< 300)
+        req("kvm1", "DQAP", "09.0001", wait_us=220),          # t = 288.4
         req("kvm1", "DQAP", "09.0001", wait_us=20)]))         # t = 316.0
-    assert rcs(res) == [0x00] * 8 + [0x10, 0x10, 0x00]
+    assert rcs(res) == [0x01] * 11  # v2 row 10
     assert res[-1].time_us == pytest.approx(316.0)
 
 

@@ -67,11 +67,11 @@ def test_l2_aqic_outside_crycb_rc01_in_kernel():
     assert_answer(r, rc=0x01, handled_by=(1, K), intercepts=[(1, K)], cycles=3000)
 
 
-def test_l3_aqic_goes_to_l2_user_space():
+def test_l3_aqic_specification_in_l2_kernel():
     t = toml(host(5, 6), passthrough_chain(3), [req("l3", "AQIC", "05.0004"), req("l3", "TAPQ", "05.0004")])
     aqic, tapq = run(t)
-    assert_answer(aqic, exception="operation", handled_by=(2, U), intercepts=[(1, K), (2, K), (2, U)],
-                  cycles=3000 + 16000 + 30000 + 1000)
+    assert_answer(aqic, exception="specification", handled_by=(2, K), intercepts=[(1, K), (2, K)],
+                  cycles=3000 + 16000 + 1000)  # v2 row 5
     assert bits(tapq) == {"E"}  # interrupts were not enabled
 
 
@@ -82,19 +82,18 @@ def test_l3_aqic_without_apqi_specification_in_l2_kernel():
                       cycles=3000 + 16000 + 1000)
 
 
-def test_l3_aqic_outside_crycb_rc01_in_l2_kernel():
+def test_l3_aqic_outside_crycb_specification_in_l2_kernel():
     t = toml(host(5, 6), passthrough_chain(3), [req("l3", "AQIC", "06.0004")])
     (r,) = run(t)
-    assert_answer(r, rc=0x01, handled_by=(2, K), intercepts=[(1, K), (2, K)], cycles=3000 + 16000)
+    assert_answer(r, exception="specification", handled_by=(2, K), intercepts=[(1, K), (2, K)],
+                  cycles=3000 + 16000 + 1000)  # v2 row 5: facility 65 is checked before the CRYCB
 
 
 def test_l4_aqic_paths():
     t = toml(host(5, 6), passthrough_chain(4), [req("l4", "AQIC", "05.0004"), req("l4", "AQIC", "06.0004")])
-    inside, outside = run(t)
-    assert_answer(inside, exception="operation", handled_by=(3, U), intercepts=[(1, K), (2, K), (3, K), (3, U)],
-                  cycles=3000 + 2 * 16000 + 30000 + 1000)
-    assert_answer(outside, rc=0x01, handled_by=(3, K), intercepts=[(1, K), (2, K), (3, K)],
-                  cycles=3000 + 2 * 16000)
+    for r in run(t):  # v2 row 5: inside and outside the CRYCB
+        assert_answer(r, exception="specification", handled_by=(3, K), intercepts=[(1, K), (2, K), (3, K)],
+                      cycles=3000 + 2 * 16000 + 1000)
     t = toml(host(5, 6), passthrough_chain(4, NO_APQI), [req("l4", "AQIC", "05.0004")])
     (r,) = run(t)
     assert_answer(r, exception="specification", handled_by=(3, K), intercepts=[(1, K), (2, K), (3, K)],
@@ -120,9 +119,13 @@ def test_l2_emulated_answers_from_user_space(op):
 
 
 def test_l3_passthrough_under_emulated_l2_operation_exception():
-    t = emu_l2([req("nested1", op, "05.0004") for op in QUEUE_OPS + ["AQIC"]] + [req("nested1", "QCI")], nested=True)
-    for r in run(t):
+    t = emu_l2([req("nested1", op, "05.0004") for op in QUEUE_OPS] + [req("nested1", "QCI"),
+                                                                      req("nested1", "AQIC", "05.0004")], nested=True)
+    *others, aqic = run(t)
+    for r in others:
         assert_answer(r, exception="operation", handled_by=(2, U), intercepts=[(1, K), (2, K), (2, U)], cycles=50000)
+    assert_answer(aqic, exception="specification", handled_by=(2, K), intercepts=[(1, K), (2, K)],
+                  cycles=3000 + 16000 + 1000)  # v2 row 6: own APIE on, 4.2
 
 
 def test_l3_emulated_under_passthrough_l2():
@@ -160,12 +163,15 @@ def test_l4_passthrough_under_emulated_l3():
                   cycles=3000 + 2 * 16000 + 30000 + 1000)
 
 
-def test_l2_backend_none_operation_exception():
+def test_l2_backend_none_interpreted_against_an_empty_crycb():
     t = toml(host(5), [guest("lpar1", adapters=[5], usage=[4]),
                        guest("kvm1", "lpar1", backend="none", adapters=[5], usage=[4], features=ALL)],
-             [req("kvm1", op, "05.0004") for op in QUEUE_OPS + ["AQIC"]] + [req("kvm1", "QCI")])
-    for r in run(t):
-        assert_answer(r, exception="operation", handled_by=(1, U), intercepts=[(1, K), (1, U)], cycles=34000)
+             [req("kvm1", op, "05.0004") for op in QUEUE_OPS] + [req("kvm1", "AQIC", "05.0004"), req("kvm1", "QCI")])
+    *queue_ops, aqic, qci = run(t)
+    for r in queue_ops:
+        assert_answer(r, rc=0x01, handled_by=FW, intercepts=[], cycles=1000)  # v2 row 1
+    assert_answer(aqic, rc=0x01, handled_by=(1, K), intercepts=[(1, K)], cycles=3000)  # v2 row 1: 4.2 check 3
+    assert_answer(qci, rc=0x00, handled_by=FW, intercepts=[], cycles=1000)  # v2 row 1
 
 
 def test_aqic_with_chain_off_is_emulated_and_sets_the_emulated_i_bit():
@@ -271,7 +277,8 @@ def test_nested_emulation_does_not_touch_interpreted_guests():
              policy={"nested_emulation": True})
     tapq, aqic = run(t)
     assert_answer(tapq, rc=0x00, handled_by=FW, intercepts=[], cycles=1000)
-    assert_answer(aqic, exception="operation", handled_by=(2, U), intercepts=[(1, K), (2, K), (2, U)], cycles=50000)
+    assert_answer(aqic, exception="specification", handled_by=(2, K), intercepts=[(1, K), (2, K)],
+                  cycles=20000)  # v2 row 5
 
 
 def test_nested_emulation_applies_whatever_the_backend_of_g():

@@ -241,7 +241,8 @@ def test_apqn_as_decimal_pair_and_hex_ids():
 
 
 def test_ids_the_format_cannot_address_are_not_input_errors(tmp_path, capsys):
-    # Ids within 0..255 that format 1 cannot address: check reports id-out-of-range (exit 1), run drops them.
+    # Ids within 0..255 that format 1 cannot address: check reports beyond-crycb-format (adapter 200) and
+    # id-out-of-range (domain 100, beyond the machine's 16 domains), exit 1; run drops them.
     text = BASE.replace("[[request]]", "[[guest]]\nname = \"f1\"\nparent = \"lpar1\"\ncrycb_format = 1\n"
                         "adapters = [5, 200]\nusage_domains = [4, 100]\ncontrol_domains = [4, 100]\n\n[[request]]")
     text = text.replace('guest = "kvm1"', 'guest = "f1"').replace('apqn = "05.0004"', 'apqn = "c8.0004"')
@@ -250,10 +251,12 @@ def test_ids_the_format_cannot_address_are_not_input_errors(tmp_path, capsys):
     code, out, _ = call(["run", str(p), "--json"], capsys)
     assert code == 0
     entry = json.loads(out)["results"][0]
-    assert (entry["rc"], entry["cc"]) == (1, 3)
+    assert (entry["rc"], entry["cc"], entry["exception"]) == (None, None, "specification")  # v2 row 7
     code, out, _ = call(["check", str(p), "--json"], capsys)
     assert code == 1
-    assert any(d["code"] == "id-out-of-range" and d["guest"] == "f1" for d in json.loads(out)["diagnostics"])
+    diags = json.loads(out)["diagnostics"]
+    assert any(d["code"] == "beyond-crycb-format" and d["guest"] == "f1" for d in diags)  # v2 row 12
+    assert any(d["code"] == "id-out-of-range" and d["guest"] == "f1" for d in diags)
 
 
 # -- load -> save -> load ------------------------------------------------------------------------------
@@ -269,7 +272,8 @@ domains = 200
 adapters = [
   { id = 5, type = "CEX8", mode = "cca", depth = 8 },
   { id = 6, type = "CEX7", mode = "accel", depth = 16, state = "deconfigured" },
-  { id = 7, type = "CEX3", mode = "ep11", depth = 1, state = "checkstopped" },
+  { id = 7, type = "CEX4", mode = "ep11", depth = 1, state = "checkstopped" },
+  { id = 8, type = "CEX3", mode = "accel", depth = 2 },
   0x20,
 ]
 
