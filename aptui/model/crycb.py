@@ -54,6 +54,7 @@ def shadow_crycb_valid(guest_format: int, hypervisor_format: int, guest_apie: bo
 def vsie_shadow_chain_valid(ancestor_formats: list[int]) -> bool:
     """Spec 2.3: every vSIE shadow is format 2, so a guest of level k >= 4 is shadowed again
     against each ancestor of level 2 .. k-2; one of format 0/1 there gives validity 0x0022.
+
     ``ancestor_formats``: the formats of those ancestors (empty for k <= 3)."""
     return all(f == 2 for f in ancestor_formats)
 

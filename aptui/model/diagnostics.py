@@ -11,6 +11,7 @@ from aptui.model import mask as m
 from aptui.model.crycb import apcb_limits
 from aptui.model.facilities import apqi_available
 from aptui.model.matrix import Matrix
+from aptui.model.routing import ap_bus_configuration
 from aptui.model.scenario import HOST, Scenario
 from aptui.model.topology import Topology
 from aptui.model.vfio_ap import shared_queues, shares_queues
@@ -200,14 +201,20 @@ def _guest_diagnostics(topo: Topology, name: str) -> list[Diagnostic]:
             "single APQN, so every domain of it is lost. Make every queue of the adapter available to vfio_ap.",
             _apqns([d.adapter for d in v.dropped], m.ids_of(v.assigned.aqm))))
 
-    # interpretation-below-emulation: the 2018 rule.
+    # interpretation-below-emulation: the 2018 rule (and what the hypothetical policy changes).
     parent = None if g.parent == HOST else topo.view(g.parent)
     if v.apie and parent is not None and not parent.apie_chain:
+        found, _ = ap_bus_configuration(topo, name)
+        if found.apm and found.aqm:
+            outcome = (f"under the hypothetical nested_emulation policy an ancestor's user space emulates its "
+                       f"instructions instead: it finds {found.apqn_count} queue(s), at the cost of an exit to user "
+                       "space each; upstream KVM would give it none")
+        else:
+            outcome = (f"every AP instruction is intercepted and ends in an operation exception from {g.parent}'s "
+                       "user space. It will not see any device (\"no emulated AP devices with KVM\")")
         out.append(Diagnostic("interpretation-below-emulation", name,
             f"APIE is on but {g.parent} has no AP interpretation itself (its APIE chain is off): "
-            "the firmware cannot interpret for this guest, every AP instruction is intercepted and ends in "
-            f"an operation exception from {g.parent}'s user space. It will not see any device "
-            "(\"no emulated AP devices with KVM\"). Give the ancestors passthrough with APIE."))
+            f"the firmware cannot interpret for this guest; {outcome}. Give the ancestors passthrough with APIE."))
 
     # apie-without-crycb: only for emulated; an empty CRYCB with APIE is QEMU's normal state for `none`.
     if v.apie and g.backend == Backend.EMULATED:

@@ -103,10 +103,10 @@ def compute_route(topo: Topology, costs: Costs, policy: Policy, guest: str, op: 
         return _firmware_exception(costs, ProgramException.OPERATION,
                                    f"{guest} has no AP facility: operation exception (PGM 0x0001)")
     if v.apie_chain and op != Op.AQIC:
-        return _interpreted(v, costs, op, apqn)
+        return firmware_interprets(v, costs, op, apqn)
     if op == Op.AQIC and v.apie:
-        return _l1_aqic(v, costs, apqn) if v.level == 1 else _handle_pqap_aqic(topo, costs, v, apqn)
-    return _intercepted(topo, costs, policy, v, op, apqn)
+        return _l1_aqic(v, costs, apqn) if v.level == 1 else handle_pqap_aqic(topo, costs, v, apqn)
+    return intercepted_to_qemu(topo, costs, policy, v, op, apqn)
 
 
 def qci_configuration(topo: Topology, guest: str) -> Matrix:
@@ -143,8 +143,11 @@ def _beyond_apcb0(v: GuestView, apqn: tuple[int, int] | None) -> bool:
     return apqn is not None and v.crycb_format in (0, 1) and exceeds_apcb0(*apqn)
 
 
-def _interpreted(v: GuestView, costs: Costs, op: str, apqn: tuple[int, int] | None) -> Route:
-    """Spec 4.1: the firmware interprets against `hw`, the vSIE shadow CRYCB."""
+def firmware_interprets(v: GuestView, costs: Costs, op: str, apqn: tuple[int, int] | None) -> Route:
+    """Spec 4.1: the firmware interprets against `hw`, the vSIE shadow CRYCB: the queue answers,
+    or rc 0x01 for an APQN not in it. A guest run by the machine's own SIE with a format-0/1
+    CRYCB (an L1 without APXA, an L2 of format 0/1) naming an APID > 63 or APQI > 15 gets a
+    specification exception; deeper guests run on a format-2 shadow and do not."""
     name = v.name
     if v.level <= 2 and _beyond_apcb0(v, apqn):
         return _firmware_exception(costs, ProgramException.SPECIFICATION,
@@ -183,10 +186,10 @@ def _l1_aqic(v: GuestView, costs: Costs, apqn: tuple[int, int]) -> Route:
         return _firmware_exception(costs, ProgramException.SPECIFICATION,
                                    f"{v.name} has a format-{v.crycb_format} CRYCB: {m.format_apqn(*apqn)} is beyond "
                                    "APID 63 / APQI 15, specification exception")
-    return _interpreted(v, costs, Op.AQIC, apqn)
+    return firmware_interprets(v, costs, Op.AQIC, apqn)
 
 
-def _handle_pqap_aqic(topo: Topology, costs: Costs, v: GuestView, apqn: tuple[int, int]) -> Route:
+def handle_pqap_aqic(topo: Topology, costs: Costs, v: GuestView, apqn: tuple[int, int]) -> Route:
     """Spec 4.2: a nested guest's AQIC always reaches its parent's KVM, whose `handle_pqap`
     checks, in this order, the ids, facility 65 and the CRYCB, then lets vfio_ap issue it."""
     hops = _kernel_path(topo, costs, v.name, instruction_text(Op.AQIC, apqn))
@@ -209,7 +212,7 @@ def _handle_pqap_aqic(topo: Topology, costs: Costs, v: GuestView, apqn: tuple[in
     return _ended(hops, Outcome.IRQ)
 
 
-def _intercepted(topo: Topology, costs: Costs, policy: Policy, v: GuestView, op: str,
+def intercepted_to_qemu(topo: Topology, costs: Costs, policy: Policy, v: GuestView, op: str,
                  apqn: tuple[int, int] | None) -> Route:
     """Spec 4.3: no APIE on the chain. KVM handles no AP instruction but AQIC; the parent's
     QEMU emulates (hypothetically) or injects an operation exception."""

@@ -25,7 +25,9 @@ def queue_unavailable(adapter: Adapter | None, adapter_id: int, aqm: int, parent
                       reserved: Reserved) -> Dropped | None:
     """Why some queue (adapter_id, d), d in aqm, is not available to vfio_ap in the parent:
     kept for the parent's own zcrypt drivers (apmask AND aqmask, ref 5.2), or an adapter older
-    than CEX4, which vfio_ap does not bind. None when every queue is available."""
+    than CEX4, which vfio_ap does not bind.
+
+    None when every queue is available."""
     if not aqm:
         return None
     if adapter is not None and adapter.legacy:

@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from aptui.console import cells as c
+from aptui.model.rules import RULES, rule_text
 
 
 def binding_rows(app, cls) -> list[tuple[str, str]]:
@@ -34,6 +35,7 @@ class HelpScreen(ModalScreen):
     HelpScreen Grid { grid-size: 2; grid-gutter: 1 2; height: auto; }
     HelpScreen Static.area { height: auto; }
     HelpScreen Static.intro { height: auto; padding-bottom: 1; }
+    HelpScreen Static.rules { height: auto; padding-top: 1; }
     """
 
     def __init__(self, areas: list[tuple[str, type]]):
@@ -52,6 +54,7 @@ class HelpScreen(ModalScreen):
                 for title, cls in self.areas:
                     yield Static(self.area_table(title, cls), classes="area")
                 yield Static(self.legend(), classes="area")
+            yield Static(self.why_this_answer(), classes="area rules")
         yield Footer()
 
     def area_table(self, title: str, cls) -> Table:
@@ -62,6 +65,17 @@ class HelpScreen(ModalScreen):
         for keys, what in binding_rows(self.app, cls):
             table.add_row(Text(keys), Text(what))
         return table
+
+    @staticmethod
+    def why_this_answer() -> Text:
+        """The rules that decide an answer, each with the kernel or QEMU code it stands for."""
+        t = Text()
+        t.append("Why this answer\n", "bold underline")
+        t.append("The rules aptui applies, in the words of the model code that implements each one.\n", "dim")
+        for title, rule in RULES:
+            t.append(f"{title}\n", "bold")
+            t.append(f"  {rule_text(rule)}\n")
+        return t
 
     @staticmethod
     def legend() -> Text:

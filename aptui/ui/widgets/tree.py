@@ -13,6 +13,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from aptui.model.diagnostics import Diagnostic
+from aptui.model.routing import qci_configuration
 from aptui.model.scenario import HOST
 from aptui.model.topology import Topology
 from aptui.ui.palette import Palette
@@ -165,11 +166,13 @@ def _guest_label(topo: Topology, name: str, diags, marked: bool, p: Palette) -> 
     t.append(f" {BACKEND_LABEL[g.backend]} f{v.crycb_format}", "dim" if g.backend == "passthrough" else "italic")
     t.append(" APIE", "dim")
     t.append("✓" if v.apie_chain else "✗", p.success if v.apie_chain else p.error)
-    t.append(f" hw {v.hw.apqn_count}", "bold" if v.hw.apqn_count else "dim")
-    if v.emulated is not None:
-        t.append(f" emu {v.emulated.apqn_count}", "italic")
     if not v.startable:
         t.append(" no start", p.error)
+    elif not v.has_ap:
+        t.append(" no AP", p.error)
+    else:
+        gets = qci_configuration(topo, name).apqn_count
+        t.append(f" gets {gets}", "bold" if gets else "dim")
     _badge(t, diags, p)
     return t
 
