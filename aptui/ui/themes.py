@@ -1,8 +1,8 @@
 """Themes from TOML files, and the theme the user chose last time.
 
-Where themes come from, later ones winning by name: the themes/ directory of a source
-checkout (or the copy packaged next to this module when installed), then the user's
-config directory (platformdirs) `themes/`. A file that does not parse or names a bad
+Where themes come from, later ones winning by name: the themes packaged next to this module
+(the repository's top-level themes/ is a link to them: one copy), then the user's config
+directory (platformdirs) `themes/`. A file that does not parse or names a bad
 colour is skipped and reported, never fatal.
 """
 
@@ -18,12 +18,11 @@ DEFAULT_THEME = "aptui-dark"
 COLOR_KEYS = ("primary", "secondary", "warning", "error", "success", "accent", "foreground", "background",
               "surface", "panel", "boost")
 _KEYS = (*COLOR_KEYS, "name", "dark", "luminosity_spread", "text_alpha", "variables")
-_CHECKOUT = Path(__file__).resolve().parents[2] / "themes"
 _PACKAGED = Path(__file__).resolve().parent / "themes"
 
 
 def builtin_dir() -> Path:
-    return _CHECKOUT if _CHECKOUT.is_dir() else _PACKAGED
+    return _PACKAGED
 
 
 def theme_dirs(config_dir: Path | None) -> list[Path]:

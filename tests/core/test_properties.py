@@ -12,6 +12,8 @@ from aptui.engine import Engine
 from aptui.formats import results as out
 from aptui.formats import scenario as sf
 from aptui.model import HOST, Topology, check
+from aptui.model.routing import compute_route
+from aptui.model.vocabulary import Outcome
 
 from .strategies import scenarios
 
@@ -26,6 +28,31 @@ def test_hw_is_within_the_parents_hw(s):
         assert v.filtered.within(v.assigned) and v.assigned.within(v.guest.matrix)
         if v.emulated is not None:
             assert v.emulated.within(v.parent_config)
+
+
+@given(scenarios())
+def test_hw_never_grows_down_the_tree(s):
+    """Nothing is ever added on the way down: hw(G) within hw(parent), at every depth."""
+    topo = Topology(s)
+    for name in topo.walk():
+        for ancestor in topo.chain(name)[:-1]:
+            assert topo.view(name).hw.within(topo.view(ancestor).hw)
+
+
+@given(scenarios())
+def test_no_interpreted_answer_below_a_guest_without_ap(s):
+    """Spec 2 (v2 row 2): below a guest without AP, nothing gets AP: no queue ever answers."""
+    topo = Topology(s)
+    apqns = [(a.id, d) for a in s.host.adapters for d in range(min(s.host.domains, 4))]
+    for name in topo.walk():
+        if not any(not topo.view(n).has_ap for n in topo.chain(name)[:-1]):
+            continue
+        v = topo.view(name)
+        assert not v.has_ap and not v.hw.apm and not v.apie_chain
+        for op in ("TAPQ", "NQAP", "AQIC"):
+            for q in apqns:
+                route = compute_route(topo, s.costs, s.policy, name, op, q)
+                assert route.outcome not in (Outcome.PHYSICAL, Outcome.IRQ, Outcome.EMULATED), (name, op, q)
 
 
 @given(scenarios())

@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from aptui.model import mask as m
-from aptui.model.scenario import (ADAPTER_TYPES, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN, STATES, Adapter, Reserved,
+from aptui.model.scenario import (ADAPTER_TYPES, DEFAULT_FEATURES, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN, STATES, Adapter, Reserved,
                                   Scenario)
 from aptui.console import edits
 from aptui.console.edits import Refused
@@ -183,7 +183,7 @@ class GuestForm(_Form):
                              allow_blank=False, id="apie")
                 yield Label("CPU features")
                 with Horizontal():
-                    feats = g.features if g else frozenset({"ap", "apqci", "apft"})
+                    feats = g.features if g else DEFAULT_FEATURES
                     for f in FEATURES:
                         yield Checkbox(f, f in feats, id=f"feature-{f}")
                 yield Label("reserved ads")
