@@ -9,8 +9,8 @@ import attrs
 
 from aptui.model import mask as m
 from aptui.model.crycb import apcb_limits
-from aptui.model.facilities import apqi_available
 from aptui.model.matrix import Matrix
+from aptui.model.facilities import apqi_available
 from aptui.model.routing import ap_bus_configuration
 from aptui.model.scenario import HOST, Scenario
 from aptui.model.topology import Topology
@@ -254,37 +254,61 @@ def _limits_owner(topo: Topology, name: str) -> str:
     return f"{g.parent}'s configuration (CRYCB format {topo.view(g.parent).crycb_format})"
 
 
+def _domains_by_adapter(groups: dict[int, int]) -> dict[int, int]:
+    """The union of rectangles (adapters x domains), as adapter -> domain mask."""
+    out: dict[int, int] = {}
+    for domains, adapters in groups.items():
+        for a in m.ids_of(adapters):
+            out[a] = out.get(a, 0) | domains
+    return out
+
+
+def _apqns_of(shared: dict[int, int]) -> tuple[str, ...]:
+    """The APQNs of adapter -> domain mask, APID then APQI order, at most MAX_APQNS."""
+    out: list[str] = []
+    for a, domains in sorted(shared.items()):
+        if len(out) >= MAX_APQNS:
+            break
+        out += [m.format_apqn(a, d) for d in m.ids_of(domains)[:MAX_APQNS - len(out)]]
+    return tuple(out)
+
+
 MAX_NAMED = 3  # siblings named in one apqn-in-use message; the rest are counted
 
 
 def _sibling_conflicts(topo: Topology) -> list[Diagnostic]:
     """apqn-in-use: EADDRINUSE between sibling passthrough guests (PR/SM likewise for LPARs).
-    One diagnostic per guest, found on the masks (`vfio_ap_mdev_verify_no_sharing`)."""
+    One diagnostic per guest, found on the masks (`vfio_ap_mdev_verify_no_sharing`); siblings
+    with the same usage matrix are compared once, so a thousand clones cost one comparison."""
     out = []
     for parent, kids in topo.children.items():
-        pts = [topo.guests[k] for k in kids if topo.guests[k].backend == Backend.PASSTHROUGH]
-        usage = [Matrix(g.matrix.apm, g.matrix.aqm) for g in pts]
+        clones: dict[Matrix, list[str]] = {}  # usage matrix -> the siblings that have it
+        for k in kids:
+            g = topo.guests[k]
+            if g.backend == Backend.PASSTHROUGH:
+                clones.setdefault(Matrix(g.matrix.apm, g.matrix.aqm), []).append(k)
+        unique = list(clones.items())
         who = "PR/SM refuses to activate both LPARs" if parent == HOST else "the kernel refuses the second assignment with EADDRINUSE"
-        for i, me in enumerate(pts):
-            shared: dict[int, int] = {}  # adapter -> domains shared with some sibling
-            others = []
-            for j, other in enumerate(pts):
-                if i != j and shares_queues(usage[i], usage[j]):
-                    others.append(other.name)
-                    sh = shared_queues(usage[i], usage[j])
-                    for a in m.ids_of(sh.apm):
-                        shared[a] = shared.get(a, 0) | sh.aqm
-            if not others:
+        for i, (mine, names) in enumerate(unique):
+            groups: dict[int, int] = {}  # shared domains -> adapters shared with those domains
+            partners = []
+            for j, (theirs, their_names) in enumerate(unique):
+                if (j != i or len(names) > 1) and shares_queues(mine, theirs):
+                    partners.append(their_names)
+                    sh = shared_queues(mine, theirs)
+                    groups[sh.aqm] = groups.get(sh.aqm, 0) | sh.apm
+            if not partners:
                 continue
+            shared = _domains_by_adapter(groups)
             count = sum(d.bit_count() for d in shared.values())
-            apqns = []
-            for a in sorted(shared):
-                for d in m.ids_of(shared[a]):
-                    if len(apqns) < MAX_APQNS:
-                        apqns.append(m.format_apqn(a, d))
-            names = ", ".join(others[:MAX_NAMED]) + (f" and {len(others) - MAX_NAMED} more" if len(others) > MAX_NAMED else "")
-            out.append(Diagnostic("apqn-in-use", me.name,
-                f"{count} APQN(s) are also in the usage matrix of sibling{'s' if len(others) > 1 else ''} {names}: "
-                f"{who}. An APQN belongs to one guest at a time; give each guest its own adapters or domains.",
-                tuple(apqns)))
+            apqns = _apqns_of(shared)
+            for name in names:
+                others = (n for group in partners for n in group if n != name)
+                first = [n for n, _ in zip(others, range(MAX_NAMED))]
+                more = sum(len(group) for group in partners) - (len(names) > 1) - len(first)
+                listing = ", ".join(first) + (f" and {more} more" if more else "")
+                out.append(Diagnostic("apqn-in-use", name,
+                    f"{count} APQN(s) are also in the usage matrix of sibling{'s' if len(first) + more > 1 else ''} "
+                    f"{listing}: {who}. An APQN belongs to one guest at a time; give each guest its own adapters "
+                    "or domains.", apqns))
     return out

@@ -185,3 +185,24 @@ def test_key_lines_on_tricky_toml():
     assert found[("guest", 0, "reserved", "domains", 0)] == 19
     assert found[("guest", 1, "usage_domains", 1)] == 23
     assert found[("costs", "emulate")] == 25
+
+
+@given(scenarios())
+def test_apqn_in_use_counts_every_shared_queue(s):
+    """One apqn-in-use per guest, counting the queues it shares with any passthrough sibling:
+    the mask computation equals the plain pairwise one."""
+    topo = Topology(s)
+    found = {d.guest: d for d in check(s, topo) if d.code == "apqn-in-use"}
+    for g in s.guests:
+        if g.backend != "passthrough":
+            assert g.name not in found
+            continue
+        mine = set(g.matrix.apqns())
+        shared = set()
+        for o in s.guests:
+            if o.name != g.name and o.parent == g.parent and o.backend == "passthrough":
+                shared |= mine & set(o.matrix.apqns())
+        assert (g.name in found) == bool(shared)
+        if shared:
+            assert found[g.name].message.startswith(f"{len(shared)} APQN(s) ")
+            assert len(found[g.name].apqns) == min(len(shared), 1024)
