@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from aptui.cli import load_scenario
-from aptui.model.scenario import Request
+from aptui.model.scenario import Request, Reserved
 from aptui.console import cells as c
 from aptui.console import edits
 from aptui.console.edits import Refused
@@ -33,6 +33,21 @@ def test_refusals_name_the_kernel_reason(passthrough):
     # unassigning is always allowed, control domains may be shared
     assert edits.set_ids(passthrough, "kvm2", "adm", {4}, True).guest("kvm2").control_domains == {4, 6, 7}
     assert edits.set_ids(passthrough, "kvm1", "apm", {5}, False).guest("kvm1").adapters == {6}
+
+
+def test_refusals_in_the_kernels_order(passthrough):
+    """vfio_ap_mdev_validate_masks checks the host's queues (EADDRNOTAVAIL) before sharing
+    (EADDRINUSE); an id the machine does not have is ENODEV (domains = 85: 0x55 and up)."""
+    s = edits.set_ids(passthrough, "kvm1", "apm", {0x0A}, True)
+    s = edits.set_ids(s, "kvm1", "aqm", {0x10}, True)  # a queue no one else holds yet
+    s = edits.set_ids(s, "kvm2", "apm", {0x0A}, True)
+    with pytest.raises(Refused, match="EADDRNOTAVAIL"):  # 0a.0047 is lpar1's own, and kvm1 is not involved
+        edits.set_ids(s, "kvm2", "aqm", {0x47}, True)
+    both = edits.update_guest(s, "lpar1", reserved=Reserved(frozenset({0x0A}), frozenset({0x10, 0x47})))
+    with pytest.raises(Refused, match="EADDRNOTAVAIL"):  # 0a.0010: reserved and kvm1's: reserved wins
+        edits.set_ids(both, "kvm2", "aqm", {0x10}, True)
+    with pytest.raises(Refused, match="assign_domain 0x55: ENODEV"):
+        edits.set_ids(passthrough, "kvm1", "aqm", {0x55}, True)
 
 
 def test_guest_edits(s2018):
