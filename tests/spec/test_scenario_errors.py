@@ -104,6 +104,9 @@ CASES = [
                      f'adapters = [{{ id = 5, mode = "rsa" }}]{M}'), "mode"),
     ("state-value", v('adapters = [{ id = 5, type = "CEX8", mode = "cca", depth = 8, state = "online" }]',
                       f'adapters = [{{ id = 5, state = "offline" }}]{M}'), "state"),
+    *[(f"ep11-on-{legacy}", v('adapters = [{ id = 5, type = "CEX8", mode = "cca", depth = 8, state = "online" }]',
+                              f'adapters = [{{ id = 5, type = "{legacy}", mode = "ep11" }}]{M}'), "mode")
+      for legacy in ("CEX2", "CEX3")],  # spec v2 row 16: EP11 exists from CEX4P on
     ("depth-value", v('adapters = [{ id = 5, type = "CEX8", mode = "cca", depth = 8, state = "online" }]',
                       f"adapters = [{{ id = 5, depth = 17 }}]{M}"), "depth"),
     ("crycb-format-value", v('backend = "passthrough"', f"crycb_format = 3{M}"), "crycb_format"),
@@ -269,13 +272,14 @@ domains = 200
 adapters = [
   { id = 5, type = "CEX8", mode = "cca", depth = 8 },
   { id = 6, type = "CEX7", mode = "accel", depth = 16, state = "deconfigured" },
-  { id = 7, type = "CEX3", mode = "ep11", depth = 1, state = "checkstopped" },
+  { id = 7, type = "CEX3", mode = "accel", depth = 1, state = "checkstopped" },
+  { id = 8, type = "CEX4", mode = "ep11", depth = 4 },
   0x20,
 ]
 
 [[guest]]
 name = "lpar1"
-adapters = [5, 6, 7, 0x20]
+adapters = [5, 6, 7, 8, 0x20]
 usage_domains = [4, 0x47, 10, 11, 12, 13, 14]
 control_domains = [4, 0x47, 199]
 reserved = { adapters = [6], domains = [0x47] }
