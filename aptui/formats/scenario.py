@@ -236,7 +236,7 @@ class _Reader:
             self.bound(("guest", i, "apie"), f'guest "{g.name}": apie', b.check_l1_apie, g.parent, g.apie)
         parents = {g.name: g.parent for g in guests}
         for i, g in enumerate(guests):
-            self.bound(("guest", i, "parent"), f'guest "{g.name}"', b.check_no_cycle, g.name, parents)
+            self.bound(("guest", i, "parent"), f'guest "{g.name}": parent', b.check_no_cycle, g.name, parents)
 
     def request(self, t: dict, i: int, names: set[str]) -> Request:
         w = ("request", i)

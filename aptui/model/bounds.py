@@ -161,7 +161,7 @@ def check_no_cycle(name: str, parents: Mapping[str, str]) -> None:
     while p in parents:  # the machine (and an unknown parent) ends the walk
         path.append(p)
         if p == name:
-            raise Violation(f'parent "{parents[name]}" makes a cycle ({" -> ".join(path)})')
+            raise Violation(f'"{parents[name]}" makes a cycle ({" -> ".join(path)})')
         if p in seen:
             return
         seen.add(p)
