@@ -194,6 +194,9 @@ class EditingMixin:
     def action_add_request(self) -> None:
         from aptui.ui.screens.forms import RequestForm
 
+        if not self.session.scenario.guests:  # the form's guest list would be empty
+            self.app.notify("A request is issued by a guest: add one first.", severity="warning", markup=False)
+            return
         grid = self.query_one(MatrixGrid)
         apqn = grid.cursor_apqn if None not in grid.cursor_apqn else None
 

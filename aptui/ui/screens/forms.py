@@ -123,7 +123,7 @@ class RequestForm(_Form):
                 self.scenario, self.query_one("#guest", Select).value, op,
                 "" if op in OPS_WITHOUT_APQN else self.query_one("#apqn", Input).value,
                 self.query_one("#repeat", Input).value or "1", self.query_one("#wait", Input).value or "0")
-        except (Refused, KeyError) as e:
+        except Refused as e:
             self.fail(str(e))
             return
         self.dismiss(req)
