@@ -41,7 +41,8 @@ REFUSED = [
      L2 + "[costs]\ninterpret = 10000000000000\n", "10000000000000 is outside 0..1000000000000"),
     ("time", lambda s: edits.set_costs(s, {"cca_us": "1e13"}),
      L2 + "[costs]\ncca_us = 1e13\n", "10000000000000.0 is outside 0..1e+12"),
-    ("clock", lambda s: edits.set_costs(s, {"clock_mhz": "0"}), L2 + "[costs]\nclock_mhz = 0\n", "0 is outside 1..1000000"),
+    ("clock", lambda s: edits.set_costs(s, {"clock_mhz": "0"}), L2 + "[costs]\nclock_mhz = 0\n",
+     "0 is outside 1..1000000"),
     ("ep11-on-cex3", lambda s: edits.set_host(s, True, "85", ["0x07 CEX3 ep11"]),
      f"format = 1\n[host]\nadapters = [{ADAPTER}]\n", "a CEX3 has no ep11 mode (EP11 exists from CEX4P on)"),
     ("depth", lambda s: edits.set_host(s, True, "85", ["5 CEX8 cca 17"]),
@@ -56,7 +57,8 @@ REFUSED = [
      "\"lpar9\" is not a guest of this scenario (did you mean 'lpar1'?)"),
     ("l1-backend", lambda s: edits.update_guest(s, "kvm1", parent="host"),
      'format = 1\n[[guest]]\nname = "kvm1"\nbackend = "emulated"\n', 'an L1 (parent "host") is an LPAR'),
-    ("l1-apie", lambda s: edits.update_guest(s, "lpar1", apie=False), L2.replace('"lpar1"\n', '"lpar1"\napie = false\n', 1),
+    ("l1-apie", lambda s: edits.update_guest(s, "lpar1", apie=False),
+     L2.replace('"lpar1"\n', '"lpar1"\napie = false\n', 1),
      "an L1 always has APIE on"),
     ("cycle", lambda s: edits.update_guest(s, "lpar1", parent="kvm1"),
      L2.replace('"lpar1"\n', '"lpar1"\nparent = "kvm1"\n', 1), '"kvm1" makes a cycle (lpar1 -> kvm1 -> lpar1)'),
@@ -112,7 +114,8 @@ def test_a_recovery_file_that_does_not_load_is_kept_aside(tmp_path):
 
 
 # -- any sequence of edits -------------------------------------------------------------------------
-NAMES = st.sampled_from(["lpar1", "kvm1", "nested1", "kvm9", "host", "", " ", 'q"\\', "tab\there"]) | st.text(max_size=5)
+NAMES = (st.sampled_from(["lpar1", "kvm1", "nested1", "kvm9", "host", "", " ", 'q"\\', "tab\there"])
+         | st.text(max_size=5))
 ID_TEXT = st.sampled_from(["", "5", "0x47, 4", "0x10-0x1f", "0xf0-0xff, 1", "256", "0x20-0x10", "zz", " , 7,"])
 NUMBER_TEXT = (st.integers(-2, 10**13).map(str) | st.floats(allow_nan=True).map(repr)
                | st.sampled_from(["", "x", "1e12", "1e13", "1_000", " 3 "]))
@@ -161,7 +164,8 @@ class ConsoleEdits(RuleBasedStateMachine):
     @precondition(lambda self: self.s.guests)
     @rule(data=st.data(), backend=st.sampled_from(BACKENDS + ("bogus",)),
           crycb_format=st.sampled_from(["keep", None, 0, 1, 2, 3]), apie=st.sampled_from(["keep", None, True, False]),
-          features=st.none() | st.frozensets(st.sampled_from(FEATURES + ("apx",))), reserved=st.tuples(ID_TEXT, ID_TEXT))
+          features=st.none() | st.frozensets(st.sampled_from(FEATURES + ("apx",))),
+          reserved=st.tuples(ID_TEXT, ID_TEXT))
     def update_settings(self, data, backend, crycb_format, apie, features, reserved):
         try:
             res = edits.parse_reserved(*reserved)
@@ -171,8 +175,8 @@ class ConsoleEdits(RuleBasedStateMachine):
                    apie=apie, features=features, reserved=res)
 
     @precondition(lambda self: self.s.guests)
-    @rule(data=st.data(), mask=st.sampled_from(sorted(edits.FIELDS)), ids=st.frozensets(st.integers(0, 255), max_size=6),
-          on=st.booleans())
+    @rule(data=st.data(), mask=st.sampled_from(sorted(edits.FIELDS)),
+          ids=st.frozensets(st.integers(0, 255), max_size=6), on=st.booleans())
     def set_ids(self, data, mask, ids, on):
         self.apply(edits.set_ids, data.draw(self.guests()), mask, ids, on)
 
