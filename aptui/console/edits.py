@@ -8,12 +8,18 @@ edit silently loses. No Textual here: the console and the tests call these direc
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import attrs
 
+from aptui.model import bounds as b
 from aptui.model import mask as m
+from aptui.model.bounds import US_COSTS, Violation
+from aptui.model.idlist import format_id, parse_id, parse_ids
 from aptui.model.matrix import Matrix
 from aptui.model.scenario import (ADAPTER_TYPES, BACKENDS, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN, STATES, Adapter,
-                                  Costs, Guest, Host, Request, Reserved, Scenario)
+                                  Guest, Host, Request, Reserved, Scenario)
 from aptui.model.topology import Topology
 from aptui.model.vfio_ap import assign_verdict
 from aptui.model.vocabulary import Backend, Errno
@@ -26,6 +32,15 @@ class Refused(ValueError):
     """An edit that would not get past the kernel (or the scenario loader); the message says why."""
 
 
+@contextmanager
+def _field(name: str) -> Iterator[None]:
+    """A Violation of the scenario's bounds (model.bounds) as a refusal naming the form's field."""
+    try:
+        yield
+    except Violation as e:
+        raise Refused(f"{name}: {e}") from None
+
+
 def _replace_guest(s: Scenario, guest: Guest) -> Scenario:
     return attrs.evolve(s, guests=tuple(guest if g.name == guest.name else g for g in s.guests))
 
@@ -36,7 +51,8 @@ def set_ids(s: Scenario, name: str, mask: str, ids, on: bool) -> Scenario:
     g = s.guest(name)
     field = FIELDS[mask]
     current: frozenset[int] = getattr(g, field)
-    ids = frozenset(ids)
+    with _field(field):
+        ids = b.check_ids(ids)
     new = current | ids if on else current - ids
     if new == current:
         return s
@@ -74,10 +90,11 @@ def refusal(s: Scenario, edited: Guest, mask: str, added: frozenset[int]) -> str
 
 # -- guests ------------------------------------------------------------------------------
 def check_name(s: Scenario, name: str, old: str | None = None) -> None:
-    if not name.strip() or name == HOST:
-        raise Refused(f"{name!r} is not a usable guest name ('host' is the machine)")
-    if name != old and any(g.name == name for g in s.guests):
-        raise Refused(f"a guest named {name!r} exists already")
+    """A name for a new guest, or for guest `old`."""
+    with _field("name"):
+        b.check_guest_name(name)
+        if name != old:
+            b.check_unique_name(name, {g.name for g in s.guests})
 
 
 def unique_name(s: Scenario, base: str) -> str:
@@ -90,10 +107,10 @@ def unique_name(s: Scenario, base: str) -> str:
 
 def add_guest(s: Scenario, name: str, parent: str, backend: str = "passthrough") -> Scenario:
     check_name(s, name)
-    if parent != HOST:
-        s.guest(parent)
-    if parent == HOST and backend != "passthrough":
-        raise Refused("an L1 is an LPAR: the firmware always gives it passthrough")
+    with _field("parent"):
+        b.check_parent(parent, {g.name for g in s.guests})
+    with _field("backend"):
+        b.check_l1_backend(parent, b.check_one_of(backend, BACKENDS))
     return attrs.evolve(s, guests=s.guests + (Guest(name, parent, backend),))
 
 
@@ -121,32 +138,30 @@ def update_guest(s: Scenario, name: str, *, new_name: str | None = None, parent:
     g = s.guest(name)
     changes: dict = {}
     if parent is not None and parent != g.parent:
-        if parent != HOST:
-            s.guest(parent)
-            if parent == name or parent in descendants(s, name):
-                raise Refused(f"{parent} is {name} or one of its guests: that would make a cycle")
-        changes["parent"] = parent
+        with _field("parent"):
+            changes["parent"] = b.check_parent(parent, {x.name for x in s.guests})
     if backend is not None:
-        if backend not in BACKENDS:
-            raise Refused(f"unknown backend {backend!r}")
-        changes["backend"] = backend
+        with _field("backend"):
+            changes["backend"] = b.check_one_of(backend, BACKENDS)
     if crycb_format != "keep":
-        if crycb_format not in (None, 0, 1, 2):
-            raise Refused("a CRYCB format is 0, 1 or 2")
-        changes["crycb_format"] = crycb_format
+        with _field("CRYCB format"):
+            changes["crycb_format"] = None if crycb_format is None else b.check_crycb_format(crycb_format)
     if apie != "keep":
         changes["apie"] = apie
     if features is not None:
-        bad = set(features) - set(FEATURES)
-        if bad:
-            raise Refused(f"unknown CPU features: {', '.join(sorted(bad))}")
-        changes["features"] = frozenset(features)
+        with _field("CPU features"):
+            changes["features"] = frozenset(b.check_one_of(f, FEATURES) for f in features)
     if reserved is not None:
-        changes["reserved"] = reserved
+        with _field("reserved"):
+            changes["reserved"] = Reserved(b.check_ids(reserved.adapters), b.check_ids(reserved.domains))
     edited = attrs.evolve(g, **changes)
-    if edited.parent == HOST and (edited.backend != "passthrough" or edited.apie is False):
-        raise Refused("an L1 is an LPAR: the firmware always gives it passthrough with APIE on")
     out = _replace_guest(s, edited)
+    with _field("parent"):
+        b.check_no_cycle(name, {x.name: x.parent for x in out.guests})
+    with _field("backend"):
+        b.check_l1_backend(edited.parent, edited.backend)
+    with _field("APIE"):
+        b.check_l1_apie(edited.parent, edited.apie)
     if new_name is not None and new_name != name:
         out = rename_guest(out, name, new_name)
     return out
@@ -164,29 +179,43 @@ def rename_guest(s: Scenario, old: str, new: str) -> Scenario:
 # -- requests ----------------------------------------------------------------------------
 def make_request(s: Scenario, guest: str, op: str, apqn: str = "", repeat: str | int = 1,
                  wait_us: str | float = 0) -> Request:
-    """A request from form fields, with the loader's rules (spec 8)."""
-    s.guest(guest)
-    if op not in OPS:
-        raise Refused(f"unknown op {op!r}")
+    """A request from the form's fields, with the loader's bounds (model.bounds)."""
+    with _field("guest"):
+        b.check_known_guest(guest, {g.name for g in s.guests})
+    with _field("op"):
+        b.check_one_of(op, OPS)
+    text = str(apqn).strip()
+    with _field("APQN"):
+        b.check_request_apqn(op, bool(text))
     q = None
-    if op in OPS_WITHOUT_APQN:
-        if str(apqn).strip():
-            raise Refused(f"{op} takes no APQN")
-    else:
+    if op not in OPS_WITHOUT_APQN:
         try:
-            q = m.parse_apqn(str(apqn))
+            q = m.parse_apqn(text)
         except ValueError as e:
-            raise Refused(str(e)) from None
-    try:
-        rep = int(repeat)
-        wait = float(wait_us or 0)
-    except ValueError:
-        raise Refused("repeat is an integer and wait a number of microseconds") from None
-    if not 1 <= rep <= 10**9:
-        raise Refused("repeat is 1..1000000000")
-    if not wait >= 0 or wait == float("inf"):
-        raise Refused("wait is a finite number of microseconds >= 0")
+            raise Refused(f"APQN: {e}") from None
+    rep = _whole("repeat", repeat)
+    with _field("repeat"):
+        b.check_repeat(rep)
+    wait = _real("wait µs", wait_us or 0)
+    with _field("wait µs"):
+        b.check_wait_us(wait)
     return Request(guest, op, q, rep, wait)
+
+
+def _whole(name: str, raw: str | int) -> int:
+    """A form's whole-number field, in decimal."""
+    try:
+        return int(str(raw).strip(), 10)
+    except ValueError:
+        raise Refused(f"{name}: '{raw}' is not a whole number") from None
+
+
+def _real(name: str, raw: str | float) -> float:
+    """A form's number field (a float: NaN and infinities parse, and the bounds refuse them)."""
+    try:
+        return float(str(raw).strip())
+    except ValueError:
+        raise Refused(f"{name}: '{raw}' is not a number") from None
 
 
 def add_request(s: Scenario, request: Request, at: int | None = None) -> Scenario:
@@ -205,27 +234,9 @@ def same_configuration(a: Scenario, b: Scenario) -> bool:
 
 
 # -- the machine, the policy, the costs ---------------------------------------------------
-MAX_CYCLES = 10**12  # as the scenario loader allows
-MAX_MHZ = 10**6
-US_COSTS = ("accel_us", "cca_us", "ep11_us", "reset_us")
-COST_FIELDS = tuple(f.name for f in attrs.fields(Costs))
-
-
 def format_adapter(a: Adapter) -> str:
     """One adapter as the host form's line: `0x05 CEX8 cca 8 online`."""
-    return f"0x{a.id:02x} {a.type} {a.mode} {a.depth} {a.state}"
-
-
-def parse_adapter_id(text: str) -> int:
-    """An adapter id as the scenario file writes it: 0x1f (hex) or 31 (decimal), 0..255."""
-    t = text.strip().lower()
-    try:
-        value = int(t[2:], 16) if t.startswith("0x") else int(t, 10)
-    except ValueError:
-        raise Refused(f"id '{text}' is not a number: write 0x1f (hex) or 31 (decimal)") from None
-    if not 0 <= value <= 255:
-        raise Refused(f"id '{text}' must lie within 0..255 (0x00..0xff)")
-    return value
+    return f"{format_id(a.id)} {a.type} {a.mode} {a.depth} {a.state}"
 
 
 def parse_adapter(line: str) -> Adapter:
@@ -236,24 +247,20 @@ def parse_adapter(line: str) -> Adapter:
     if len(parts) > 5:
         raise Refused("expected at most: id type mode depth state")
     d = Adapter(0)
-    aid = parse_adapter_id(parts[0])
+    with _field("id"):
+        aid = parse_id(parts[0])
     kind = parts[1].upper() if len(parts) > 1 else d.type
+    with _field("type"):
+        b.check_one_of(kind, ADAPTER_TYPES)
     mode = parts[2].lower() if len(parts) > 2 else d.mode
+    with _field("mode"):
+        b.check_adapter(kind, b.check_one_of(mode, MODES))
+    depth = _whole("depth", parts[3]) if len(parts) > 3 else d.depth
+    with _field("depth"):
+        b.check_depth(depth)
     state = parts[4].lower() if len(parts) > 4 else d.state
-    if kind not in ADAPTER_TYPES:
-        raise Refused(f"type '{parts[1]}' is not one of {', '.join(ADAPTER_TYPES)}")
-    if mode not in MODES:
-        raise Refused(f"mode '{parts[2]}' is not one of {', '.join(MODES)}")
-    depth = d.depth
-    if len(parts) > 3:
-        try:
-            depth = int(parts[3], 10)
-        except ValueError:
-            raise Refused(f"depth '{parts[3]}' is not a whole number 1..16") from None
-        if not 1 <= depth <= 16:
-            raise Refused(f"depth {depth} must lie within 1..16")
-    if state not in STATES:
-        raise Refused(f"state '{parts[4]}' is not one of {', '.join(STATES)}")
+    with _field("state"):
+        b.check_one_of(state, STATES)
     return Adapter(aid, kind, mode, depth, state)
 
 
@@ -265,22 +272,19 @@ def parse_adapters(lines: list[str]) -> tuple[Adapter, ...]:
             continue
         try:
             a = parse_adapter(line)
+            with _field("id"):
+                b.check_unique_adapter(a.id, adapters)
         except Refused as e:
             raise Refused(f"adapter line {n} ({line.strip()}): {e}") from None
-        if a.id in adapters:
-            raise Refused(f"adapter line {n} ({line.strip()}): adapter 0x{a.id:02x} is listed twice")
         adapters[a.id] = a
     return tuple(adapters[k] for k in sorted(adapters))
 
 
 def set_host(s: Scenario, apxa: bool, domains: str | int, adapter_lines: list[str]) -> Scenario:
-    """The machine: APXA, the number of domains (1..256) and the adapters, checked like the loader checks them."""
-    try:
-        n = int(str(domains).strip(), 10)
-    except ValueError:
-        raise Refused(f"domains: '{domains}' is not a whole number 1..256") from None
-    if not 1 <= n <= 256:
-        raise Refused(f"domains: {n} must lie within 1..256")
+    """The machine: APXA, the number of domains and the adapters, with the loader's bounds (model.bounds)."""
+    n = _whole("domains", domains)
+    with _field("domains"):
+        b.check_domains(n)
     return attrs.evolve(s, host=Host(apxa, parse_adapters(adapter_lines), n))
 
 
@@ -289,27 +293,20 @@ def set_policy(s: Scenario, nested_emulation: bool) -> Scenario:
 
 
 def set_costs(s: Scenario, values: dict[str, str]) -> Scenario:
-    """Cycle counts are whole numbers >= 0, clock_mhz >= 1, the *_us times numbers >= 0; the field is named when not."""
+    """Fields of [costs] from the form's text: the *_us times numbers, the others whole numbers, each
+    within the loader's bounds (model.bounds); the field is named when not."""
     out = {}
     for k, raw in values.items():
-        if k not in COST_FIELDS:
-            raise Refused(f"{k}: not a cost")
-        text = str(raw).strip()
-        if k in US_COSTS:
-            try:
-                v = float(text)
-            except ValueError:
-                raise Refused(f"{k}: '{raw}' is not a number of microseconds") from None
-            if not (v >= 0 and v != float("inf")):
-                raise Refused(f"{k}: {text} must be a number >= 0")
-            out[k] = int(v) if v.is_integer() else v
-        else:
-            low, high = (1, MAX_MHZ) if k == "clock_mhz" else (0, MAX_CYCLES)
-            try:
-                v = int(text, 10)
-            except ValueError:
-                raise Refused(f"{k}: '{raw}' is not a whole number") from None
-            if not low <= v <= high:
-                raise Refused(f"{k}: {v} must lie within {low}..{high}")
-            out[k] = v
+        v = _real(k, raw) if k in US_COSTS else _whole(k, raw)
+        with _field(k):
+            b.check_cost(k, v)
+        out[k] = int(v) if isinstance(v, float) and v.is_integer() else v
     return attrs.evolve(s, costs=attrs.evolve(s.costs, **out))
+
+
+def parse_reserved(adapters: str, domains: str) -> Reserved:
+    """The guest form's reserved queues: two lines in the id-list grammar (model.idlist)."""
+    with _field("reserved adapters"):
+        a = parse_ids(adapters)
+    with _field("reserved domains"):
+        return Reserved(a, parse_ids(domains))

@@ -20,6 +20,7 @@ from aptui.formats.files import read_text
 from aptui.formats.importing import L1_NAME, Imported, host_domains
 from aptui.formats.text import printable
 from aptui.model import mask as m
+from aptui.model.bounds import MAX_DEPTH, Violation, check_adapter
 from aptui.model.matrix import Matrix
 from aptui.model.scenario import Adapter, Guest, Host, Reserved, Scenario
 from aptui.model.topology import GuestView, Topology
@@ -163,16 +164,21 @@ class _Listing:
         n, rec = self.cards.get(aid) or min((v for k, v in self.queues.items() if k[0] == aid), key=lambda v: v[0])
         where = f"{self.path}:{n}"
         kind, mode = self.kind(rec, where)
+        try:
+            check_adapter(kind, mode)
+        except Violation as e:
+            self.fail(n, f"card {aid:02x}: {e}")
         depth = 8
         if "QDEPTH" in rec:
             try:
                 depth = int(rec["QDEPTH"], 10)
             except ValueError:
                 self.fail(n, f"QDEPTH {rec['QDEPTH']!r} is not a number")
-            if not 1 <= depth <= 16:
-                self.notes.append(f"{where}: QDEPTH {depth} is outside 1..16 (lszcrypt and kernel versions count "
-                                  f"it differently): depth {min(max(depth, 1), 16)}")
-                depth = min(max(depth, 1), 16)
+            clamped = min(max(depth, 1), MAX_DEPTH)
+            if clamped != depth:
+                self.notes.append(f"{where}: QDEPTH {depth} is outside 1..{MAX_DEPTH} (lszcrypt and kernel versions "
+                                  f"count it differently): depth {clamped}")
+                depth = clamped
         status = rec.get("STATUS", "online")
         if status == "offline":
             self.notes.append(f"{where}: card {aid:02x} is offline in zcrypt: modelled online (aptui has no offline)")

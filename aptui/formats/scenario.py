@@ -7,7 +7,6 @@ until the new one is complete.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import tomllib
@@ -16,10 +15,13 @@ from pathlib import Path
 from aptui.formats.errors import InputError
 from aptui.formats.files import read_text, write_atomic
 from aptui.formats.toml_lines import key_lines, line_of
+from aptui.model import bounds as b
 from aptui.model import mask as m
+from aptui.model.bounds import COST_KEYS, US_COSTS, Violation
+from aptui.model.idlist import id_items, parse_id_item
 from aptui.model.scenario import (
-    UUID, ADAPTER_TYPES, BACKENDS, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN, STATES, Adapter, Costs, Guest, Host,
-    Policy, Request, Reserved, Scenario,
+    ADAPTER_TYPES, BACKENDS, DEFAULT_FEATURES, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN, STATES, Adapter, Costs,
+    Guest, Host, Policy, Request, Reserved, Scenario,
 )
 
 TOP_KEYS = ("format", "name", "description", "host", "guest", "request", "policy", "costs")
@@ -30,13 +32,7 @@ GUEST_KEYS = ("name", "parent", "backend", "adapters", "usage_domains", "control
 RESERVED_KEYS = ("adapters", "domains")
 REQUEST_KEYS = ("guest", "op", "apqn", "repeat", "wait_us")
 POLICY_KEYS = ("nested_emulation",)
-COST_KEYS = tuple(f.name for f in Costs.__attrs_attrs__)
-_US_COSTS = ("accel_us", "cca_us", "ep11_us", "reset_us")
-MAX_REPEAT = 10**7  # every executed instruction is kept as a result
-MAX_CYCLES = 10**12
-MAX_MHZ = 10**6
-MAX_US = 1e12
-_RANGE = re.compile(r"^\s*(0[xX][0-9a-fA-F]+|[0-9]+)\s*-\s*(0[xX][0-9a-fA-F]+|[0-9]+)\s*$")
+_ADAPTER = Adapter(0)  # the defaults of an adapter's keys
 
 
 def load(path: str | os.PathLike) -> Scenario:
@@ -76,11 +72,18 @@ class _Reader:
         raise InputError(self.path, line_of(self.lines, where), message)
 
     # -- primitives ----------------------------------------------------------------------
+    def bound(self, where: tuple, what: str, check, *args):
+        """One of the scenario's checks (model.bounds) on a value read at `where`."""
+        try:
+            return check(*args)
+        except Violation as e:
+            self.fail(where, f"{what}: {e}")
+
     def keys(self, table: dict, allowed: tuple, where: tuple, what: str) -> None:
         for k in table:
             if k not in allowed:
-                near = _close(k, allowed)
-                hint = f" (did you mean '{near[0]}'?)" if near else f" (known: {', '.join(allowed)})"
+                near = b.closest(k, allowed)
+                hint = f" (did you mean '{near}'?)" if near else f" (known: {', '.join(allowed)})"
                 self.fail(where + (k,), f"{what}: unknown key '{k}'{hint}")
 
     def typed(self, value, kinds, where: tuple, what: str, expected: str):
@@ -91,41 +94,25 @@ class _Reader:
     def text(self, value, where, what) -> str:
         return self.typed(value, (str,), where, what, "a string")
 
-    def integer(self, value, where, what, lo: int, hi: int | None = None) -> int:
-        v = self.typed(value, (int,), where, what, "an integer")
-        if v < lo or (hi is not None and v > hi):
-            self.fail(where, f"{what}: {_show(v)} is outside {lo}..{hi if hi is not None else 'inf'}")
-        return v
+    def integer(self, value, where, what, check) -> int:
+        """An integer that passes `check` (one of model.bounds)."""
+        return self.bound(where, what, check, self.typed(value, (int,), where, what, "an integer"))
 
-    def number(self, value, where, what, hi: float = MAX_US) -> float:
-        v = self.typed(value, (int, float), where, what, "a number")
-        if isinstance(v, int) and not 0 <= v <= hi or isinstance(v, float) and not (math.isfinite(v) and 0 <= v <= hi):
-            self.fail(where, f"{what}: {_show(v)} is outside 0..{hi:g}")
-        return v
+    def number(self, value, where, what, check) -> int | float:
+        """An integer or a float that passes `check` (one of model.bounds)."""
+        return self.bound(where, what, check, self.typed(value, (int, float), where, what, "a number"))
 
     def choice(self, value, choices, where, what) -> str:
-        v = self.text(value, where, what)
-        if v not in choices:
-            near = _close(v, choices)
-            hint = f" (did you mean '{near[0]}'?)" if near else ""
-            self.fail(where, f"{what}: unknown value '{v}'{hint}; use one of {', '.join(choices)}")
-        return v
+        return self.bound(where, what, b.check_one_of, self.text(value, where, what), choices)
 
     def ids(self, value, where, what) -> frozenset[int]:
-        """A list of ids 0..255; strings 'a-b' (decimal or 0x hex) stand for ranges."""
+        """A list of ids and range strings, in the id-list grammar (model.idlist)."""
         items = self.typed(value, (list,), where, what, "a list of ids")
         out: set[int] = set()
         for i, x in enumerate(items):
-            if isinstance(x, str):
-                r = _RANGE.match(x)
-                if not r:
-                    self.fail(where + (i,), f"{what}: '{x}' is neither an id nor a range like '0x10-0x1f'")
-                lo, hi = _id_number(r.group(1)), _id_number(r.group(2))
-                if not (0 <= lo <= hi <= 255):
-                    self.fail(where + (i,), f"{what}: range '{x}' must lie within 0..255, low to high")
-                out.update(range(lo, hi + 1))
-            else:
-                out.add(self.integer(x, where + (i,), what, 0, 255))
+            if not isinstance(x, str):
+                self.typed(x, (int,), where + (i,), what, "an integer")
+            out.update(self.bound(where + (i,), what, parse_id_item, x))
         return frozenset(out)
 
     def apqn(self, value, where, what) -> tuple[int, int]:
@@ -135,8 +122,8 @@ class _Reader:
             except ValueError as e:
                 self.fail(where, f"{what}: {e}")
         if isinstance(value, list) and len(value) == 2:
-            a = self.integer(value[0], where + (0,), f"{what} adapter", 0, 255)
-            d = self.integer(value[1], where + (1,), f"{what} domain", 0, 255)
+            a = self.integer(value[0], where + (0,), f"{what} adapter", b.check_id)
+            d = self.integer(value[1], where + (1,), f"{what} domain", b.check_id)
             return a, d
         self.fail(where, f"{what}: expected \"aa.dddd\" (hex, e.g. \"05.0004\") or [adapter, domain], got {_show(value)}")
 
@@ -174,7 +161,7 @@ class _Reader:
         w = ("host",)
         self.keys(t, HOST_KEYS, w, "[host]")
         apxa = self.typed(t.get("apxa", True), (bool,), w + ("apxa",), "host apxa", "true or false")
-        domains = self.integer(t.get("domains", 85 if apxa else 16), w + ("domains",), "host domains", 1, 256)
+        domains = self.integer(t.get("domains", 85 if apxa else 16), w + ("domains",), "host domains", b.check_domains)
         raw = self.typed(t.get("adapters", []), (list,), w + ("adapters",), "host adapters", "a list of adapters")
         adapters: dict[int, Adapter] = {}
         for i, a in enumerate(raw):
@@ -186,15 +173,15 @@ class _Reader:
             self.keys(a, ADAPTER_KEYS, aw, "host adapter")
             if "id" not in a:
                 self.fail(aw, "host adapter: missing key 'id'")
-            aid = self.integer(a["id"], aw + ("id",), "adapter id", 0, 255)
-            if aid in adapters:
-                self.fail(aw + ("id",), f"host adapter: id {aid} (0x{aid:02x}) is listed twice")
+            aid = self.integer(a["id"], aw + ("id",), "adapter id", b.check_id)
+            self.bound(aw + ("id",), "host adapter", b.check_unique_adapter, aid, adapters)
+            kind = self.choice(a.get("type", _ADAPTER.type), ADAPTER_TYPES, aw + ("type",), "adapter type")
+            mode = self.choice(a.get("mode", _ADAPTER.mode), MODES, aw + ("mode",), "adapter mode")
+            self.bound(aw + ("mode",), "adapter mode", b.check_adapter, kind, mode)
             adapters[aid] = Adapter(
-                aid,
-                self.choice(a.get("type", "CEX8"), ADAPTER_TYPES, aw + ("type",), "adapter type"),
-                self.choice(a.get("mode", "cca"), MODES, aw + ("mode",), "adapter mode"),
-                self.integer(a.get("depth", 8), aw + ("depth",), "adapter depth", 1, 16),
-                self.choice(a.get("state", "online"), STATES, aw + ("state",), "adapter state"),
+                aid, kind, mode,
+                self.integer(a.get("depth", _ADAPTER.depth), aw + ("depth",), "adapter depth", b.check_depth),
+                self.choice(a.get("state", _ADAPTER.state), STATES, aw + ("state",), "adapter state"),
             )
         return Host(apxa, tuple(adapters[k] for k in sorted(adapters)), domains)
 
@@ -203,20 +190,19 @@ class _Reader:
         if "name" not in t:
             self.fail(w, "[[guest]]: missing key 'name'")
         name = self.text(t["name"], w + ("name",), "guest name")
-        if not name.strip() or name == HOST:
-            self.fail(w + ("name",), f"guest name: {name!r} is not a usable name ('host' is the machine)")
+        self.bound(w + ("name",), "guest name", b.check_guest_name, name)
         self.keys(t, GUEST_KEYS, w, f'guest "{name}"')
         g = f'guest "{name}"'
         res = t.get("reserved", {})
         if not isinstance(res, dict):
             self.fail(w + ("reserved",), f"{g}: reserved: expected {{ adapters = [...], domains = [...] }}, got {_show(res)}")
         self.keys(res, RESERVED_KEYS, w + ("reserved",), f"{g}: reserved")
-        features = self.typed(t.get("features", ["ap", "apqci", "apft"]), (list,), w + ("features",), f"{g}: features",
+        features = self.typed(t.get("features", sorted(DEFAULT_FEATURES)), (list,), w + ("features",), f"{g}: features",
                               "a list of CPU features")
         feats = frozenset(self.choice(f, FEATURES, w + ("features", j), f"{g}: feature") for j, f in enumerate(features))
         uuid = t.get("uuid")
-        if uuid is not None and not UUID.fullmatch(self.text(uuid, w + ("uuid",), f"{g}: uuid")):
-            self.fail(w + ("uuid",), f"{g}: uuid '{uuid}' is not 8-4-4-4-12 hex digits")
+        if uuid is not None:
+            self.bound(w + ("uuid",), f"{g}: uuid", b.check_uuid, self.text(uuid, w + ("uuid",), f"{g}: uuid"))
         fmt = t.get("crycb_format")
         apie = t.get("apie")
         return Guest(
@@ -226,7 +212,8 @@ class _Reader:
             adapters=self.ids(t.get("adapters", []), w + ("adapters",), f"{g}: adapters"),
             usage_domains=self.ids(t.get("usage_domains", []), w + ("usage_domains",), f"{g}: usage_domains"),
             control_domains=self.ids(t.get("control_domains", []), w + ("control_domains",), f"{g}: control_domains"),
-            crycb_format=None if fmt is None else self.integer(fmt, w + ("crycb_format",), f"{g}: crycb_format", 0, 2),
+            crycb_format=None if fmt is None else self.integer(fmt, w + ("crycb_format",), f"{g}: crycb_format",
+                                                               b.check_crycb_format),
             apie=None if apie is None else self.typed(apie, (bool,), w + ("apie",), f"{g}: apie", "true or false"),
             features=feats,
             reserved=Reserved(self.ids(res.get("adapters", []), w + ("reserved", "adapters"), f"{g}: reserved adapters"),
@@ -237,29 +224,19 @@ class _Reader:
     def tree(self, guests: list[Guest]) -> None:
         index: dict[str, int] = {}
         for i, g in enumerate(guests):
-            if g.name in index:
-                self.fail(("guest", i, "name"), f'guest name: "{g.name}" is defined twice (first at line '
-                          f'{line_of(self.lines, ("guest", index[g.name], "name"))})')
+            try:
+                b.check_unique_name(g.name, index)
+            except Violation as e:
+                first = line_of(self.lines, ("guest", index[g.name], "name"))
+                self.fail(("guest", i, "name"), f"guest name: {e} (at line {first})")
             index[g.name] = i
         for i, g in enumerate(guests):
-            if g.parent != HOST and g.parent not in index:
-                near = _close(g.parent, list(index) + [HOST])
-                hint = f" (did you mean '{near[0]}'?)" if near else ""
-                self.fail(("guest", i, "parent"), f'guest "{g.name}": parent "{g.parent}" is not a guest of this scenario{hint}')
-            if g.parent == HOST:
-                if g.backend != "passthrough":
-                    self.fail(("guest", i, "backend"), f'guest "{g.name}": backend: an L1 (parent "host") is an LPAR: '
-                              f'the firmware always gives it passthrough, not "{g.backend}"')
-                if g.apie is False:
-                    self.fail(("guest", i, "apie"), f'guest "{g.name}": apie: an L1 always has APIE on (the firmware interprets for LPARs)')
+            self.bound(("guest", i, "parent"), f'guest "{g.name}": parent', b.check_parent, g.parent, index)
+            self.bound(("guest", i, "backend"), f'guest "{g.name}": backend', b.check_l1_backend, g.parent, g.backend)
+            self.bound(("guest", i, "apie"), f'guest "{g.name}": apie', b.check_l1_apie, g.parent, g.apie)
+        parents = {g.name: g.parent for g in guests}
         for i, g in enumerate(guests):
-            seen = {g.name}
-            p = g.parent
-            while p != HOST:
-                if p in seen:
-                    self.fail(("guest", i, "parent"), f'guest "{g.name}": parent "{g.parent}" makes a cycle ({" -> ".join(sorted(seen))})')
-                seen.add(p)
-                p = guests[index[p]].parent
+            self.bound(("guest", i, "parent"), f'guest "{g.name}": parent', b.check_no_cycle, g.name, parents)
 
     def request(self, t: dict, i: int, names: set[str]) -> Request:
         w = ("request", i)
@@ -267,22 +244,13 @@ class _Reader:
         for key in ("guest", "op"):
             if key not in t:
                 self.fail(w, f"[[request]]: missing key '{key}'")
-        guest = self.text(t["guest"], w + ("guest",), "request guest")
-        if guest not in names:
-            near = _close(guest, sorted(names))
-            hint = f" (did you mean '{near[0]}'?)" if near else ""
-            self.fail(w + ("guest",), f'request: guest "{guest}" is not a guest of this scenario{hint}')
+        guest = self.bound(w + ("guest",), "request guest", b.check_known_guest,
+                           self.text(t["guest"], w + ("guest",), "request guest"), names)
         op = self.choice(t["op"], OPS, w + ("op",), "request op")
-        apqn = None
-        if op in OPS_WITHOUT_APQN:
-            if "apqn" in t:
-                self.fail(w + ("apqn",), f"request: {op} takes no apqn")
-        elif "apqn" not in t:
-            self.fail(w, f"request: {op} needs an apqn (\"aa.dddd\", e.g. \"05.0004\")")
-        else:
-            apqn = self.apqn(t["apqn"], w + ("apqn",), "request apqn")
-        repeat = self.integer(t.get("repeat", 1), w + ("repeat",), "request repeat", 1, MAX_REPEAT)
-        wait = self.number(t.get("wait_us", 0), w + ("wait_us",), "request wait_us")
+        self.bound(w + ("apqn",) if "apqn" in t else w, "request apqn", b.check_request_apqn, op, "apqn" in t)
+        apqn = None if op in OPS_WITHOUT_APQN else self.apqn(t["apqn"], w + ("apqn",), "request apqn")
+        repeat = self.integer(t.get("repeat", 1), w + ("repeat",), "request repeat", b.check_repeat)
+        wait = self.number(t.get("wait_us", 0), w + ("wait_us",), "request wait_us", b.check_wait_us)
         return Request(guest, op, apqn, repeat, wait)
 
     def costs(self, t: dict) -> Costs:
@@ -290,23 +258,10 @@ class _Reader:
         self.keys(t, COST_KEYS, w, "[costs]")
         values = {}
         for k, v in t.items():
-            if k in _US_COSTS:
-                values[k] = self.number(v, w + (k,), f"costs {k}")
-            else:
-                values[k] = self.integer(v, w + (k,), f"costs {k}", 1 if k == "clock_mhz" else 0,
-                                         MAX_MHZ if k == "clock_mhz" else MAX_CYCLES)
+            value = self.typed(v, (int, float) if k in US_COSTS else (int,), w + (k,), f"costs {k}",
+                               "a number" if k in US_COSTS else "an integer")
+            values[k] = self.bound(w + (k,), f"costs {k}", b.check_cost, k, value)
         return Costs(**values)
-
-
-def _id_number(text: str) -> int:
-    """'0x1f' is hex, '031' decimal (TOML has no octal ids)."""
-    return int(text, 16) if text[:2].lower() == "0x" else int(text, 10)
-
-
-def _close(word: str, choices) -> list[str]:
-    import difflib  # only on the error path
-
-    return difflib.get_close_matches(word, list(choices), n=1)
 
 
 def _show(value) -> str:
@@ -401,23 +356,5 @@ def _num(x) -> str:
 
 
 def _ids(ids) -> str:
-    """Hex ids; runs of four or more as a range string ('0x10-0x1f')."""
-    items: list[str] = []
-    run: list[int] = []
-
-    def flush():
-        if len(run) >= 4:
-            items.append(f'"0x{run[0]:02x}-0x{run[-1]:02x}"')
-        else:
-            items.extend(f"0x{n:02x}" for n in run)
-
-    for n in sorted(ids):
-        if run and n == run[-1] + 1:
-            run.append(n)
-            continue
-        if run:
-            flush()
-        run = [n]
-    if run:
-        flush()
-    return "[" + ", ".join(items) + "]"
+    """The id list in the id-list grammar (model.idlist): ids as TOML integers, ranges as strings."""
+    return "[" + ", ".join(f'"{item}"' if "-" in item else item for item in id_items(ids)) + "]"

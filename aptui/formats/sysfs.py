@@ -19,6 +19,7 @@ from aptui.formats.errors import InputError
 from aptui.formats.importing import L1_NAME, Imported, Mdev, host_domains, mdev_guests
 from aptui.formats.text import printable
 from aptui.model import mask as m
+from aptui.model.bounds import MAX_DEPTH, Violation, check_adapter
 from aptui.model.matrix import Matrix
 from aptui.model.scenario import UUID, Adapter, Guest, Host, Reserved, Scenario
 from aptui.model.topology import GuestView, Topology
@@ -137,13 +138,16 @@ class _Tree:
 
     def adapter(self, aid: int, d: Path) -> Adapter:
         kind, mode = self.kind(d)
+        try:
+            check_adapter(kind, mode)
+        except Violation as e:
+            raise InputError(str(d), None, str(e)) from None
         depth = self.number(d / "depth")
         if depth is None:
             depth = 8
-        elif not 1 <= depth <= 16:
-            clamped = min(max(depth, 1), 16)
-            self.notes.append(f"{d / 'depth'}: depth {depth} is outside 1..16 (kernels count it as qd or qd+1, "
-                              f"ref 6.2): {clamped}")
+        elif depth != (clamped := min(max(depth, 1), MAX_DEPTH)):
+            self.notes.append(f"{d / 'depth'}: depth {depth} is outside 1..{MAX_DEPTH} (kernels count it as qd or "
+                              f"qd+1, ref 6.2): {clamped}")
             depth = clamped
         if self.number(d / "config") == 0:
             state = "deconfigured"

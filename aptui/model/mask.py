@@ -82,7 +82,8 @@ def parse_apqn(text: str) -> tuple[int, int]:
 
 
 def format_ids(ids: Iterable[int], width: int = 2) -> str:
-    """Compact hex list with ranges: ``05,06,10-1f``."""
+    """Compact hex list with ranges, as sysfs and the panels show ids: ``05,06,10-1f``. For display:
+    files and forms read and write the id-list grammar (model.idlist)."""
     out: list[str] = []
     run: list[int] = []
     for n in sorted(ids):

@@ -16,7 +16,7 @@ from aptui.formats.scenario import save
 from aptui.model.scenario import Scenario
 from aptui.console import edits
 from aptui.ui import themes
-from aptui.console.recovery import Recovery
+from aptui.console.recovery import Recovery, UnreadableRecovery
 from aptui.console.runner import Runner
 from aptui.ui.screens.main import MainScreen
 from aptui.console.session import Session
@@ -68,20 +68,22 @@ class AptuiApp(App):
             self.notify(f"{path.name}: {why}", title="Theme skipped", severity="warning", markup=False)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._remember = True
-        recovered = self.recovery.read()
+        try:
+            recovered = self.recovery.read()
+        except UnreadableRecovery as e:
+            self.notify(str(e), title="Recovery file not loaded", severity="warning", timeout=30, markup=False)
+            return
         if recovered is not None and recovered != self.session.scenario:
             from aptui.ui.screens.forms import ask_restore
 
-            self.push_screen(ask_restore(self.session.path or self.session.origin), self._restore)
+            self.push_screen(ask_restore(self.session.path or self.session.origin), partial(self._restore, recovered))
         elif recovered is not None:
             self.recovery.clear()
 
-    def _restore(self, answer: str | None) -> None:
+    def _restore(self, recovered: Scenario, answer: str | None) -> None:
         if answer == "restore":
-            recovered = self.recovery.read()
-            if recovered is not None:
-                self.main.edit(recovered, "restore the recovery file")
-                self.notify("Restored the unsaved work; ctrl+s saves it, ctrl+z undoes the restore.", markup=False)
+            self.main.edit(recovered, "restore the recovery file")
+            self.notify("Restored the unsaved work; ctrl+s saves it, ctrl+z undoes the restore.", markup=False)
         else:
             self.recovery.clear()
 

@@ -3,7 +3,8 @@
 from hypothesis import strategies as st
 
 from aptui.model import Adapter, Costs, Guest, Host, Policy, Request, Reserved, Scenario
-from aptui.model.scenario import ADAPTER_TYPES, BACKENDS, FEATURES, MODES, OPS, STATES
+from aptui.model.bounds import modes_of
+from aptui.model.scenario import ADAPTER_TYPES, BACKENDS, FEATURES, OPS, STATES
 
 # A few ids around the interesting borders (format 0/1 limits 63/15, the top 255).
 ADAPTER_IDS = st.sampled_from([0, 1, 5, 6, 7, 15, 16, 63, 64, 200, 255])
@@ -14,10 +15,10 @@ ids = lambda pool: st.frozensets(pool, max_size=5)  # noqa: E731
 @st.composite
 def hosts(draw):
     chosen = draw(st.frozensets(ADAPTER_IDS, min_size=1, max_size=6))
+    kinds = {a: draw(st.sampled_from(ADAPTER_TYPES)) for a in sorted(chosen)}
     adapters = tuple(
-        Adapter(a, draw(st.sampled_from(ADAPTER_TYPES)), draw(st.sampled_from(MODES)), draw(st.integers(1, 16)),
-                draw(st.sampled_from(STATES)))
-        for a in sorted(chosen)
+        Adapter(a, kind, draw(st.sampled_from(modes_of(kind))), draw(st.integers(1, 16)), draw(st.sampled_from(STATES)))
+        for a, kind in kinds.items()
     )
     apxa = draw(st.booleans())
     return Host(apxa, adapters, draw(st.integers(1, 256)))

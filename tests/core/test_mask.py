@@ -1,10 +1,12 @@
-"""Masks: IBM bit numbering and sysfs text (ref 1.3, 1.5, 7.2 fixtures)."""
+"""Masks: IBM bit numbering and sysfs text (ref 1.3, 1.5, 7.2 fixtures); the id-list grammar of files and forms."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from aptui.model import idlist
 from aptui.model import mask as m
+from aptui.model.bounds import Violation
 
 ZERO = "0x" + "0" * 64
 
@@ -69,3 +71,19 @@ def test_apqn_round_trip(a, d):
 def test_format_ids_compacts_runs():
     assert m.format_ids([5, 6, 7, 9, 0x10]) == "05-07,09,10"
     assert m.format_ids([4, 0x47], 4) == "0004,0047"
+
+
+@given(st.frozensets(st.integers(0, 255)))
+def test_id_lists_read_back_as_written(ids):
+    assert idlist.parse_ids(idlist.format_id_list(ids)) == ids
+    assert frozenset().union(*map(idlist.parse_id_item, idlist.id_items(ids))) == ids
+
+
+def test_id_list_grammar():
+    assert idlist.parse_ids("0x10-0x1f, 5, 0x47") == {*range(0x10, 0x20), 5, 0x47}
+    assert idlist.parse_ids(" 010 , 0X0a,") == {10}  # decimal unless 0x: no octal ids
+    assert idlist.format_id_list([5, 6, 7, 9, 0x10, 0x11, 0x12, 0x13]) == "0x05, 0x06, 0x07, 0x09, 0x10-0x13"
+    for bad, words in [("0x100", "outside 0..255"), ("0x20-0x10", "low to high"), ("5-", "neither an id nor a range"),
+                       ("9" * 5000, "outside 0..255")]:
+        with pytest.raises(Violation, match=words):
+            idlist.parse_ids(bad)

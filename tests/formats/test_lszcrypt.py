@@ -88,6 +88,8 @@ def test_unknown_columns_are_listed_and_status_may_hold_a_blank(tmp_path):
     ("DOMAIN 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f\n    00  .  B\n", 2, "row 00"),
     ("DOMAIN 00 01 02 03 04 05 06 07 08 09 0a 0b 0c 0d 0e 0f\n" + "    00" + "  ." * 16 + "\n", 2, "after 1 of 16"),
     ("ap_max_domain_id=0x999\n", 1, "outside 0..255"),
+    ("CARD.DOM TYPE MODE STATUS REQUESTS\n05 CEX8C CCA-Coproc online 0\n07 CEX3P EP11-Coproc online 0\n", 3,
+     "card 07: a CEX3 has no ep11 mode"),  # spec v2 row 16: EP11 exists from CEX4P on
     ("", 1, "no lszcrypt listing"),
 ])
 def test_bad_input_names_file_and_line(tmp_path, text, line, words):

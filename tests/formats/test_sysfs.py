@@ -90,6 +90,14 @@ def test_bad_files_name_the_sysfs_path(tmp_path, file, text, line, words):
     assert (e.value.path, e.value.line) == (str(root / file), line) and words in e.value.message
 
 
+def test_ep11_on_a_legacy_card_is_an_input_error(tmp_path):
+    root = copy_tree(tmp_path)
+    (root / "devices/ap/card05/type").write_text("CEX3P\n")  # spec v2 row 16: EP11 exists from CEX4P on
+    with pytest.raises(InputError) as e:
+        sysfs.read(str(root))
+    assert e.value.path == str(root / "devices/ap/card05") and "a CEX3 has no ep11 mode" in e.value.message
+
+
 def test_not_a_sysfs_tree(tmp_path):
     with pytest.raises(InputError, match="no bus/ap"):
         sysfs.read(str(tmp_path))

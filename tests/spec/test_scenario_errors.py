@@ -104,6 +104,9 @@ CASES = [
                      f'adapters = [{{ id = 5, mode = "rsa" }}]{M}'), "mode"),
     ("state-value", v('adapters = [{ id = 5, type = "CEX8", mode = "cca", depth = 8, state = "online" }]',
                       f'adapters = [{{ id = 5, state = "offline" }}]{M}'), "state"),
+    *[(f"ep11-on-{legacy}", v('adapters = [{ id = 5, type = "CEX8", mode = "cca", depth = 8, state = "online" }]',
+                              f'adapters = [{{ id = 5, type = "{legacy}", mode = "ep11" }}]{M}'), "mode")
+      for legacy in ("CEX2", "CEX3")],  # spec v2 row 16: EP11 exists from CEX4P on
     ("depth-value", v('adapters = [{ id = 5, type = "CEX8", mode = "cca", depth = 8, state = "online" }]',
                       f"adapters = [{{ id = 5, depth = 17 }}]{M}"), "depth"),
     ("crycb-format-value", v('backend = "passthrough"', f"crycb_format = 3{M}"), "crycb_format"),
@@ -279,7 +282,7 @@ adapters = [
 
 [[guest]]
 name = "lpar1"
-adapters = [5, 6, 7, 0x20]
+adapters = [5, 6, 7, 8, 0x20]
 usage_domains = [4, 0x47, 10, 11, 12, 13, 14]
 control_domains = [4, 0x47, 199]
 reserved = { adapters = [6], domains = [0x47] }

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import attrs
 
+from aptui.model.scenario import Scenario
 from aptui.model.vocabulary import Loss
-
 from aptui.ui.screens.forms import GuestForm, RequestForm
 from aptui.ui.widgets.diagnostics import DiagnosticList
 from aptui.ui.widgets.matrix import MatrixGrid
@@ -190,6 +190,11 @@ async def test_add_request_form_and_scan_action(make_app, notes):
         app.screen.submit()
         await pilot.pause()
         assert "aa.dddd" in str(app.screen.query_one(".error").render())
+        app.screen.query_one("#apqn", Input).value = "05.0004"
+        app.screen.query_one("#repeat", Input).value = "100000000"  # more than the loader takes
+        app.screen.submit()
+        await pilot.pause()
+        assert "repeat: 100000000 is outside 1..10000000" in str(app.screen.query_one(".error").render())
         await pilot.press("escape")
         app.screen.select(("guest", "kvm1"))
         app.screen.query_one(TopologyTree).focus()
@@ -224,3 +229,13 @@ async def test_enter_on_a_diagnostic_jumps_to_the_guest_and_apqn(make_app):
         assert app.screen.selected == ("guest", d.guest) and app.focused is grid
         assert "%02x.%04x" % grid.cursor_apqn == d.apqns[0]
         assert grid.cells.state(*grid.cursor_apqn) == "conflict"
+
+
+async def test_a_request_needs_a_guest(make_app, notes):
+    app = make_app(Scenario("empty"))
+    seen = notes(app)
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one("#requests").focus()
+        await pilot.press("plus")
+        assert not isinstance(app.screen, RequestForm)
+        assert any("add one first" in m for m, _, _ in seen)

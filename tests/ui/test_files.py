@@ -121,3 +121,20 @@ async def test_a_failed_save_is_reported_and_keeps_the_work(make_app, tmp_path, 
         await pilot.press("ctrl+s")
         assert app.session.dirty and app.recovery.path.exists()
         assert any(t == "Save failed" for _, t, _ in seen)
+
+
+async def test_a_recovery_file_that_does_not_load_is_kept_and_reported(make_app, notes):
+    app = make_app()
+    broken = ('format = 1\n[[guest]]\nname = "a"\n[[request]]\nguest = "a"\nop = "QCI"\n'
+              "repeat = 100000000\n")  # what the console could save before it had the loader's bounds
+    app.recovery.path.parent.mkdir(parents=True)
+    app.recovery.path.write_text(broken)
+    seen = notes(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not isinstance(app.screen, Question)  # nothing to restore
+        kept = app.recovery.path.with_name(app.recovery.path.name + ".unreadable")
+        assert kept.read_text() == broken
+        assert any(t == "Recovery file not loaded" and str(kept) in m and "repeat" in m for m, t, _ in seen)
+        await _assign_domain_5(pilot, app)  # the next edit writes a fresh recovery file beside it
+        assert app.recovery.path.exists() and kept.read_text() == broken

@@ -69,7 +69,11 @@ async def test_bad_adapter_line_is_refused(make_app):
         assert "adapter line 3" in error and "CEX9" in error
         area.text = "0x05 CEX8 cca 17 online"
         form.submit()
-        assert "depth 17" in str(form.query_one(".error").render())
+        assert "depth: 17 is outside 1..16" in str(form.query_one(".error").render())  # the loader's words
+        area.text = "0x05 CEX8 cca 8 online\n0x07 CEX3 ep11"
+        form.submit()
+        assert "adapter line 2" in str(form.query_one(".error").render())
+        assert "CEX3 has no ep11 mode" in str(form.query_one(".error").render())
         area.text = "0x05\n5 CEX7"
         form.submit()
         assert "listed twice" in str(form.query_one(".error").render())

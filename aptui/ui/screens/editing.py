@@ -9,6 +9,7 @@ import attrs
 from aptui.engine import Engine
 from aptui.formats.results import outcome_text
 from aptui.model import mask as m
+from aptui.model.bounds import COST_KEYS
 from aptui.model.scenario import HOST
 from aptui.console import edits
 from aptui.console.edits import Refused
@@ -155,7 +156,7 @@ class EditingMixin:
         def done(s) -> None:
             if s is not None:
                 old = self.session.scenario.costs
-                changed = [f for f in edits.COST_FIELDS if getattr(s.costs, f) != getattr(old, f)]
+                changed = [f for f in COST_KEYS if getattr(s.costs, f) != getattr(old, f)]
                 self.edit(s, f"edit costs ({', '.join(changed)})")
 
         self.app.push_screen(CostsForm(self.session.scenario), done)
@@ -193,6 +194,9 @@ class EditingMixin:
     def action_add_request(self) -> None:
         from aptui.ui.screens.forms import RequestForm
 
+        if not self.session.scenario.guests:  # the form's guest list would be empty
+            self.app.notify("A request is issued by a guest: add one first.", severity="warning", markup=False)
+            return
         grid = self.query_one(MatrixGrid)
         apqn = grid.cursor_apqn if None not in grid.cursor_apqn else None
 

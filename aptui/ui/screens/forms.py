@@ -12,8 +12,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from aptui.model import mask as m
-from aptui.model.scenario import (ADAPTER_TYPES, DEFAULT_FEATURES, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN, STATES, Adapter, Reserved,
-                                  Scenario)
+from aptui.model.bounds import COST_KEYS, MAX_DEPTH, US_COSTS
+from aptui.model.idlist import format_id_list
+from aptui.model.scenario import (ADAPTER_TYPES, DEFAULT_FEATURES, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN, STATES,
+                                  Adapter, Scenario)
 from aptui.console import edits
 from aptui.console.edits import Refused
 
@@ -122,27 +124,10 @@ class RequestForm(_Form):
                 self.scenario, self.query_one("#guest", Select).value, op,
                 "" if op in OPS_WITHOUT_APQN else self.query_one("#apqn", Input).value,
                 self.query_one("#repeat", Input).value or "1", self.query_one("#wait", Input).value or "0")
-        except (Refused, KeyError) as e:
+        except Refused as e:
             self.fail(str(e))
             return
         self.dismiss(req)
-
-
-def parse_ids(text: str, what: str) -> frozenset[int]:
-    """'05, 06, 10-1f' (hex, as sysfs and the tree show ids)."""
-    out: set[int] = set()
-    for part in text.replace(" ", "").split(","):
-        if not part:
-            continue
-        lo, _, hi = part.partition("-")
-        try:
-            a, b = int(lo, 16), int(hi or lo, 16)
-        except ValueError:
-            raise Refused(f"{what}: '{part}' is not a hex id or range like 10-1f") from None
-        if not 0 <= a <= b <= 255:
-            raise Refused(f"{what}: '{part}' must lie within 00..ff, low to high")
-        out.update(range(a, b + 1))
-    return frozenset(out)
 
 
 class GuestForm(_Form):
@@ -187,10 +172,10 @@ class GuestForm(_Form):
                     for f in FEATURES:
                         yield Checkbox(f, f in feats, id=f"feature-{f}")
                 yield Label("reserved ads")
-                yield Input(m.format_ids(g.reserved.adapters) if g else "", placeholder="for its own zcrypt: 05,06",
-                            id="res-adapters")
+                yield Input(format_id_list(g.reserved.adapters) if g else "",
+                            placeholder="for its own zcrypt: 0x05, 0x06", id="res-adapters")
                 yield Label("reserved doms")
-                yield Input(m.format_ids(g.reserved.domains, 4) if g else "", placeholder="0047,0010-001f",
+                yield Input(format_id_list(g.reserved.domains) if g else "", placeholder="0x47, 0x10-0x1f",
                             id="res-domains")
             yield Static("", classes="error")
             with Horizontal(classes="buttons"):
@@ -203,8 +188,7 @@ class GuestForm(_Form):
         fmt = q("#format", Select).value
         apie = q("#apie", Select).value
         try:
-            reserved = Reserved(parse_ids(q("#res-adapters", Input).value, "reserved adapters"),
-                                parse_ids(q("#res-domains", Input).value, "reserved domains"))
+            reserved = edits.parse_reserved(q("#res-adapters", Input).value, q("#res-domains", Input).value)
             features = [f for f in FEATURES if q(f"#feature-{f}", Checkbox).value]
             s = self.scenario
             target = self.guest_name
@@ -242,8 +226,8 @@ class HostForm(_Form):
                          classes="hint")
             yield TextArea("\n".join(edits.format_adapter(a) for a in h.adapters), id="adapters",
                            soft_wrap=False, show_line_numbers=True)
-            yield Static(Text(f"types {' '.join(ADAPTER_TYPES)} · modes {' '.join(MODES)} · depth 1..16 · "
-                              f"states {' '.join(STATES)}"), classes="hint")
+            yield Static(Text(f"types {' '.join(ADAPTER_TYPES)} · modes {' '.join(MODES)} (ep11 from CEX4) · "
+                              f"depth 1..{MAX_DEPTH} · states {' '.join(STATES)}"), classes="hint")
             yield Static("", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Add adapter", id="add-adapter")
@@ -312,9 +296,9 @@ class CostsForm(_Form):
             yield Static("Edit the costs", classes="title")
             yield Static("cycles: whole numbers >= 0 · clock_mhz: >= 1 · *_us: microseconds >= 0", classes="hint")
             with Grid():
-                for k in edits.COST_FIELDS:
+                for k in COST_KEYS:
                     yield Label(k)
-                    yield Input(str(getattr(c, k)), type="number" if k in edits.US_COSTS else "integer",
+                    yield Input(str(getattr(c, k)), type="number" if k in US_COSTS else "integer",
                                 id=f"cost-{k}")
             yield Static("", classes="error")
             with Horizontal(classes="buttons"):
@@ -322,7 +306,7 @@ class CostsForm(_Form):
                 yield Button("Cancel", id="cancel")
 
     def submit(self) -> None:
-        values = {k: self.query_one(f"#cost-{k}", Input).value for k in edits.COST_FIELDS}
+        values = {k: self.query_one(f"#cost-{k}", Input).value for k in COST_KEYS}
         try:
             s = edits.set_costs(self.scenario, values)
         except Refused as e:
