@@ -9,7 +9,8 @@ import hashlib
 from pathlib import Path
 
 from aptui.formats.errors import InputError
-from aptui.formats.scenario import dumps, loads, write_atomic
+from aptui.formats.files import write_atomic
+from aptui.formats.scenario import dumps, loads
 from aptui.model.scenario import Scenario
 
 _HEADER = "# aptui recovery file of: "

@@ -366,9 +366,9 @@ def dumps(s: Scenario) -> str:
     return "\n".join(out) + "\n"
 
 
-def save(s: Scenario, path: str | os.PathLike) -> None:
-    """Write atomically: a temporary file in the same directory, fsync, then rename over."""
-    write_atomic(path, dumps(s))
+def save(s: Scenario, path: str | os.PathLike) -> str | None:
+    """Write atomically (`write_atomic`); returns its warning, if any."""
+    return write_atomic(path, dumps(s))
 
 
 def _str(s: str) -> str:

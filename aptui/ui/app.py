@@ -193,8 +193,8 @@ class AptuiApp(App):
 
     def _save_to(self, path: str, after) -> None:
         try:
-            save(self.session.scenario, path)
-        except OSError as e:
+            warning = save(self.session.scenario, path)
+        except OSError as e:  # NotReplaceable among them: a device, a FIFO, a directory
             self.notify(f"Not saved: {e}", title="Save failed", severity="error", markup=False)
             return
         old = self.recovery
@@ -203,6 +203,8 @@ class AptuiApp(App):
         self.recovery = Recovery(old.path.parent.parent if old.path else None, self.session.origin)
         old.clear()
         self.recovery.clear()
+        if warning:
+            self.notify(warning, title="Saved, but", severity="warning", markup=False)
         self.notify(f"Saved {path}", markup=False)
         self.main.refresh_config()
         if after:

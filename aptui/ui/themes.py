@@ -82,7 +82,7 @@ def remembered(config_dir: Path | None) -> str | None:
 def remember(config_dir: Path | None, name: str) -> None:
     if config_dir is None:
         return
-    from aptui.formats.scenario import write_atomic
+    from aptui.formats.files import write_atomic
 
     config_dir.mkdir(parents=True, exist_ok=True)
     escaped = name.replace("\\", "\\\\").replace('"', '\\"')

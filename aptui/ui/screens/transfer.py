@@ -25,7 +25,7 @@ from textual.widgets import Button, Input, Static, TextArea
 from aptui.formats import convert
 from aptui.formats.errors import InputError
 from aptui.formats.exporting import ExportError
-from aptui.formats.files import write_atomic
+from aptui.formats.files import NotReplaceable, replaced_file, write_atomic
 from aptui.formats.text import printable
 from aptui.ui.screens.forms import Question, _Form, centred
 
@@ -138,9 +138,10 @@ class ExportPreview(Preview):
         if not path:
             return
         self.suggestion = path
-        if os.path.isdir(path):
-            self.app.notify(f"{printable(path)} is a directory: not written", title="Export not saved",
-                            severity="error", markup=False)
+        try:
+            replaced_file(path)  # a device, a FIFO or a directory is refused before asking anything
+        except NotReplaceable as e:
+            self.app.notify(printable(str(e)), title="Export not saved", severity="error", markup=False)
             return
         if os.path.lexists(path):
             question = Question("Replace the file?", Text.assemble((printable(path), "bold"),
@@ -152,11 +153,13 @@ class ExportPreview(Preview):
 
     def _write(self, path: str) -> None:
         try:
-            write_atomic(path, self.text)
+            warning = write_atomic(path, self.text)
         except OSError as e:
             self.app.notify(f"{printable(path)}: cannot write: {e.strerror or e}", title="Export not saved",
                             severity="error", markup=False)
             return
+        if warning:
+            self.app.notify(printable(warning), title="Written, but", severity="warning", markup=False)
         self.app.notify(f"Wrote {printable(path)}", markup=False)
         self.dismiss("saved")
 
