@@ -372,7 +372,7 @@ def save(s: Scenario, path: str | os.PathLike) -> str | None:
 
 
 def _str(s: str) -> str:
-    """A TOML basic string: escape quotes, backslashes and every control character."""
+    """A TOML basic string: escape quotes, backslashes and every character `str.isprintable` rejects."""
     out = []
     for c in s:
         if c == '"':
@@ -383,11 +383,20 @@ def _str(s: str) -> str:
             out.append("\\n")
         elif c == "\t":
             out.append("\\t")
-        elif ord(c) < 0x20 or ord(c) == 0x7F:
-            out.append(f"\\u{ord(c):04x}")
+        elif not c.isprintable():  # controls (C1 too: TOML allows them raw, terminals obey them), bidi overrides
+            out.append(_unicode_escape(c))
         else:
             out.append(c)
     return '"' + "".join(out) + '"'
+
+
+def _unicode_escape(c: str) -> str:
+    """TOML's escape of one character; a lone surrogate (a byte of a path that is not UTF-8) has
+    none, so it becomes U+FFFD."""
+    code = ord(c)
+    if 0xD800 <= code <= 0xDFFF:
+        code = 0xFFFD
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def _bool(b: bool) -> str:

@@ -2,6 +2,8 @@
 
 import errno
 import os
+import re
+import shutil
 import socket
 import stat
 from pathlib import Path
@@ -13,6 +15,7 @@ from aptui.engine import Engine
 from aptui.formats import files
 from aptui.formats import scenario as sf
 from aptui.formats.files import write_atomic
+from aptui.formats.text import printable
 
 FIXTURES = Path(__file__).parent.parent / "formats" / "fixtures"
 
@@ -86,6 +89,58 @@ def test_write_atomic_follows_symlinks_and_honours_the_umask(tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "fresh.toml").stat().st_mode) == 0o644
+
+
+# -- control characters from input never reach the terminal (the "Hostile input" issue, 1) ------
+CONTROLS = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # what a terminal obeys, but the line feed
+
+
+def test_printable_escapes_every_character_a_terminal_obeys():
+    for code in [*range(0x20), 0x7F, *range(0x80, 0xA0)]:
+        shown = printable(f"a{chr(code)}b")
+        assert shown.isprintable() and not CONTROLS.search(shown), hex(code)
+    assert printable("kvm-1 [b]x ✓ 名前") == "kvm-1 [b]x ✓ 名前"
+
+
+def test_the_name_of_a_missing_demo_is_echoed_escaped(capsys):
+    assert main(["demo", "\x1b]52;c;AAAA\x07"]) == 2
+    err = capsys.readouterr().err
+    assert not CONTROLS.search(err) and r"\x1b]52;c;AAAA\x07" in err
+
+
+def test_argument_errors_echo_arguments_escaped(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["run", "2018", "\x1b]0;TITLE\x07", "\x9b2J"])
+    assert e.value.code == 2
+    err = capsys.readouterr().err
+    assert not CONTROLS.search(err) and r"\x1b]0;TITLE\x07" in err
+
+
+def _lszcrypt_with_c1(tmp_path):
+    listing = tmp_path / "ls\x9b2J.txt"
+    listing.write_text("CARD.DOM TYPE  MODE        STATUS     REQUESTS\n"
+                       "----------------------------------------------\n"
+                       "05       CEX5C\x9b31m CCA-Coproc  online            1\n"
+                       "05.0004  CEX5C CCA-Coproc  online            1\n", encoding="utf-8")
+    return listing
+
+
+def _sysfs_with_c1(tmp_path):
+    root = tmp_path / "sys\x9b2J"
+    shutil.copytree(FIXTURES / "sysfs-host", root)
+    return root
+
+
+@pytest.mark.parametrize("kind, make", [("lszcrypt", _lszcrypt_with_c1), ("sysfs", _sysfs_with_c1)])
+def test_an_import_writes_no_control_character(tmp_path, capsys, kind, make):
+    """C1 characters (U+009B is an 8-bit CSI) in a listing and in its path: the TOML's comments
+    and strings spell them as escapes, and so do the warnings."""
+    source = make(tmp_path)
+    out = tmp_path / "out.toml"
+    assert main(["import", kind, str(source), "-o", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert not CONTROLS.search(text) and not CONTROLS.search(capsys.readouterr().err)
+    assert r"\x9b2J" in text and "\x9b2J" in sf.loads(text).name  # the name itself is kept
 
 
 # -- a write never replaces a device, a FIFO, a socket or a directory (the issue, 2) -------------
