@@ -40,6 +40,8 @@ def load_theme(path: Path) -> Theme:
         raise ValueError(f"unknown key(s) {', '.join(unknown)}")
     if not isinstance(data.get("name"), str) or not data["name"].strip():
         raise ValueError("needs name = \"...\"")
+    if not data["name"].isprintable():  # the theme picker shows it; a CSS class is made of it
+        raise ValueError("the name has control characters")
     if "primary" not in data:
         raise ValueError("needs primary = \"#rrggbb\"")
     for key in COLOR_KEYS:
