@@ -25,8 +25,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """Its errors quote the arguments (``unrecognized arguments: ...``): they may hold anything."""
+
+    def error(self, message: str):
+        super().error(printable(message))
+
+
 def _command(args: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="aptui", description="IBM Z crypto (AP) virtualization console.")
+    parser = _Parser(prog="aptui", description="IBM Z crypto (AP) virtualization console.")
     parser.add_argument("--version", action="version", version=f"aptui {__version__}")
     from aptui.formats.kinds import EXPORT_KINDS, IMPORT_KINDS
 
@@ -135,16 +142,16 @@ def _demo(name: str | None) -> int:
             print(f"{n:24} {s.name}{default}")
         return 0
     if name not in demos.names():
-        print(f"aptui: no built-in demo '{name}'; aptui demo lists them", file=sys.stderr)
+        print(f"aptui: no built-in demo '{printable(name)}'; aptui demo lists them", file=sys.stderr)
         return 2
     sys.stdout.write(demos.text(name))
     return 0
 
 
 def _console(args: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="aptui", description="IBM Z crypto (AP) virtualization console.",
-                                     epilog="commands: aptui run|check FILE [--json], aptui demo [NAME], "
-                                     "aptui import KIND PATH [-o OUT], aptui export KIND FILE [--guest NAME]")
+    parser = _Parser(prog="aptui", description="IBM Z crypto (AP) virtualization console.",
+                     epilog="commands: aptui run|check FILE [--json], aptui demo [NAME], "
+                     "aptui import KIND PATH [-o OUT], aptui export KIND FILE [--guest NAME]")
     parser.add_argument("--version", action="version", version=f"aptui {__version__}")
     parser.add_argument("file", nargs="?", help="scenario file (default: the built-in 2018 demo)")
     ns = parser.parse_args(args)

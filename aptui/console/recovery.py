@@ -10,7 +10,9 @@ import hashlib
 from pathlib import Path
 
 from aptui.formats.errors import InputError
-from aptui.formats.scenario import dumps, loads, write_atomic
+from aptui.formats.files import write_atomic
+from aptui.formats.scenario import dumps, loads
+from aptui.formats.text import printable
 from aptui.model.scenario import Scenario
 
 _HEADER = "# aptui recovery file of: "
@@ -42,8 +44,7 @@ class Recovery:
         if self.path is None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        origin = self.origin.replace("\n", " ")
-        write_atomic(self.path, f"{_HEADER}{origin}\n{dumps(scenario)}")
+        write_atomic(self.path, f"{_HEADER}{printable(self.origin)}\n{dumps(scenario)}")
 
     def read(self) -> Scenario | None:
         """The recovered scenario, or None when there is none. One that does not load is renamed

@@ -14,7 +14,7 @@ from aptui import __version__
 from aptui.formats import libvirt, lszcrypt, mdevctl, qemu, sysfs
 from aptui.formats.errors import InputError
 from aptui.formats.exporting import ExportError, Exported, targets
-from aptui.formats.files import write_atomic
+from aptui.formats.files import NotReplaceable, replaced_file, write_atomic
 from aptui.formats.importing import Imported
 from aptui.formats.kinds import EXPORT_KINDS
 from aptui.formats.scenario import dumps
@@ -52,11 +52,12 @@ def toml_text(imported: Imported, kind: str, path: str) -> str:
 def import_command(kind: str, path: str, out: str | None) -> int:
     """Exit status 2, and no file written, when the input cannot be read."""
     try:
-        if out is not None and os.path.exists(out) and os.path.exists(path) and os.path.samefile(out, path):
+        replaced = None if out is None else replaced_file(out)  # a device, a FIFO: refused before any work
+        if replaced is not None and os.path.exists(path) and os.path.samestat(replaced, os.stat(path)):
             raise InputError(out, None, "is the input itself: choose another output file")
         imported = read(kind, path)
-    except InputError as e:
-        print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message
+    except (InputError, NotReplaceable) as e:
+        print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, or OUT: not a regular file (...)
         return 2
     text = toml_text(imported, kind, path)
     for note in imported.notes:
@@ -65,10 +66,12 @@ def import_command(kind: str, path: str, out: str | None) -> int:
         sys.stdout.write(text)
         return 0
     try:
-        write_atomic(out, text)
+        warning = write_atomic(out, text)
     except OSError as e:
         print(f"aptui: {printable(out)}: cannot write: {e.strerror or e}", file=sys.stderr)
         return 2
+    if warning:
+        print(f"aptui: warning: {printable(warning)}", file=sys.stderr)
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import stat
 from pathlib import Path
@@ -40,12 +42,41 @@ def read_text(path: str, what: str) -> str:
         raise InputError(path, raw[: e.start].count(b"\n") + 1, f"not UTF-8 text: expected {what}") from None
 
 
-def write_atomic(path: str | os.PathLike, text: str) -> None:
+class NotReplaceable(OSError):
+    """A write would put a regular file in place of a device, a FIFO, a socket or a directory:
+    as root, `-o /dev/null` would otherwise turn /dev/null into a plain file."""
+
+    def __str__(self) -> str:
+        return f"{self.filename}: {self.strerror}"
+
+
+_KINDS = ((stat.S_ISDIR, "directory"), (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
+          (stat.S_ISFIFO, "FIFO"), (stat.S_ISSOCK, "socket"))
+
+
+def replaced_file(path: str | os.PathLike) -> os.stat_result | None:
+    """The status of the regular file a write to `path` would replace (a symlink followed), or
+    None when there is none yet. Raises NotReplaceable for anything else."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    if stat.S_ISREG(st.st_mode):
+        return st
+    kind = next((name for test, name in _KINDS if test(st.st_mode)), "special file")
+    raise NotReplaceable(errno.EEXIST, f"not a regular file ({kind}): refusing to replace it", os.fspath(path))
+
+
+def write_atomic(path: str | os.PathLike, text: str) -> str | None:
     """Write a temporary file next to the target, fsync it, rename it over the target, fsync the
-    directory: the old file stays whole until the new one is complete. A symlink is followed, so
-    the file it points at is the one replaced; a new file gets the permissions the umask allows."""
+    directory: the old file stays whole until the new one is complete, and no temporary file is
+    left behind when the write fails or is interrupted. Only a regular file (or a symlink to one,
+    whose target is replaced) or a new path is written (NotReplaceable otherwise). The new file
+    keeps the old one's owner, group, mode and extended attributes where allowed; a new file gets
+    the permissions the umask allows. Returns a warning for the caller to show, or None."""
     import tempfile
 
+    old = replaced_file(path)
     target = Path(os.path.realpath(path))
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
@@ -53,21 +84,58 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o7777)
+        if old is None:
+            os.chmod(tmp, 0o666 & ~_umask())
         else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)
+            _keep_metadata(target, old, tmp)
         os.replace(tmp, target)
     except BaseException:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
+    _fsync_dir(target.parent)
+    if old is not None and old.st_nlink > 1:
+        return (f"{os.fspath(path)}: one of {old.st_nlink} hard links to a file: it is a new file now, "
+                "and the other links keep the old contents")
+    return None
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+_IGNORED = (errno.EPERM, errno.EACCES, errno.ENOTSUP, errno.EOPNOTSUPP)
+
+
+def _keep_metadata(target: Path, old: os.stat_result, tmp: str) -> None:
+    """Owner and group (only root may give a file away: EPERM otherwise), mode, extended attributes."""
     try:
-        dir_fd = os.open(target.parent, os.O_RDONLY)
+        os.chown(tmp, old.st_uid, old.st_gid)
+    except PermissionError:
+        pass
+    os.chmod(tmp, stat.S_IMODE(old.st_mode))  # after chown, which clears set-id bits
+    if not hasattr(os, "listxattr"):
+        return
+    try:
+        names = os.listxattr(target)
+    except OSError as e:
+        if e.errno in _IGNORED:
+            return
+        raise
+    for name in names:
+        try:
+            os.setxattr(tmp, name, os.getxattr(target, name))
+        except OSError as e:
+            if e.errno not in _IGNORED:
+                raise
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make the rename durable; a directory that cannot be opened or synced is no error."""
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY)
     except OSError:
         return
     try:

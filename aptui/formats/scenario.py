@@ -321,13 +321,13 @@ def dumps(s: Scenario) -> str:
     return "\n".join(out) + "\n"
 
 
-def save(s: Scenario, path: str | os.PathLike) -> None:
-    """Write atomically: a temporary file in the same directory, fsync, then rename over."""
-    write_atomic(path, dumps(s))
+def save(s: Scenario, path: str | os.PathLike) -> str | None:
+    """Write atomically (`write_atomic`); returns its warning, if any."""
+    return write_atomic(path, dumps(s))
 
 
 def _str(s: str) -> str:
-    """A TOML basic string: escape quotes, backslashes and every control character."""
+    """A TOML basic string: escape quotes, backslashes and every character `str.isprintable` rejects."""
     out = []
     for c in s:
         if c == '"':
@@ -338,11 +338,20 @@ def _str(s: str) -> str:
             out.append("\\n")
         elif c == "\t":
             out.append("\\t")
-        elif ord(c) < 0x20 or ord(c) == 0x7F:
-            out.append(f"\\u{ord(c):04x}")
+        elif not c.isprintable():  # controls (C1 too: TOML allows them raw, terminals obey them), bidi overrides
+            out.append(_unicode_escape(c))
         else:
             out.append(c)
     return '"' + "".join(out) + '"'
+
+
+def _unicode_escape(c: str) -> str:
+    """TOML's escape of one character; a lone surrogate (a byte of a path that is not UTF-8) has
+    none, so it becomes U+FFFD."""
+    code = ord(c)
+    if 0xD800 <= code <= 0xDFFF:
+        code = 0xFFFD
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def _bool(b: bool) -> str:

@@ -340,15 +340,21 @@ def script_text(scenario: Scenario, topo: Topology, views: list[GuestView]) -> s
         return "\n".join(out) + "\n"
     names = list(machines)
     out.append("# The guests run under several hypervisors: run it as root on each, naming it:")
-    out += [f"#   sh SCRIPT {printable(shlex.quote(p))}" for p in names]
+    out += [f"#   sh SCRIPT {_word(p)}" for p in names]
     out += ["set -e", 'SYSFS="${SYSFS:-/sys}"', "", 'case "${1:-}" in']
     for p in names:
-        out.append(f"{shlex.quote(p)})")
+        out.append(f"{_word(p)})")
         out += [f"  {line}" if line else "" for line in _machine(topo, p, machines[p])]
         out.append("  ;;")
-    usage = "usage: sh SCRIPT HYPERVISOR, one of: " + " ".join(shlex.quote(p) for p in names)
+    usage = "usage: sh SCRIPT HYPERVISOR, one of: " + " ".join(_word(p) for p in names)
     out += ["*)", f"  echo {shlex.quote(usage)} >&2", "  exit 2", "  ;;", "esac"]
     return "\n".join(out) + "\n"
+
+
+def _word(name: str) -> str:
+    """A hypervisor's name as the script matches and prints it: quoted for sh, its control
+    characters spelled as escapes (the script holds none, and says the name the way it must be typed)."""
+    return shlex.quote(printable(name))
 
 
 def _machine(topo: Topology, parent: str, views: list[GuestView]) -> list[str]:

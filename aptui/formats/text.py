@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
+# What a terminal acts on rather than shows: C0, DEL and C1 (U+009B alone is an 8-bit CSI).
+TERMINAL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+
 
 def printable(text: str) -> str:
-    """``text`` with control characters escaped, so that it cannot end a comment line, break a
-    TOML or shell comment out into code, or drive the terminal."""
+    """``text`` with every character ``str.isprintable`` rejects written as its Python escape
+    (``\\x1b``, ``\\x9b``, ``\\u202e``): that covers TERMINAL_CONTROLS, line breaks and bidi
+    overrides, so the text cannot end a comment line, break a TOML or shell comment out into
+    code, drive the terminal or hide what follows it."""
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def printable_lines(text: str) -> str:
+    """`printable` line by line, for text shown as lines (a preview of a file)."""
+    return "\n".join(printable(line) for line in text.split("\n"))

@@ -13,12 +13,14 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from aptui.formats.scenario import save
+from aptui.formats.text import printable
 from aptui.model.scenario import Scenario
 from aptui.console import edits
 from aptui.ui import themes
 from aptui.console.recovery import Recovery, UnreadableRecovery
 from aptui.console.runner import Runner
 from aptui.ui.screens.main import MainScreen
+from aptui.ui.terminal import DropTerminalControls
 from aptui.console.session import Session
 from aptui.ui.widgets.diagnostics import DiagnosticList
 from aptui.ui.widgets.lanes import LaneList
@@ -55,6 +57,17 @@ class AptuiApp(App):
                 self.theme = name
                 break
         self._remember = False  # only a choice made in this session is written back
+        self._drop_controls = DropTerminalControls()
+
+    def get_line_filters(self):
+        """Textual's filters, then the backstop that keeps data from driving the terminal."""
+        return [*super().get_line_filters(), self._drop_controls]
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = True) -> None:
+        """Every notification, Textual's own too, shows control characters as escapes (aptui's
+        callers also pass markup=False: their messages carry names)."""
+        super().notify(printable(message), title=printable(title), severity=severity, timeout=timeout, markup=markup)
 
     def get_default_screen(self) -> Screen:
         return MainScreen()
@@ -189,14 +202,15 @@ class AptuiApp(App):
                 if path:
                     self._save_to(path, after)
 
-            self.push_screen(SaveAs(f"{self.session.scenario.name.replace(' ', '-').replace('/', '-')}.toml"), chosen)
+            stem = printable(self.session.scenario.name).replace(" ", "-").replace("/", "-")
+            self.push_screen(SaveAs(f"{stem}.toml"), chosen)
             return
         self._save_to(self.session.path, after)
 
     def _save_to(self, path: str, after) -> None:
         try:
-            save(self.session.scenario, path)
-        except OSError as e:
+            warning = save(self.session.scenario, path)
+        except OSError as e:  # NotReplaceable among them: a device, a FIFO, a directory
             self.notify(f"Not saved: {e}", title="Save failed", severity="error", markup=False)
             return
         old = self.recovery
@@ -205,6 +219,8 @@ class AptuiApp(App):
         self.recovery = Recovery(old.path.parent.parent if old.path else None, self.session.origin)
         old.clear()
         self.recovery.clear()
+        if warning:
+            self.notify(warning, title="Saved, but", severity="warning", markup=False)
         self.notify(f"Saved {path}", markup=False)
         self.main.refresh_config()
         if after:

@@ -39,6 +39,8 @@ def load_theme(path: Path) -> Theme:
         raise ValueError(f"unknown key(s) {', '.join(unknown)}")
     if not isinstance(data.get("name"), str) or not data["name"].strip():
         raise ValueError("needs name = \"...\"")
+    if not data["name"].isprintable():  # the theme picker shows it; a CSS class is made of it
+        raise ValueError("the name has control characters")
     if "primary" not in data:
         raise ValueError("needs primary = \"#rrggbb\"")
     for key in COLOR_KEYS:
@@ -81,7 +83,7 @@ def remembered(config_dir: Path | None) -> str | None:
 def remember(config_dir: Path | None, name: str) -> None:
     if config_dir is None:
         return
-    from aptui.formats.scenario import write_atomic
+    from aptui.formats.files import write_atomic
 
     config_dir.mkdir(parents=True, exist_ok=True)
     escaped = name.replace("\\", "\\\\").replace('"', '\\"')

@@ -2,6 +2,7 @@
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -15,6 +16,7 @@ from aptui.formats import sysfs
 from aptui.formats.convert import export_text
 from aptui.formats.errors import InputError
 from aptui.formats.scenario import loads
+from aptui.formats.text import printable
 from aptui.model import Adapter, Guest, Host, Matrix, Reserved, Scenario, check
 
 from .tools import FIXTURES, Refused, machine_tree, run_script, tool
@@ -164,10 +166,35 @@ def test_several_hypervisors_need_a_name_and_names_stay_data(tmp_path):
     for args in ([], ["nobody"]):
         done = subprocess.run(["sh", str(script), *args], cwd=tmp_path, env=env, capture_output=True, text=True)
         assert done.returncode == 2 and "usage: sh SCRIPT HYPERVISOR" in done.stderr
-    done = subprocess.run(["sh", str(script), evil], cwd=tmp_path, env=env, capture_output=True, text=True)
+    done = subprocess.run(["sh", str(script), printable(evil)], cwd=tmp_path, env=env, capture_output=True,
+                          text=True)  # its line break typed as \n, the way the usage line spells it
     assert done.returncode != 0  # the fake tree has no kernel to create the mdev: the first write into it fails
     assert (root / "bus/ap/apmask").read_text().startswith("0x0000")  # but the evil-named section ran
     assert not (tmp_path / "PWNED").exists()
+
+
+def test_control_characters_in_names_reach_neither_the_script_nor_the_terminal(tmp_path):
+    """The case labels and the usage line spell a hypervisor's name with escapes: the script holds
+    no control character (cat it, and the terminal obeys none), sh accepts it, and the escaped
+    name picks the section."""
+    s = two_level()
+    renames = {"kvm1": "kvm1\x1b]0;TITLE\x07\x9b2J", "lpar1": "lpar1\x1b]52;c;QUFBQQ==\x07", "kvm2": "k\x1b[2J"}
+    guests = tuple(attrs.evolve(g, name=renames.get(g.name, g.name), parent=renames.get(g.parent, g.parent))
+                   for g in s.guests)
+    s = Scenario("s\x9b31m", host=s.host, guests=guests)
+    text = export_text("sysfs", s, None)
+    assert re.findall("[\x00-\x09\x0b-\x1f\x7f-\x9f]", text) == []
+    assert r"'kvm1\x1b]0;TITLE\x07\x9b2J')" in text
+    script = tmp_path / "setup.sh"
+    script.write_text(text)
+    assert subprocess.run([tool("sh"), "-n", str(script)]).returncode == 0
+    root = tmp_path / "sys"
+    machine_tree(root, s, renames["lpar1"])
+    env = {**os.environ, "SYSFS": str(root)}
+    done = subprocess.run(["sh", str(script), "nobody"], env=env, capture_output=True, text=True)
+    assert done.returncode == 2 and "\x1b" not in done.stderr and r"'lpar1\x1b]52;c;QUFBQQ==\x07'" in done.stderr
+    subprocess.run(["sh", str(script), printable(renames["lpar1"])], env=env, capture_output=True)
+    assert (root / "bus/ap/apmask").read_text().startswith("0x0020")  # lpar1's section ran: it keeps adapter 0a
 
 
 def test_the_kernel_refuses_what_check_reports(tmp_path):

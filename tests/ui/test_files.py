@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import stat
+
 from aptui.formats.scenario import load, save
 from aptui.ui.screens.forms import Question, SaveAs
 from aptui.ui.widgets.matrix import MatrixGrid
@@ -26,12 +29,12 @@ async def test_ctrl_s_saves_atomically_and_reloads(make_app, tmp_path, monkeypat
         await _assign_domain_5(pilot, app)
         assert app.session.dirty
         # A crash in the middle of writing leaves the old file whole and no temporary behind.
-        import aptui.formats.scenario as sf
+        import aptui.formats.files as files
 
         def broken(fd):
             raise OSError(28, "No space left on device")
 
-        monkeypatch.setattr(sf.os, "fsync", broken)
+        monkeypatch.setattr(files.os, "fsync", broken)
         await pilot.press("ctrl+s")
         assert path.read_text() == original and app.session.dirty
         assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
@@ -138,3 +141,33 @@ async def test_a_recovery_file_that_does_not_load_is_kept_and_reported(make_app,
         assert any(t == "Recovery file not loaded" and str(kept) in m and "repeat" in m for m, t, _ in seen)
         await _assign_domain_5(pilot, app)  # the next edit writes a fresh recovery file beside it
         assert app.recovery.path.exists() and kept.read_text() == broken
+
+
+async def test_save_refuses_a_fifo_and_keeps_the_work(make_app, tmp_path, notes):
+    fifo = tmp_path / "s.toml"
+    os.mkfifo(fifo)
+    app = make_app(path=str(fifo))
+    seen = notes(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await _assign_domain_5(pilot, app)
+        await pilot.press("ctrl+s")
+        assert app.session.dirty
+        message, title, severity = seen[-1]
+        assert (title, severity) == ("Save failed", "error")
+        assert message.endswith(f"{fifo}: not a regular file (FIFO): refusing to replace it")
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+async def test_saving_over_a_hard_link_says_the_link_is_broken(make_app, tmp_path, notes):
+    path = tmp_path / "s.toml"
+    save(make_app().session.scenario, path)
+    original = path.read_text()
+    os.link(path, tmp_path / "other.toml")
+    app = make_app(load(path), str(path))
+    seen = notes(app)
+    async with app.run_test(size=SIZE) as pilot:
+        await _assign_domain_5(pilot, app)
+        await pilot.press("ctrl+s")
+        assert not app.session.dirty
+        assert any("one of 2 hard links" in m and severity == "warning" for m, _, severity in seen)
+    assert (tmp_path / "other.toml").read_text() == original and path.read_text() != original

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from textual.widgets import Input, TextArea
@@ -160,3 +162,23 @@ async def test_export_write_error_is_a_notification(make_app, notes, tmp_path):
         await pilot.pause()
         assert isinstance(app.screen, ExportPreview)  # still open: choose another path
         assert seen[-1][2] == "error" and "cannot write" in seen[-1][0]
+
+
+async def test_export_save_as_refuses_a_fifo_before_asking(make_app, notes, tmp_path):
+    fifo = tmp_path / "kvm1.json"
+    os.mkfifo(fifo)
+    app = make_app("passthrough")
+    seen = notes(app)
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.select(("guest", "kvm1"))
+        _command(app, "Export selected guest as mdevctl…").callback()
+        await pilot.pause()
+        await pilot.click("#answer-save")
+        await pilot.pause()
+        app.screen.query_one("#path", Input).value = str(fifo)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, ExportPreview)  # no "Replace the file?": it cannot be replaced
+        message, title, severity = seen[-1]
+        assert message == f"{fifo}: not a regular file (FIFO): refusing to replace it" and severity == "error"
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)

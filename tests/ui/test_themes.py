@@ -27,9 +27,10 @@ def test_bad_theme_files_are_reported(tmp_path):
     (d / "b-colour.toml").write_text('name = "x"\nprimary = "notacolour"\n')
     (d / "c-key.toml").write_text('name = "y"\nprimary = "#000000"\nsparkle = true\n')
     (d / "d-ok.toml").write_text('name = "mine"\nprimary = "#123456"\n')
+    (d / "e-osc52.toml").write_text('name = "z\\u001b]52;c;QUFBQQ==\\u0007"\nprimary = "#123456"\n')
     found, bad = themes.load_themes([d])
     assert [t.name for t in found] == ["mine"]
-    assert [p.name for p, _ in bad] == ["a-broken.toml", "b-colour.toml", "c-key.toml"]
+    assert [p.name for p, _ in bad] == ["a-broken.toml", "b-colour.toml", "c-key.toml", "e-osc52.toml"]
 
 
 async def test_invalid_user_theme_is_skipped_with_a_notification(make_app, dirs, notes):

@@ -1,5 +1,6 @@
 """Modal forms: add a request, add or edit a guest, save as, and the two questions (quit with
-unsaved changes, restore a recovery file). Every label built from data is rich Text."""
+unsaved changes, restore a recovery file). Every label built from data is rich Text of its
+`printable` form."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
+from aptui.formats.text import printable
 from aptui.model import mask as m
 from aptui.model.bounds import COST_KEYS, MAX_DEPTH, US_COSTS
 from aptui.model.idlist import format_id_list
@@ -48,7 +50,7 @@ class FormBody(VerticalScroll, can_focus=False):
 
 
 def _text(s: str) -> Text:
-    return Text(s)
+    return Text(printable(s))
 
 
 def centred(screen: str) -> str:
@@ -64,7 +66,7 @@ class _Form(ModalScreen):
         self.dismiss(None)
 
     def fail(self, message: str) -> None:
-        self.query_one(".error", Static).update(Text(message))
+        self.query_one(".error", Static).update(_text(message))
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
@@ -148,10 +150,10 @@ class GuestForm(_Form):
         banned = {self.guest_name, *edits.descendants(s, self.guest_name)} if self.guest_name else set()
         parents = [(_text("host (an LPAR)"), HOST)] + [(_text(x.name), x.name) for x in s.guests if x.name not in banned]
         with FormBody(classes="form"):
-            yield Static(Text(f"Edit guest {g.name}") if g else Text("Add a guest"), classes="title")
+            yield Static(_text(f"Edit guest {g.name}") if g else Text("Add a guest"), classes="title")
             with Grid():
                 yield Label("name")
-                yield Input(g.name if g else edits.unique_name(s, "guest"), id="name")
+                yield Input(printable(g.name) if g else edits.unique_name(s, "guest"), id="name")
                 yield Label("parent")
                 yield Select(parents, value=g.parent if g else self.new_parent, allow_blank=False, id="parent")
                 yield Label("backend")
@@ -184,7 +186,7 @@ class GuestForm(_Form):
 
     def submit(self) -> None:
         q = self.query_one
-        name = q("#name", Input).value.strip()
+        name = self._typed_name(q("#name", Input).value)
         fmt = q("#format", Select).value
         apie = q("#apie", Select).value
         try:
@@ -203,6 +205,13 @@ class GuestForm(_Form):
             self.fail(str(e))
             return
         self.dismiss((s, name))
+
+    def _typed_name(self, value: str) -> str:
+        """The name field shows a name with control characters escaped: left as shown, it keeps
+        the name it stands for."""
+        if self.guest_name is not None and value == printable(self.guest_name):
+            return self.guest_name
+        return value.strip()
 
 
 class HostForm(_Form):
@@ -372,12 +381,13 @@ class Question(ModalScreen[str | None]):
 
 
 def ask_unsaved(where: str) -> Question:
-    return Question("Unsaved changes", Text.assemble("Save the changes to ", (where, "bold"), " before quitting?"),
+    return Question("Unsaved changes", Text.assemble("Save the changes to ", (printable(where), "bold"),
+                                                     " before quitting?"),
                     [("s", "Save", "save"), ("d", "Discard", "discard"), ("c", "Cancel", "cancel")])
 
 
 def ask_restore(where: str) -> Question:
     return Question("Recover unsaved work?", Text.assemble(
-        "aptui did not close cleanly last time you worked on ", (where, "bold"),
+        "aptui did not close cleanly last time you worked on ", (printable(where), "bold"),
         ". Its working state was kept in a recovery file. Restore it (it stays unsaved until ctrl+s)?"),
         [("r", "Restore", "restore"), ("d", "Discard", "discard")])

@@ -16,6 +16,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Static, Tree
 
 from aptui.engine import Breakpoint, Stop, instruction_text, lane_name
+from aptui.formats.text import printable
 from aptui.model import mask as m
 from aptui.model.scenario import HOST
 from aptui.console.cells import GuestCells
@@ -148,7 +149,7 @@ class MainScreen(EditingMixin, Screen):
             v = topo.view(name)
             chain = "APIE chain ✓" if v.apie_chain else "APIE chain ✗"
             panel.border_title = Content.assemble(
-                "2 Matrix · ", (name, "bold"),
+                "2 Matrix · ", (printable(name), "bold"),
                 f" · L{v.level} {BACKENDS[v.guest.backend]} · f{v.crycb_format} · {chain}"
                 f" · gets {self._gets(grid, v)}")
         panel.border_subtitle = f"view: {grid.mode}{' · all ids' if grid.all_ids else ''}"
@@ -168,7 +169,7 @@ class MainScreen(EditingMixin, Screen):
         a, d = grid.cursor_apqn
         info = Text(no_wrap=True, overflow="ellipsis")
         if grid.cells is not None and a is not None and d is not None:
-            info.append(grid.cells.explain(a, d))
+            info.append(printable(grid.cells.explain(a, d)))
             if grid.anchor is not None:
                 (r0, r1), (c0, c1) = grid.selection()
                 info.append(f"   range {grid.rows[r0]:02x}-{grid.rows[r1]:02x} × {grid.cols[c0]:04x}-{grid.cols[c1]:04x}",
@@ -179,8 +180,8 @@ class MainScreen(EditingMixin, Screen):
         sess = self.session
         t = Text(no_wrap=True, overflow="ellipsis")
         t.append(" aptui ", self.palette.accent)
-        t.append(sess.scenario.name, self.palette.strong)
-        t.append(f"  {sess.path or sess.origin}", self.palette.muted)
+        t.append(printable(sess.scenario.name), self.palette.strong)
+        t.append(f"  {printable(sess.path or sess.origin)}", self.palette.muted)
         if sess.dirty:
             t.append("  modified", self.palette.warning)
         self.query_one("#title", Static).update(t)
@@ -202,7 +203,7 @@ class MainScreen(EditingMixin, Screen):
         self.query_one(PathView).show(r, self.palette)
         path = self.query_one("#path")
         if trace is not None:
-            path.border_title = Content.assemble("5 Path · ", f"#{trace.seq} ", (trace.guest, "bold"),
+            path.border_title = Content.assemble("5 Path · ", f"#{trace.seq} ", (printable(trace.guest), "bold"),
                                                  f" L{trace.level} {trace.op}",
                                                  f" {m.format_apqn(*trace.apqn)}" if trace.apqn else "")
         else:
@@ -225,10 +226,10 @@ class MainScreen(EditingMixin, Screen):
         elif nxt is not None:
             what = instruction_text(nxt.op, nxt.apqn)
             t.append("  at " if e.current else "  next ", p.muted)
-            t.append(f"#{nxt.seq} {nxt.guest} {what}")
+            t.append(f"#{nxt.seq} {printable(nxt.guest)} {what}")
         stop = r.last_stop
         if stop is not None and stop.reason == "breakpoint" and not r.running:
-            t.append(f"  stopped: {stop.breakpoint.label}", p.error)
+            t.append(f"  stopped: {printable(stop.breakpoint.label)}", p.error)
         if e.breakpoints:
             t.append(f"  ● {len(e.breakpoints)} breakpoint(s)", p.error)
         if self.session.scenario != e.scenario:

@@ -6,7 +6,8 @@ Export: the selected guest (every passthrough guest when none is selected) in a 
 shown with its notes; Save as… writes it atomically, asking before it replaces a file.
 
 Everything shown here comes from files or from names in them: it is data, never markup (rich
-Text, Content, a read-only TextArea, and notify(markup=False)).
+Text, Content, a read-only TextArea, and notify(markup=False)), and its control characters
+show as escapes (`printable`; the app's notify applies it to every notification).
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from textual.widgets import Button, Input, Static, TextArea
 from aptui.formats import convert
 from aptui.formats.errors import InputError
 from aptui.formats.exporting import ExportError
-from aptui.formats.files import write_atomic
-from aptui.formats.text import printable
+from aptui.formats.files import NotReplaceable, replaced_file, write_atomic
+from aptui.formats.text import printable, printable_lines
 from aptui.ui.screens.forms import Question, _Form, centred
 
 IMPORT_HINTS = {
@@ -64,8 +65,8 @@ class AskPath(_Form):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="form"):
-            yield Static(Content(self.title_), classes="title")
-            yield Input(self.value, placeholder=self.hint, id="path")
+            yield Static(Content(printable(self.title_)), classes="title")
+            yield Input(printable(self.value), placeholder=self.hint, id="path")
             yield Static(Content(self.hint))
             yield Static("", classes="error")
             with Horizontal(classes="buttons"):
@@ -97,8 +98,9 @@ class Preview(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Static(Content(self.title_), classes="title")
-            yield TextArea(self.text, read_only=True, soft_wrap=False, show_line_numbers=True, id="text")
+            yield Static(Content(printable(self.title_)), classes="title")
+            yield TextArea(printable_lines(self.text), read_only=True, soft_wrap=False, show_line_numbers=True,
+                           id="text")
             notes = Text("\n".join(f"⚠ {printable(n)}" for n in self.notes) if self.notes else "no warnings")
             yield Static(notes, classes="notes", id="notes")
             with Horizontal(classes="buttons"):
@@ -138,9 +140,10 @@ class ExportPreview(Preview):
         if not path:
             return
         self.suggestion = path
-        if os.path.isdir(path):
-            self.app.notify(f"{printable(path)} is a directory: not written", title="Export not saved",
-                            severity="error", markup=False)
+        try:
+            replaced_file(path)  # a device, a FIFO or a directory is refused before asking anything
+        except NotReplaceable as e:
+            self.app.notify(str(e), title="Export not saved", severity="error", markup=False)
             return
         if os.path.lexists(path):
             question = Question("Replace the file?", Text.assemble((printable(path), "bold"),
@@ -152,12 +155,14 @@ class ExportPreview(Preview):
 
     def _write(self, path: str) -> None:
         try:
-            write_atomic(path, self.text)
+            warning = write_atomic(path, self.text)
         except OSError as e:
-            self.app.notify(f"{printable(path)}: cannot write: {e.strerror or e}", title="Export not saved",
-                            severity="error", markup=False)
+            self.app.notify(f"{path}: cannot write: {e.strerror or e}", title="Export not saved", severity="error",
+                            markup=False)
             return
-        self.app.notify(f"Wrote {printable(path)}", markup=False)
+        if warning:
+            self.app.notify(warning, title="Written, but", severity="warning", markup=False)
+        self.app.notify(f"Wrote {path}", markup=False)
         self.dismiss("saved")
 
 
@@ -176,25 +181,24 @@ def preview_import(app, kind: str, path: str) -> None:
         imported = convert.read(kind, path)
         text = convert.toml_text(imported, kind, path)
     except InputError as e:
-        app.notify(printable(str(e)), title="Import failed", severity="error", markup=False)
+        app.notify(str(e), title="Import failed", severity="error", markup=False)
         return
     except OSError as e:  # an importer that lets one through: still not a crash
-        app.notify(f"{printable(path)}: cannot read: {e.strerror or e}", title="Import failed", severity="error",
-                   markup=False)
+        app.notify(f"{path}: cannot read: {e.strerror or e}", title="Import failed", severity="error", markup=False)
         return
 
     def answered(answer: str | None) -> None:
         if answer != "open":
             return
         main = app.main
-        if main.edit(imported.scenario, f"import {kind} {printable(path)}"):
+        if main.edit(imported.scenario, f"import {kind} {path}"):
             app.session.path = None  # an import is not the file that was open: saving asks for a name
-            app.notify(f"Opened the {kind} import of {printable(path)}: ctrl+z undoes it; ctrl+s asks for a "
+            app.notify(f"Opened the {kind} import of {path}: ctrl+z undoes it; ctrl+s asks for a "
                        "file name", markup=False)
         else:
             app.notify("The import is the scenario already open: nothing changed.", markup=False)
 
-    app.push_screen(Preview(f"Import {kind} from {printable(path)} · scenario TOML", text, imported.notes,
+    app.push_screen(Preview(f"Import {kind} from {path} · scenario TOML", text, imported.notes,
                             [("open", "Open"), ("cancel", "Cancel")]), answered)
 
 
@@ -205,9 +209,9 @@ def start_export(app, kind: str) -> None:
     try:
         exported = convert.export(kind, scenario, guest)
     except ExportError as e:
-        app.notify(printable(str(e)), title="Cannot export", severity="error", markup=False)
+        app.notify(str(e), title="Cannot export", severity="error", markup=False)
         return
-    stem = (guest or scenario.name or "aptui").replace("/", "-").replace(" ", "-")
+    stem = printable(guest or scenario.name or "aptui").replace("/", "-").replace(" ", "-")
     whom = guest if guest else "every passthrough guest"
-    app.push_screen(ExportPreview(f"Export {kind} of {printable(whom)}", exported.text, exported.notes,
+    app.push_screen(ExportPreview(f"Export {kind} of {whom}", exported.text, exported.notes,
                                   f"{stem}.{EXPORT_SUFFIX.get(kind, 'txt')}"))

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from aptui.formats.text import printable
 from aptui.model.diagnostics import Diagnostic
 from aptui.ui.palette import Palette
 
@@ -51,12 +52,12 @@ class DiagnosticList(OptionList):
         t = Text(no_wrap=not full, overflow="ellipsis")
         t.append(f"{MARK[d.severity]} {d.code}", p.severity(d.severity))
         t.append(" ")
-        t.append(d.guest, p.strong)
+        t.append(printable(d.guest), p.strong)
         if d.apqns:
             more = f", +{len(d.apqns) - 3}" if len(d.apqns) > 3 else ""
             t.append(f" [{', '.join(d.apqns[:3])}{more}]", p.muted)
         t.append(": ")
-        t.append(d.message)
+        t.append(printable(d.message))
         return t
 
     @on(OptionList.OptionHighlighted)

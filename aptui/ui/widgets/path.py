@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.widget import Widget
 
 from aptui.model.routing import Lane, instruction_text
+from aptui.formats.text import printable
 from aptui.ui.palette import Palette
 from aptui.console.runner import Runner
 
@@ -62,7 +63,7 @@ class PathView(Widget, can_focus=True):
         elif trace is not None:
             guest, level, op, apqn, number = trace.guest, trace.level, trace.op, trace.apqn, trace.seq
             done = [ev for ev in trace.events if ev.kind not in ("issue", "answer")]
-            answer = trace.events[-1].text if trace.done else None
+            answer = printable(trace.events[-1].text) if trace.done else None
         else:
             nxt = e.peek()
             if nxt is None:
@@ -93,6 +94,7 @@ class PathView(Widget, can_focus=True):
         if model is None:
             return [Text("No instruction yet: add a request (+ in Requests) and press s.", p.muted)]
         (number, guest, level, what), lanes, rows, answer, total = model
+        guest = printable(guest)
         names = [guest] + [("firmware" if lane[1] == "firmware" else f"L{lane[0]} {SHORT[lane[1]]}") for lane in lanes]
         n = len(names)
         span = width - CYCLES
@@ -145,7 +147,7 @@ class PathView(Widget, can_focus=True):
             foot.append(f" after {total} cycles", p.muted)
         elif done_rows:
             foot.append("▸ ", p.accent)
-            foot.append(done_rows[-1][4])
+            foot.append(printable(done_rows[-1][4]))
         else:
             foot.append(f"next: #{number} {guest} {what}", p.strong)
             foot.append("  (s: hop by hop, n: all of it)", p.muted)

@@ -9,6 +9,7 @@ from textual.widgets.option_list import Option
 
 from aptui.engine import Engine, Result
 from aptui.formats.results import outcome_text
+from aptui.formats.text import printable
 from aptui.model import mask as m
 from aptui.ui.palette import Palette
 from aptui.ui.widgets.fit import fit
@@ -57,7 +58,7 @@ class RequestList(OptionList):
         if cur is None:
             nxt = engine.peek()
             cur = nxt.request if nxt is not None else None
-        width = max((len(r.guest) for r in reqs), default=5)
+        width = max((len(printable(r.guest)) for r in reqs), default=5)
         width = min(max(width, 5), 18)
         room = self.scrollable_content_region.width
         prompts = [fit(self._prompt(i, r, i == cur, i in marked, width, p), room) for i, r in enumerate(reqs)]
@@ -80,7 +81,8 @@ class RequestList(OptionList):
         t.append("●" if marked else " ", p.error)
         t.append("▶" if current else " ", p.accent)
         t.append(f"{i + 1:>2} ", p.accent if current else p.muted)
-        name = r.guest if len(r.guest) <= width else r.guest[: width - 1] + "…"
+        guest = printable(r.guest)
+        name = guest if len(guest) <= width else guest[: width - 1] + "…"
         t.append(f"{name:<{width}} ", p.strong)
         t.append(f"{r.op:<4} ")
         t.append(f"{m.format_apqn(*r.apqn) if r.apqn else '':<7}")

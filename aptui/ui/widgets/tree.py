@@ -1,6 +1,7 @@
 """The topology tree: the machine and its adapters, then L1 -> L2 -> L3 ... guests.
 
-Labels are rich Text built from data, never markup: a guest called `[b]x` shows as typed.
+Labels are rich Text built from data, never markup: a guest called `[b]x` shows as typed, one
+called `a\x1b[2J` shows that escape (`printable`) rather than clearing the terminal.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from aptui.formats.text import printable
 from aptui.model.diagnostics import Diagnostic
 from aptui.model.routing import qci_configuration
 from aptui.model.scenario import HOST
@@ -162,7 +164,7 @@ def _guest_label(topo: Topology, name: str, diags, marked: bool, p: Palette) -> 
     if marked:
         t.append("● ", p.error)
     t.append(f"L{v.level} ", "bold")
-    t.append(name, "bold")
+    t.append(printable(name), "bold")
     t.append(f" {BACKEND_LABEL[g.backend]} f{v.crycb_format}", "dim" if g.backend == "passthrough" else "italic")
     t.append(" APIE", "dim")
     t.append("✓" if v.apie_chain else "✗", p.success if v.apie_chain else p.error)
