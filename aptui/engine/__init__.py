@@ -2,11 +2,11 @@
 
 from aptui.engine.breakpoints import Breakpoint
 from aptui.engine.engine import Engine, describe
-from aptui.engine.events import COUNTER_FIELDS, Event, Instruction, LaneCounters, Result, Stop, transitions
+from aptui.engine.events import Event, Instruction, LaneCounters, Result, Stop, transitions
 from aptui.engine.responses import cc_of, rc_name
 from aptui.model.routing import Hop, Route, compute_route, instruction_text, lane_name
 
 __all__ = [
-    "COUNTER_FIELDS", "Breakpoint", "Engine", "Event", "Hop", "Instruction", "LaneCounters", "Result", "Route",
+    "Breakpoint", "Engine", "Event", "Hop", "Instruction", "LaneCounters", "Result", "Route",
     "Stop", "cc_of", "compute_route", "describe", "instruction_text", "lane_name", "rc_name", "transitions",
 ]

@@ -17,7 +17,7 @@ from aptui.engine.breakpoints import Breakpoint
 from aptui.engine.events import Event, Instruction, LaneCounters, Result, Stop
 from aptui.engine.queues import Queue
 from aptui.engine.responses import rc_name
-from aptui.model.routing import Lane, Route, compute_route, enters_lane, instruction_text, lane_counts
+from aptui.model.routing import COUNTERS, Lane, Route, compute_route, enters_lane, instruction_text, lane_counts
 from aptui.model.vocabulary import Feature, Op, Outcome
 from aptui.model.scenario import Scenario
 from aptui.model.topology import Topology
@@ -232,11 +232,12 @@ class Engine:
         return out
 
     def counters(self) -> dict[Lane, LaneCounters]:
-        acc: dict[Lane, list[int]] = {lane: [0] * 7 for lane in self.lanes()}
+        width = len(COUNTERS) + 1  # and the cycles
+        acc: dict[Lane, list[int]] = {lane: [0] * width for lane in self.lanes()}
 
         def add(counts, times):
             for lane, vec in counts:
-                a = acc.setdefault(lane, [0] * 7)
+                a = acc.setdefault(lane, [0] * width)
                 for i, x in enumerate(vec):
                     a[i] += x * times
 

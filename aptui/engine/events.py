@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 
 from aptui.engine.responses import cc_of
-from aptui.model.routing import Lane, Route, enters_lane, instruction_text
+from aptui.model.routing import COUNTERS, Lane, Route, enters_lane, instruction_text
 
 
 @attrs.frozen
@@ -69,18 +69,9 @@ class Result:
         return None if self.exception else cc_of(self.rc)
 
 
-COUNTER_FIELDS = ("interpreted", "intercepts", "reflections", "userspace_exits", "emulations", "exceptions", "cycles")
-
-
-@attrs.frozen
+@attrs.frozen(these={name: attrs.field(default=0) for name in (*(c.field for c in COUNTERS), "cycles")})
 class LaneCounters:
-    interpreted: int = 0
-    intercepts: int = 0
-    reflections: int = 0
-    userspace_exits: int = 0
-    emulations: int = 0
-    exceptions: int = 0
-    cycles: int = 0
+    """One lane's counters: each of the model's COUNTERS, then the cycles spent there."""
 
     def as_tuple(self) -> tuple[int, ...]:
         return attrs.astuple(self)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
-from aptui.engine.events import COUNTER_FIELDS, LaneCounters, Result
+
+import attrs
+
+from aptui.engine.events import LaneCounters, Result
 from aptui.engine.queues import STATUS_TEXTS
 from aptui.engine.responses import rc_name
-from aptui.model.routing import Lane, Route, lane_name
+from aptui.model.routing import COUNTERS, Lane, Route, lane_name
 from aptui.formats.text import printable
 from aptui.model import mask as m
 
@@ -63,7 +66,7 @@ def write_json(out, scenario_name: str, results: list[Result], counters: dict[La
         body = ",\n  ".join([_entry(r, routes, strings) for r in results[i:i + step]])
         out.write(("\n  " if i == 0 else ",\n  ") + body)
     levels = ",\n  ".join(
-        _dumps({"level": lane[0], "where": lane[1], **dict(zip(COUNTER_FIELDS, c.as_tuple()))})
+        _dumps({"level": lane[0], "where": lane[1], **attrs.asdict(c)})
         for lane, c in counters.items()
     )
     out.write(("\n " if results else "") + "],\n \"levels\": [\n  " + levels + "\n ]}\n")
@@ -105,10 +108,10 @@ def write_table(out, scenario_name: str, results: list[Result], counters: dict[L
     out.write(f"scenario: {printable(scenario_name)}\n\n")
     _table(out, rows, right={0, 7, 8})
     out.write("\nper level\n")
-    crows = [("lane", "interpreted", "intercepts", "reflections", "user exits", "emulations", "exceptions", "cycles")]
+    crows = [("lane", *(c.label for c in COUNTERS), "cycles")]
     for lane, c in counters.items():
         crows.append((lane_name(lane), *(str(x) for x in c.as_tuple())))
-    _table(out, crows, right=set(range(1, 8)))
+    _table(out, crows, right=set(range(1, len(crows[0]))))
 
 
 def _table(out, rows, right: set[int]) -> None:
