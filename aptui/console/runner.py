@@ -12,7 +12,7 @@ from collections import deque
 
 import attrs
 
-from aptui.engine import Engine, Event, Result, Stop, describe, transitions
+from aptui.engine import Engine, Event, Result, Stop, result_text, transitions
 from aptui.model.routing import Lane
 from aptui.model.scenario import Scenario
 
@@ -126,4 +126,4 @@ class Runner:
 
 def _events_of(r: Result, seq: int) -> tuple[Event, ...]:
     """The transitions of a finished instruction, rebuilt from its route."""
-    return transitions(seq, seq, r.guest, r.level, r.op, r.apqn, r.route.hops, describe(r), r.time_us)
+    return transitions(seq, seq, r.guest, r.level, r.op, r.apqn, r.route.hops, result_text(r), r.time_us)

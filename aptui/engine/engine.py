@@ -14,9 +14,8 @@ from collections.abc import Callable, Generator, Iterable
 import attrs
 
 from aptui.engine.breakpoints import Breakpoint
-from aptui.engine.events import Event, Instruction, LaneCounters, Result, Stop
+from aptui.engine.events import Event, Instruction, LaneCounters, Result, Stop, result_text
 from aptui.engine.queues import Queue
-from aptui.engine.responses import rc_name
 from aptui.model.routing import COUNTERS, Lane, Route, compute_route, enters_lane, instruction_text, lane_counts
 from aptui.model.vocabulary import Feature, Op, Outcome
 from aptui.model.scenario import Scenario
@@ -422,20 +421,9 @@ class Engine:
             return self._event(f.instr, hop.level, hop.where, hop.kind, hop.text, hop.cycles, enters)
         self._inflight = None
         res = self._complete(f.instr, f.use, f.issue_time)
-        return self._event(f.instr, self._level[f.instr.guest], "guest", "answer", describe(res), 0)
+        return self._event(f.instr, self._level[f.instr.guest], "guest", "answer", result_text(res), 0)
 
 
 def _route_hits(route: Route, on_trans: list[Breakpoint]) -> bool:
     return any(b.hits_lane(h.lane) for h in route.hops for b in on_trans)
 
-
-def describe(res: Result) -> str:
-    """A result in words: 'rc 0x01 Q_NOT_AVAIL (cc 3)' or 'operation exception'."""
-    if res.exception:
-        return f"{res.exception} exception"
-    if res.op == "SCAN":
-        return f"found {len(res.found)} APQN(s)" if res.ap_available else "no AP (QCI raised an exception)"
-    text = f"rc 0x{res.rc:02x} {rc_name(res.rc, res.op)} (cc {res.cc})"
-    if res.status:
-        text += f" status {res.status}"
-    return text

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import attrs
 
-from aptui.engine.responses import cc_of
+from aptui.engine.responses import cc_of, rc_name
+from aptui.model import mask as m
 from aptui.model.routing import COUNTERS, Lane, Route, enters_lane, instruction_text
+from aptui.model.vocabulary import Op
 
 
 @attrs.frozen
@@ -67,6 +69,24 @@ class Result:
     @property
     def cc(self) -> int | None:
         return None if self.exception else cc_of(self.rc)
+
+
+def result_text(r: Result, compact: bool = False) -> str:
+    """A result in words, as the Path panel answers it ('rc 0x01 Q_NOT_AVAIL (cc 3)', 'found 1
+    APQN(s)') or, compact, as a table cell or a list row shows it ('rc 01 Q_NOT_AVAIL cc 3',
+    'found 1: 05.0004')."""
+    if r.exception:
+        return f"{r.exception} exception"
+    if r.op == Op.SCAN:
+        if not r.ap_available:
+            return "no AP: QCI raised an exception" if compact else "no AP (QCI raised an exception)"
+        if not compact:
+            return f"found {len(r.found)} APQN(s)"
+        listed = ", ".join(m.format_apqn(*a) for a in r.found[:4]) + (" ..." if len(r.found) > 4 else "")
+        return f"found {len(r.found)}: {listed or '-'}"
+    if compact:
+        return f"rc {r.rc:02x} {rc_name(r.rc, r.op)} cc {r.cc}" + (f" [{r.status}]" if r.status else "")
+    return f"rc 0x{r.rc:02x} {rc_name(r.rc, r.op)} (cc {r.cc})" + (f" status {r.status}" if r.status else "")
 
 
 @attrs.frozen(these={name: attrs.field(default=0) for name in (*(c.field for c in COUNTERS), "cycles")})

@@ -6,9 +6,8 @@ import json
 
 import attrs
 
-from aptui.engine.events import LaneCounters, Result
+from aptui.engine.events import LaneCounters, Result, result_text
 from aptui.engine.queues import STATUS_TEXTS
-from aptui.engine.responses import rc_name
 from aptui.model.routing import COUNTERS, Lane, Route, lane_name
 from aptui.formats.text import printable
 from aptui.model import mask as m
@@ -49,7 +48,7 @@ def _entry(r: Result, routes: dict, strings: dict) -> str:
     rcs = _RC_JSON.get((r.rc, r.exception))
     if rcs is None:
         if r.exception is None:
-            rcs = f'"cc": {0 if r.rc == 0 else 3}, "rc": {r.rc}, "exception": null'
+            rcs = f'"cc": {r.cc}, "rc": {r.rc}, "exception": null'
         else:
             rcs = f'"cc": null, "rc": null, "exception": "{r.exception}"'
         _RC_JSON[(r.rc, r.exception)] = rcs
@@ -73,19 +72,6 @@ def write_json(out, scenario_name: str, results: list[Result], counters: dict[La
 
 
 # -- human-readable ----------------------------------------------------------------------
-def outcome_text(r: Result) -> str:
-    if r.op == "SCAN":
-        if not r.ap_available:
-            return "no AP: QCI raised an exception"
-        return f"found {len(r.found)}: " + (", ".join(m.format_apqn(*a) for a in r.found[:4]) + (" ..." if len(r.found) > 4 else "") if r.found else "-")
-    if r.exception:
-        return f"{r.exception} exception"
-    text = f"rc {r.rc:02x} {rc_name(r.rc, r.op)} cc {r.cc}"
-    if r.status:
-        text += f" [{r.status}]"
-    return text
-
-
 def route_text(route: Route | None) -> str:
     if route is None:
         return ""
@@ -99,12 +85,14 @@ def write_table(out, scenario_name: str, results: list[Result], counters: dict[L
     for r in results:
         if r.op == "SCAN":
             q = r.steps[0]
-            rows.append((str(r.seq), printable(r.guest), "SCAN", "", outcome_text(r), lane_name(q.route.handled_by),
+            rows.append((str(r.seq), printable(r.guest), "SCAN", "", result_text(r, compact=True),
+                         lane_name(q.route.handled_by),
                          route_text(q.route) + (f" (+{len(r.steps) - 1} TAPQ)" if len(r.steps) > 1 else ""),
                          str(r.cycles), f"{r.time_us:.1f}"))
             continue
-        rows.append((str(r.seq), printable(r.guest), r.op, m.format_apqn(*r.apqn) if r.apqn else "", outcome_text(r),
-                     lane_name(r.route.handled_by), route_text(r.route), str(r.cycles), f"{r.time_us:.1f}"))
+        rows.append((str(r.seq), printable(r.guest), r.op, m.format_apqn(*r.apqn) if r.apqn else "",
+                     result_text(r, compact=True), lane_name(r.route.handled_by), route_text(r.route), str(r.cycles),
+                     f"{r.time_us:.1f}"))
     out.write(f"scenario: {printable(scenario_name)}\n\n")
     _table(out, rows, right={0, 7, 8})
     out.write("\nper level\n")

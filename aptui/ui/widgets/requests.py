@@ -7,8 +7,7 @@ from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from aptui.engine import Engine, Result
-from aptui.formats.results import outcome_text
+from aptui.engine import Engine, Result, result_text
 from aptui.model import mask as m
 from aptui.ui.palette import Palette
 from aptui.ui.widgets.fit import fit
@@ -96,5 +95,5 @@ class RequestList(OptionList):
                 style = p.error if not last.ap_available else p.success if last.found else p.warning
             else:
                 style = p.error if last.exception else p.warning if last.rc else p.success
-            t.append(outcome_text(last), style)
+            t.append(result_text(last, compact=True), style)
         return t
