@@ -12,7 +12,7 @@ from collections import deque
 
 import attrs
 
-from aptui.engine import Engine, Event, Result, Stop, result_text, transitions
+from aptui.engine import Engine, Event, Result, Stop, instruction_events, result_text
 from aptui.model.routing import Lane
 from aptui.model.scenario import Scenario
 
@@ -113,8 +113,8 @@ class Runner:
         if e.current is not None:  # stopped inside an instruction (a lane breakpoint)
             i = e.current
             level = e.topology.views[i.guest].level
-            evs = transitions(i.number, i.seq, i.guest, level, i.op, i.apqn, e.current_route.hops[: e.hops_done],
-                              None, e.time_us)
+            evs = tuple(instruction_events(i.number, i.seq, i.guest, level, i.op, i.apqn,
+                                           e.current_route.hops[: e.hops_done], e.time_us))
             self._events = list(evs)
             self.trace = Trace(i.seq, i.guest, level, i.op, i.apqn, evs, False)
         elif steps:
@@ -126,4 +126,5 @@ class Runner:
 
 def _events_of(r: Result, seq: int) -> tuple[Event, ...]:
     """The transitions of a finished instruction, rebuilt from its route."""
-    return transitions(seq, seq, r.guest, r.level, r.op, r.apqn, r.route.hops, result_text(r), r.time_us)
+    return tuple(instruction_events(seq, seq, r.guest, r.level, r.op, r.apqn, r.route.hops, r.time_us,
+                                    lambda: result_text(r)))

@@ -2,11 +2,11 @@
 
 from aptui.engine.breakpoints import Breakpoint
 from aptui.engine.engine import Engine
-from aptui.engine.events import Event, Instruction, LaneCounters, Result, Stop, result_text, transitions
+from aptui.engine.events import Event, Instruction, LaneCounters, Result, Stop, instruction_events, result_text
 from aptui.engine.responses import cc_of, rc_name
 from aptui.model.routing import Hop, Route, compute_route, instruction_text, lane_name
 
 __all__ = [
-    "Breakpoint", "Engine", "Event", "Hop", "Instruction", "LaneCounters", "Result", "Route",
-    "Stop", "cc_of", "compute_route", "instruction_text", "lane_name", "rc_name", "result_text", "transitions",
+    "Breakpoint", "Engine", "Event", "Hop", "Instruction", "LaneCounters", "Result", "Route", "Stop", "cc_of",
+    "compute_route", "instruction_events", "instruction_text", "lane_name", "rc_name", "result_text",
 ]

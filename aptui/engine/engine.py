@@ -9,14 +9,14 @@ transition breakpoint the engine replays cached routes without building events.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 
 import attrs
 
 from aptui.engine.breakpoints import Breakpoint
-from aptui.engine.events import Event, Instruction, LaneCounters, Result, Stop, result_text
+from aptui.engine.events import Event, Instruction, LaneCounters, Result, Stop, instruction_events, result_text
 from aptui.engine.queues import Queue
-from aptui.model.routing import COUNTERS, Lane, Route, compute_route, enters_lane, instruction_text, lane_counts
+from aptui.model.routing import COUNTERS, Lane, Route, compute_route, lane_counts
 from aptui.model.vocabulary import Feature, Op, Outcome
 from aptui.model.scenario import Scenario
 from aptui.model.topology import Topology
@@ -48,6 +48,7 @@ class _InFlight:
     instr: Instruction
     use: _Use
     issue_time: float
+    events: Iterator[Event] | None = None  # its instruction_events, one per step
     next_hop: int = 0
 
 
@@ -396,32 +397,29 @@ class Engine:
             self._req += 1
             self._rep = 0
 
-    def _event(self, instr: Instruction, level: int, where: str, kind: str, text: str, cycles: int,
-               enters: bool = False) -> Event:
-        ev = Event(instr.number, instr.seq, instr.guest, instr.op, instr.apqn, level, where, kind, text, cycles,
-                   self.clock / self._mhz, enters)
-        for listener in self._listeners:
-            listener(ev)
-        return ev
-
     def _begin(self, instr: Instruction, use: _Use) -> Event:
         issue = self.clock + instr.wait_ticks
         self.clock = issue
-        self._inflight = _InFlight(instr, use, issue)
-        return self._event(instr, self._level[instr.guest], "guest", "issue",
-                           f"{instr.guest} issues {instruction_text(instr.op, instr.apqn)}", 0)
+        f = self._inflight = _InFlight(instr, use, issue)
+        f.events = instruction_events(instr.number, instr.seq, instr.guest, self._level[instr.guest], instr.op,
+                                      instr.apqn, use.route.hops, issue / self._mhz, lambda: self._answer(f))
+        return self._emit(next(f.events))
 
     def _step_inflight(self) -> Event:
         f = self._inflight
-        hops = f.use.route.hops
-        if f.next_hop < len(hops):
-            hop = hops[f.next_hop]
-            enters = enters_lane(hops, f.next_hop)
+        if f.next_hop < len(f.use.route.hops):
             f.next_hop += 1
-            return self._event(f.instr, hop.level, hop.where, hop.kind, hop.text, hop.cycles, enters)
-        self._inflight = None
-        res = self._complete(f.instr, f.use, f.issue_time)
-        return self._event(f.instr, self._level[f.instr.guest], "guest", "answer", result_text(res), 0)
+        else:
+            self._inflight = None  # the answer: instruction_events asks _answer for it
+        return self._emit(next(f.events))
+
+    def _answer(self, f: _InFlight) -> str:
+        return result_text(self._complete(f.instr, f.use, f.issue_time))
+
+    def _emit(self, ev: Event) -> Event:
+        for listener in self._listeners:
+            listener(ev)
+        return ev
 
 
 def _route_hits(route: Route, on_trans: list[Breakpoint]) -> bool:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import attrs
 
 from aptui.engine.responses import cc_of, rc_name
 from aptui.model import mask as m
 from aptui.model.routing import COUNTERS, Lane, Route, enters_lane, instruction_text
-from aptui.model.vocabulary import Op
+from aptui.model.vocabulary import HopKind, Op, Where
 
 
 @attrs.frozen
@@ -24,7 +26,7 @@ class Event:
     kind: str  # issue | interpret | intercept | reflect | exit | emulate | exception | validity | answer
     text: str
     cycles: int
-    time_us: float
+    time_us: float  # the instruction's issue time (its result's time_us)
     enters: bool = False  # the first hop in its lane: the instruction has just arrived there
 
     @property
@@ -107,16 +109,15 @@ class Stop:
     breakpoint: object | None = None
 
 
-def transitions(number: int, seq: int, guest: str, level: int, op: str, apqn, hops, answer: str | None,
-                time_us: float) -> tuple[Event, ...]:
-    """Issue, one event per hop, and the answer (none while in flight): the events the engine emits,
-    rebuilt for an instruction that ran with no listener (a console after a continue)."""
-
-    def ev(lvl, where, kind, text, cycles, enters=False):
-        return Event(number, seq, guest, op, apqn, lvl, where, kind, text, cycles, time_us, enters)
-
-    out = [ev(level, "guest", "issue", f"{guest} issues {instruction_text(op, apqn)}", 0)]
-    out += [ev(h.level, h.where, h.kind, h.text, h.cycles, enters_lane(hops, i)) for i, h in enumerate(hops)]
+def instruction_events(number: int, seq: int, guest: str, level: int, op: str, apqn, hops, time_us: float,
+                       answer: Callable[[], str] | None = None) -> Iterator[Event]:
+    """The transitions of an instruction, in order: the guest issues it, one per hop (`enters` on
+    the first of its lane), then `answer` back to the guest. `answer` is called only after the
+    last hop, when the engine completes the instruction; without it the instruction is in flight."""
+    yield Event(number, seq, guest, op, apqn, level, Where.GUEST, HopKind.ISSUE,
+                f"{guest} issues {instruction_text(op, apqn)}", 0, time_us)
+    for i, h in enumerate(hops):
+        yield Event(number, seq, guest, op, apqn, h.level, h.where, h.kind, h.text, h.cycles, time_us,
+                    enters_lane(hops, i))
     if answer is not None:
-        out.append(ev(level, "guest", "answer", answer, 0))
-    return tuple(out)
+        yield Event(number, seq, guest, op, apqn, level, Where.GUEST, HopKind.ANSWER, answer(), 0, time_us)
