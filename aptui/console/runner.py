@@ -63,13 +63,11 @@ class Runner:
         self.engine.extend_requests(scenario)
 
     # -- stepping ----------------------------------------------------------------------
-    async def step(self) -> Stop:
-        stop = await self.engine.step_transition()
-        return self._stopped(stop)
+    def step(self) -> Stop:
+        return self._stopped(self.engine.step_transition())
 
-    async def next(self) -> Stop:
-        stop = await self.engine.step_instruction()
-        return self._stopped(stop)
+    def next(self) -> Stop:
+        return self._stopped(self.engine.step_instruction())
 
     async def cont(self, batch: int = 64) -> Stop:
         """Until a breakpoint, a pause or the end; events are rebuilt from the results afterwards."""

@@ -203,7 +203,7 @@ class Engine:
         await self.run(breakpoints=())
         return self.results
 
-    async def step_transition(self) -> Stop:
+    def step_transition(self) -> Stop:
         """One transition: issue, one hop, or the answer back to the guest."""
         if self._inflight is None:
             instr = self.peek()
@@ -212,7 +212,7 @@ class Engine:
             return Stop("step", event=self._begin(instr, self._use(instr.guest, instr.op, instr.apqn)))
         return Stop("step", event=self._step_inflight())
 
-    async def step_instruction(self) -> Stop:
+    def step_instruction(self) -> Stop:
         """Finish the instruction in flight, or run the next one whole."""
         if self._inflight is None:
             instr = self.peek()

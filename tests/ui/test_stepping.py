@@ -100,7 +100,7 @@ async def test_request_breakpoint_and_pause(make_app):
         assert len(e.results) == 100_006
         assert "100000/100000" in str(req.options[6].prompt)
         await pilot.press("r")
-        await app.screen.action_cont()
+        app.screen.action_cont()
         while not app.runner.running:
             await asyncio.sleep(0)
         await pilot.press("space")  # the key is taken while the run goes on
@@ -122,7 +122,7 @@ async def test_restart_during_a_run_stops_it_first(make_app):
     app = make_app(s)
     async with app.run_test(size=SIZE) as pilot:
         app.runner.engine.toggle_breakpoint(Breakpoint.on_lane((9, "kernel")))  # never hit: a slower loop
-        await app.screen.action_cont()
+        app.screen.action_cont()
         while not app.runner.running:
             await asyncio.sleep(0)
         await pilot.press("r")

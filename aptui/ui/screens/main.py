@@ -293,20 +293,20 @@ class MainScreen(EditingMixin, Screen):
             self.maximize(self.focused)
 
     # -- stepping ----------------------------------------------------------------------
-    async def action_step(self) -> None:
-        await self._drive("step")
+    def action_step(self) -> None:
+        self._drive("step")
 
-    async def action_next(self) -> None:
-        await self._drive("next")
+    def action_next(self) -> None:
+        self._drive("next")
 
-    async def action_cont(self) -> None:
-        await self._drive("cont")
+    def action_cont(self) -> None:
+        self._drive("cont")
 
-    async def action_repeat(self) -> None:
+    def action_repeat(self) -> None:
         if self.last_command:
-            await self._drive(self.last_command)
+            self._drive(self.last_command)
 
-    async def _drive(self, command: str) -> None:
+    def _drive(self, command: str) -> None:
         self.last_command = command
         if not self.query_one("#lanes").has_class("-current"):
             self.show_page("path")
@@ -320,7 +320,7 @@ class MainScreen(EditingMixin, Screen):
         if command == "cont":
             self._continue()
             return
-        stop = await (r.step() if command == "step" else r.next())
+        stop = r.step() if command == "step" else r.next()
         self._after(stop)
 
     @work(exclusive=True, group="engine")
