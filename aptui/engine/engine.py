@@ -50,6 +50,7 @@ class _InFlight:
     issue_time: float
     events: Iterator[Event] | None = None  # its instruction_events, one per step
     next_hop: int = 0
+    result: Result | None = None  # once answered
 
 
 class Engine:
@@ -204,13 +205,15 @@ class Engine:
         return self.results
 
     def step_transition(self) -> Stop:
-        """One transition: issue, one hop, or the answer back to the guest."""
+        """One transition: issue, one hop, or the answer back to the guest (with the result)."""
         if self._inflight is None:
             instr = self.peek()
             if instr is None:
                 return Stop("end")
             return Stop("step", event=self._begin(instr, self._use(instr.guest, instr.op, instr.apqn)))
-        return Stop("step", event=self._step_inflight())
+        f = self._inflight
+        ev = self._step_inflight()
+        return Stop("step", event=ev, result=f.result)
 
     def step_instruction(self) -> Stop:
         """Finish the instruction in flight, or run the next one whole."""
@@ -219,9 +222,10 @@ class Engine:
             if instr is None:
                 return Stop("end")
             ev = self._begin(instr, self._use(instr.guest, instr.op, instr.apqn))
+        f = self._inflight
         while self._inflight is not None:
             ev = self._step_inflight()
-        return Stop("step", event=ev)
+        return Stop("step", event=ev, result=f.result)
 
     # -- counters ------------------------------------------------------------------------
     def lanes(self) -> list[Lane]:
@@ -414,7 +418,8 @@ class Engine:
         return self._emit(next(f.events))
 
     def _answer(self, f: _InFlight) -> str:
-        return result_text(self._complete(f.instr, f.use, f.issue_time))
+        f.result = self._complete(f.instr, f.use, f.issue_time)
+        return result_text(f.result)
 
     def _emit(self, ev: Event) -> Event:
         for listener in self._listeners:

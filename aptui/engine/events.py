@@ -107,6 +107,7 @@ class Stop:
     event: Event | None = None
     instruction: Instruction | None = None
     breakpoint: object | None = None
+    result: Result | None = None  # a step that brought the answer back: the instruction's result
 
 
 def instruction_events(number: int, seq: int, guest: str, level: int, op: str, apqn, hops, time_us: float,

@@ -17,17 +17,18 @@ async def test_s_walks_an_l3_instruction_hop_by_hop(make_app):
     async with app.run_test(size=SIZE) as pilot:
         r = app.runner
         await pilot.press("s")  # issue
-        assert r.trace.events[-1].kind == "issue"
+        assert r.last_stop.event.kind == "issue" and r.trace.hops_done == 0 and r.trace.at is None
         lanes = []
         for _ in range(4):
             await pilot.press("s")
-            lanes.append((r.trace.events[-1].lane, r.trace.events[-1].kind))
+            assert r.trace.at == r.last_stop.event.lane
+            lanes.append((r.last_stop.event.lane, r.last_stop.event.kind))
         assert lanes == [((1, "kernel"), "intercept"), ((2, "kernel"), "reflect"),
                          ((2, "userspace"), "exit"), ((2, "userspace"), "exception")]
         counters = r.engine.counters()
         assert counters[(2, "userspace")].exceptions == 1 and counters[(1, "kernel")].intercepts == 1
         await pilot.press("s")  # the answer comes back
-        assert r.trace.done and r.trace.events[-1].text == "operation exception"
+        assert r.trace.done and r.last_stop.event.text == "operation exception"
         assert r.engine.results[0].exception == "operation"
         path = app.screen.query_one(PathView).render().plain
         assert "operation exception" in path and "reflect" in path and "50000" in path
@@ -75,7 +76,7 @@ async def test_continue_stops_at_a_lane_breakpoint(make_app):
         assert stop.reason == "breakpoint" and stop.event.lane == (1, "userspace")
         # kvm1's SCAN: its QCI is in flight, stopped on entering L1 user space.
         assert app.runner.engine.current.guest == "kvm1"
-        assert app.runner.trace.events[-1].lane == (1, "userspace") and not app.runner.trace.done
+        assert app.runner.trace.at == (1, "userspace") and not app.runner.trace.done
         assert "stopped: L1 user space entered" in str(app.screen.query_one("#status").render())
 
 

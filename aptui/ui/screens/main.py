@@ -194,12 +194,9 @@ class MainScreen(EditingMixin, Screen):
         bps = e.breakpoints
         self.query_one(RequestList).update(e, {b.value for b in bps if b.kind == "request"}, self.palette)
         trace = r.trace
-        active = None
-        if trace is not None and not trace.done and len(trace.events) > 1:
-            active = trace.events[-1].lane
-        self.query_one(LaneList).update(e.lanes(), e.counters(), r.recent, active,
+        self.query_one(LaneList).update(e.lanes(), e.counters(), r.recent, trace.at if trace else None,
                                         {b.value for b in bps if b.kind == "lane"}, self.palette)
-        self.query_one(PathView).show(r, self.palette)
+        self.query_one(PathView).show(r.path(), e.lanes(), self.palette)
         path = self.query_one("#path")
         if trace is not None:
             path.border_title = Content.assemble("5 Path · ", f"#{trace.seq} ", (trace.guest, "bold"),
