@@ -13,7 +13,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 
 import attrs
 
-from aptui.engine.breakpoints import Breakpoint
+from aptui.engine.breakpoints import Breakpoint, BreakpointKind
 from aptui.engine.events import Event, Instruction, LaneCounters, Result, Stop, instruction_events, result_text
 from aptui.engine.queues import Queue
 from aptui.model.routing import COUNTERS, Lane, Route, compute_route, lane_counts
@@ -161,7 +161,7 @@ class Engine:
         bps = list(self.breakpoints if breakpoints is None else breakpoints)
         on_instr = [b for b in bps if not b.on_transition]
         on_trans = [b for b in bps if b.on_transition]
-        any_condition = any(b.kind == "transition-if" for b in on_trans)
+        any_condition = any(b.kind == BreakpointKind.TRANSITION_IF for b in on_trans)
         skip = self._inflight is None
         fast = not (bps or self._listeners)
         requests = self.scenario.requests
@@ -175,7 +175,7 @@ class Engine:
                 self._pause = False
                 return Stop("paused")
             if fast and self._inflight is None and self._scan is None and self._req < len(requests) \
-                    and requests[self._req].op != "SCAN":
+                    and requests[self._req].op != Op.SCAN:
                 n += self._burst(batch)
                 continue
             if self._inflight is not None:
@@ -271,9 +271,9 @@ class Engine:
             return None
         r = reqs[self._req]
         wait = r.wait_us * self._mhz if self._rep == 0 else 0
-        scan = r.op == "SCAN"
+        scan = r.op == Op.SCAN
         self._next = Instruction(self.executed + 1, len(self.results) + 1, self._req, r.guest,
-                                 "QCI" if scan else r.op, None if scan else r.apqn, wait, scan)
+                                 Op.QCI if scan else r.op, None if scan else r.apqn, wait, scan)
         return self._next
 
     def _use(self, guest: str, op: str, apqn) -> _Use:
@@ -360,10 +360,10 @@ class Engine:
 
     def _scan_step(self, res: Result) -> None:
         """SCAN (spec 6): QCI, then TAPQ on every APQN of its answer, APID then APQI order."""
-        if res.op == "QCI":
+        if res.op == Op.QCI:
             available = res.exception is None
             apqns = deque(res.route.matrix.apqns()) if available else deque()
-            top = Result(res.seq, res.request, res.guest, res.level, "SCAN", None, None, None, None, res.cycles,
+            top = Result(res.seq, res.request, res.guest, res.level, Op.SCAN, None, None, None, None, res.cycles,
                          res.time_us, ap_available=available, found=[], steps=[res])
             res.seq = 1
             if apqns:

@@ -11,6 +11,7 @@ from aptui.engine.queues import STATUS_TEXTS
 from aptui.model.routing import COUNTERS, Lane, Route, lane_name
 from aptui.formats.text import printable
 from aptui.model import mask as m
+from aptui.model.vocabulary import HopKind, Op
 
 _dumps = json.dumps
 _RC_JSON: dict = {}
@@ -27,7 +28,7 @@ def _lane_json(lane: Lane) -> str:
 
 
 def _entry(r: Result, routes: dict, strings: dict) -> str:
-    if r.op == "SCAN":
+    if r.op == Op.SCAN:
         guest = strings.get(r.guest)
         if guest is None:
             guest = strings[r.guest] = _dumps(r.guest)
@@ -76,14 +77,14 @@ def route_text(route: Route | None) -> str:
     if route is None:
         return ""
     if not route.intercepts:
-        return "interpreted" if route.hops[0].kind == "interpret" else route.hops[0].kind
+        return "interpreted" if route.hops[0].kind == HopKind.INTERPRET else route.hops[0].kind
     return " > ".join(lane_name(x) for x in route.intercepts)
 
 
 def write_table(out, scenario_name: str, results: list[Result], counters: dict[Lane, LaneCounters]) -> None:
     rows = [("#", "guest", "op", "APQN", "result", "handled by", "path", "cycles", "time us")]
     for r in results:
-        if r.op == "SCAN":
+        if r.op == Op.SCAN:
             q = r.steps[0]
             rows.append((str(r.seq), printable(r.guest), "SCAN", "", result_text(r, compact=True),
                          lane_name(q.route.handled_by),

@@ -29,6 +29,7 @@ def test_an_l3_instruction_walks_up_hop_by_hop_in_the_2018_case():
     ]
     assert engine.results[0].exception == "operation"
     assert engine.results[0].cycles == 50000
+    assert stop.result is engine.results[0]  # the answering step brings the result back
 
 
 def test_counters_grow_with_each_hop():

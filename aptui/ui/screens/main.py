@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static, Tree
 
-from aptui.engine import Breakpoint, Stop, instruction_text, lane_name
+from aptui.engine import Breakpoint, BreakpointKind, Stop, instruction_text, lane_name
 from aptui.model import mask as m
 from aptui.model.scenario import HOST
 from aptui.console.cells import GuestCells
@@ -120,7 +120,7 @@ class MainScreen(EditingMixin, Screen):
         self._status()
 
     def _show_tree(self) -> None:
-        marked = {b.value for b in self.runner.engine.breakpoints if b.kind == "guest"}
+        marked = {b.value for b in self.runner.engine.breakpoints if b.kind == BreakpointKind.GUEST}
         self.query_one(TopologyTree).show(self.session.topology, self.session.diagnostics, marked, self.selected,
                                           self.palette)
 
@@ -192,10 +192,10 @@ class MainScreen(EditingMixin, Screen):
         r = self.runner
         e = r.engine
         bps = e.breakpoints
-        self.query_one(RequestList).update(e, {b.value for b in bps if b.kind == "request"}, self.palette)
+        self.query_one(RequestList).update(e, {b.value for b in bps if b.kind == BreakpointKind.REQUEST}, self.palette)
         trace = r.trace
         self.query_one(LaneList).update(e.lanes(), e.counters(), r.recent, trace.at if trace else None,
-                                        {b.value for b in bps if b.kind == "lane"}, self.palette)
+                                        {b.value for b in bps if b.kind == BreakpointKind.LANE}, self.palette)
         self.query_one(PathView).show(r.path(), e.lanes(), self.palette)
         path = self.query_one("#path")
         if trace is not None:

@@ -12,6 +12,7 @@ from textual.widgets.option_list import Option
 
 from aptui.engine import Event, LaneCounters, lane_name
 from aptui.model.routing import COUNTERS, Lane
+from aptui.model.vocabulary import HopKind
 from aptui.ui.palette import Palette
 from aptui.ui.widgets.fit import fit
 
@@ -106,6 +107,6 @@ class LaneList(OptionList):
 
 
 def _event(t: Text, ev: Event, p: Palette) -> None:
-    style = p.error if ev.kind in ("exception", "validity") else p.muted
+    style = p.error if ev.kind in (HopKind.EXCEPTION, HopKind.VALIDITY) else p.muted
     t.append(f"#{ev.seq} {ev.kind} ", style)
     t.append(ev.text)

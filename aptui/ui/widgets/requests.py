@@ -9,6 +9,7 @@ from textual.widgets.option_list import Option
 
 from aptui.engine import Engine, Result, result_text
 from aptui.model import mask as m
+from aptui.model.vocabulary import Op
 from aptui.ui.palette import Palette
 from aptui.ui.widgets.fit import fit
 
@@ -91,7 +92,7 @@ class RequestList(OptionList):
         last = self._last.get(i)
         if last is not None:
             t.append("  ")
-            if last.op == "SCAN":
+            if last.op == Op.SCAN:
                 style = p.error if not last.ap_available else p.success if last.found else p.warning
             else:
                 style = p.error if last.exception else p.warning if last.rc else p.success
