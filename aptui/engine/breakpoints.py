@@ -21,9 +21,20 @@ class BreakpointKind(StrEnum):
     INSTRUCTION_IF = "instruction-if"  # before an instruction the predicate holds for
     TRANSITION_IF = "transition-if"  # at a transition the predicate holds for
 
-    @property
-    def on_transition(self) -> bool:
-        return self in (BreakpointKind.LANE, BreakpointKind.TRANSITION_IF)
+
+# What each kind tests (given the breakpoint's value): the next instruction, or a transition.
+# Tables built once, since naming an enum member is a slow lookup on Python 3.11.
+_ON_INSTRUCTION: dict[BreakpointKind, Callable[[object, Instruction], bool]] = {
+    BreakpointKind.REQUEST: lambda v, i: i.request == v,
+    BreakpointKind.GUEST: lambda v, i: i.guest == v,
+    BreakpointKind.APQN: lambda v, i: i.apqn == v,
+    BreakpointKind.OP: lambda v, i: i.op == v,
+    BreakpointKind.INSTRUCTION_IF: lambda v, i: bool(v(i)),
+}
+_ON_TRANSITION: dict[BreakpointKind, Callable[[object, Event], bool]] = {
+    BreakpointKind.LANE: lambda v, e: e.enters and e.lane == v,
+    BreakpointKind.TRANSITION_IF: lambda v, e: bool(v(e)),
+}
 
 
 @attrs.frozen
@@ -64,28 +75,12 @@ class Breakpoint:
 
     @property
     def on_transition(self) -> bool:
-        return self.kind.on_transition
+        return self.kind in _ON_TRANSITION
 
     def hits_instruction(self, i: Instruction) -> bool:
-        k = self.kind
-        if k == BreakpointKind.REQUEST:
-            return i.request == self.value
-        if k == BreakpointKind.GUEST:
-            return i.guest == self.value
-        if k == BreakpointKind.APQN:
-            return i.apqn == self.value
-        if k == BreakpointKind.OP:
-            return i.op == self.value
-        if k == BreakpointKind.INSTRUCTION_IF:
-            return bool(self.value(i))
-        return False
-
-    def hits_lane(self, lane: Lane) -> bool:
-        return self.kind == BreakpointKind.LANE and self.value == lane
+        test = _ON_INSTRUCTION.get(self.kind)
+        return test is not None and test(self.value, i)
 
     def hits_event(self, e: Event) -> bool:
-        if self.kind == BreakpointKind.LANE:
-            return e.enters and e.lane == self.value
-        if self.kind == BreakpointKind.TRANSITION_IF:
-            return bool(self.value(e))
-        return False
+        test = _ON_TRANSITION.get(self.kind)
+        return test is not None and test(self.value, e)

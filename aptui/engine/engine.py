@@ -162,9 +162,11 @@ class Engine:
         on_instr = [b for b in bps if not b.on_transition]
         on_trans = [b for b in bps if b.on_transition]
         any_condition = any(b.kind == BreakpointKind.TRANSITION_IF for b in on_trans)
+        watched = {b.value for b in on_trans if b.kind == BreakpointKind.LANE}
         skip = self._inflight is None
         fast = not (bps or self._listeners)
         requests = self.scenario.requests
+        scan = Op.SCAN  # a local: naming an enum member is a slow lookup on Python 3.11
         n = 0
         while True:
             n += 1
@@ -175,7 +177,7 @@ class Engine:
                 self._pause = False
                 return Stop("paused")
             if fast and self._inflight is None and self._scan is None and self._req < len(requests) \
-                    and requests[self._req].op != Op.SCAN:
+                    and requests[self._req].op != scan:
                 n += self._burst(batch)
                 continue
             if self._inflight is not None:
@@ -194,7 +196,7 @@ class Engine:
                     if b.hits_instruction(instr):
                         return Stop("breakpoint", instruction=instr, breakpoint=b)
             use = self._use(instr.guest, instr.op, instr.apqn)
-            if self._listeners or any_condition or (on_trans and _route_hits(use.route, on_trans)):
+            if self._listeners or any_condition or (watched and any(h.lane in watched for h in use.route.hops)):
                 self._begin(instr, use)
                 continue
             self._complete(instr, use, self.clock + instr.wait_ticks)
@@ -425,8 +427,3 @@ class Engine:
         for listener in self._listeners:
             listener(ev)
         return ev
-
-
-def _route_hits(route: Route, on_trans: list[Breakpoint]) -> bool:
-    return any(b.hits_lane(h.lane) for h in route.hops for b in on_trans)
-

@@ -14,6 +14,7 @@ from aptui.model import mask as m
 from aptui.model.vocabulary import HopKind, Op
 
 _dumps = json.dumps
+_SCAN = Op.SCAN  # a global: naming an enum member is a slow lookup on Python 3.11, and this is per result
 _RC_JSON: dict = {}
 _STATUS_JSON = {None: "}", **{st: f', "status": "{st}"}}' for st in STATUS_TEXTS}}
 
@@ -28,7 +29,7 @@ def _lane_json(lane: Lane) -> str:
 
 
 def _entry(r: Result, routes: dict, strings: dict) -> str:
-    if r.op == Op.SCAN:
+    if r.op == _SCAN:
         guest = strings.get(r.guest)
         if guest is None:
             guest = strings[r.guest] = _dumps(r.guest)
