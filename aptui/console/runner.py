@@ -1,5 +1,5 @@
 """Drives the engine for the console: steps, runs, and keeps what the Path and Levels panels
-draw (the transitions of the current instruction, the recent events of each lane).
+draw (the instruction last stepped, the recent events of each lane).
 
 Events are recorded from the engine's listener while stepping; a continue runs without a
 listener (the engine's fast path) and rebuilds the picture from the results afterwards, so
@@ -9,37 +9,49 @@ a run of 10^5 instructions costs what `aptui run` costs. No Textual here.
 from __future__ import annotations
 
 from collections import deque
+from itertools import islice
 
 import attrs
 
-from aptui.engine import Engine, Event, Result, Stop, describe, transitions
+from aptui.engine import Engine, Event, Result, Route, Stop, instruction_events
 from aptui.model.routing import Lane
 from aptui.model.scenario import Scenario
+from aptui.model.vocabulary import HopKind, Op
 
 RECENT = 8  # events kept per lane
 
 
 @attrs.frozen
 class Trace:
-    """The transitions of one instruction, as the Path panel draws them."""
+    """One instruction as the Path panel draws it: its route, the hops taken so far and, once
+    answered, its result. A snapshot: the engine moves on, a Trace does not."""
 
     seq: int  # the result entry (spec 9): every step of a SCAN shares its SCAN's number
     guest: str
     level: int
     op: str
     apqn: tuple[int, int] | None
-    events: tuple[Event, ...]  # issue, hops, answer (the answer only once it came back)
-    done: bool
+    route: Route
+    hops_done: int
+    result: Result | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None
+
+    @property
+    def at(self) -> Lane | None:
+        """The lane the instruction is in while in flight, once it took a hop."""
+        return self.route.hops[self.hops_done - 1].lane if self.hops_done and not self.done else None
 
 
 class Runner:
     def __init__(self, scenario: Scenario):
         self.engine = Engine(scenario)
         self.recent: dict[Lane, deque[Event]] = {}
-        self.trace: Trace | None = None
+        self.trace: Trace | None = None  # the instruction last stepped (or stopped in)
         self.last_stop: Stop | None = None
         self.running = False
-        self._events: list[Event] = []
         self.engine.subscribe(self._record)
 
     @property
@@ -56,20 +68,17 @@ class Runner:
         self.recent.clear()
         self.trace = None
         self.last_stop = None
-        self._events = []
 
     def extend_requests(self, scenario: Scenario) -> None:
         """Take a scenario that only appends requests to the one running, without a restart."""
         self.engine.extend_requests(scenario)
 
     # -- stepping ----------------------------------------------------------------------
-    async def step(self) -> Stop:
-        stop = await self.engine.step_transition()
-        return self._stopped(stop)
+    def step(self) -> Stop:
+        return self._stepped(self.engine.step_transition())
 
-    async def next(self) -> Stop:
-        stop = await self.engine.step_instruction()
-        return self._stopped(stop)
+    def next(self) -> Stop:
+        return self._stepped(self.engine.step_instruction())
 
     async def cont(self, batch: int = 64) -> Stop:
         """Until a breakpoint, a pause or the end; events are rebuilt from the results afterwards."""
@@ -85,45 +94,52 @@ class Runner:
         self._rebuild(e.results[max(before, len(e.results) - RECENT):])
         return self._stopped(stop)
 
+    def _stepped(self, stop: Stop) -> Stop:
+        if stop.result is not None:
+            self.trace = _answered(stop.result, stop.event.seq)
+        elif stop.event is not None:
+            self.trace = self._in_flight()
+        return self._stopped(stop)
+
     def _stopped(self, stop: Stop) -> Stop:
         self.last_stop = stop
         return stop
 
     # -- what the panels draw ----------------------------------------------------------
+    def path(self) -> Trace | None:
+        """What the Path panel draws: the instruction last stepped, else the next one, no hop taken."""
+        if self.trace is not None:
+            return self.trace
+        e = self.engine
+        nxt = e.peek()
+        if nxt is None:
+            return None
+        return Trace(nxt.seq, nxt.guest, e.topology.views[nxt.guest].level, nxt.op, nxt.apqn,
+                     e.route(nxt.guest, nxt.op, nxt.apqn), 0)
+
     def _record(self, ev: Event) -> None:
-        if ev.kind == "issue":
-            self._events = [ev]
-        else:
-            self._events.append(ev)
-            if ev.kind != "answer":
-                self.recent.setdefault(ev.lane, deque(maxlen=RECENT)).append(ev)
-        first = self._events[0]
-        self.trace = Trace(first.seq, first.guest, first.level, first.op, first.apqn,
-                           tuple(self._events), ev.kind == "answer")
+        if ev.kind not in (HopKind.ISSUE, HopKind.ANSWER):
+            self.recent.setdefault(ev.lane, deque(maxlen=RECENT)).append(ev)
+
+    def _in_flight(self) -> Trace:
+        e = self.engine
+        i = e.current
+        return Trace(i.seq, i.guest, e.topology.views[i.guest].level, i.op, i.apqn, e.current_route, e.hops_done)
 
     def _rebuild(self, results: list[Result]) -> None:
-        """After a run: the recent events of each lane and the last instruction's path, from routes."""
+        """After a run: the recent events of each lane and the last instruction's trace, from routes."""
         steps: list[tuple[Result, int]] = []
         for r in results:
-            steps += [(x, r.seq) for x in r.steps] if r.op == "SCAN" else [(r, r.seq)]
+            steps += [(x, r.seq) for x in r.steps] if r.op == Op.SCAN else [(r, r.seq)]
         for r, seq in steps[-RECENT:]:
-            for ev in _events_of(r, seq)[1:-1]:
+            events = instruction_events(seq, seq, r.guest, r.level, r.op, r.apqn, r.route.hops, r.time_us)
+            for ev in islice(events, 1, None):  # the hops
                 self.recent.setdefault(ev.lane, deque(maxlen=RECENT)).append(ev)
-        e = self.engine
-        if e.current is not None:  # stopped inside an instruction (a lane breakpoint)
-            i = e.current
-            level = e.topology.views[i.guest].level
-            evs = transitions(i.number, i.seq, i.guest, level, i.op, i.apqn, e.current_route.hops[: e.hops_done],
-                              None, e.time_us)
-            self._events = list(evs)
-            self.trace = Trace(i.seq, i.guest, level, i.op, i.apqn, evs, False)
+        if self.engine.current is not None:  # stopped inside an instruction (a lane breakpoint)
+            self.trace = self._in_flight()
         elif steps:
-            r, seq = steps[-1]
-            evs = _events_of(r, seq)
-            self._events = list(evs)
-            self.trace = Trace(seq, r.guest, r.level, r.op, r.apqn, evs, True)
+            self.trace = _answered(*steps[-1])
 
 
-def _events_of(r: Result, seq: int) -> tuple[Event, ...]:
-    """The transitions of a finished instruction, rebuilt from its route."""
-    return transitions(seq, seq, r.guest, r.level, r.op, r.apqn, r.route.hops, describe(r), r.time_us)
+def _answered(r: Result, seq: int) -> Trace:
+    return Trace(seq, r.guest, r.level, r.op, r.apqn, r.route, len(r.route.hops), r)

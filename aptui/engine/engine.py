@@ -9,15 +9,14 @@ transition breakpoint the engine replays cached routes without building events.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
 
 import attrs
 
-from aptui.engine.breakpoints import Breakpoint
-from aptui.engine.events import Event, Instruction, LaneCounters, Result, Stop
+from aptui.engine.breakpoints import Breakpoint, BreakpointKind
+from aptui.engine.events import Event, Instruction, LaneCounters, Result, Stop, instruction_events, result_text
 from aptui.engine.queues import Queue
-from aptui.engine.responses import rc_name
-from aptui.model.routing import Lane, Route, compute_route, enters_lane, instruction_text, lane_counts
+from aptui.model.routing import COUNTERS, Lane, Route, compute_route, lane_counts
 from aptui.model.vocabulary import Feature, Op, Outcome
 from aptui.model.scenario import Scenario
 from aptui.model.topology import Topology
@@ -49,7 +48,9 @@ class _InFlight:
     instr: Instruction
     use: _Use
     issue_time: float
+    events: Iterator[Event] | None = None  # its instruction_events, one per step
     next_hop: int = 0
+    result: Result | None = None  # once answered
 
 
 class Engine:
@@ -160,10 +161,12 @@ class Engine:
         bps = list(self.breakpoints if breakpoints is None else breakpoints)
         on_instr = [b for b in bps if not b.on_transition]
         on_trans = [b for b in bps if b.on_transition]
-        any_condition = any(b.kind == "transition-if" for b in on_trans)
+        any_condition = any(b.kind == BreakpointKind.TRANSITION_IF for b in on_trans)
+        watched = {b.value for b in on_trans if b.kind == BreakpointKind.LANE}
         skip = self._inflight is None
         fast = not (bps or self._listeners)
         requests = self.scenario.requests
+        scan = Op.SCAN  # a local: naming an enum member is a slow lookup on Python 3.11
         n = 0
         while True:
             n += 1
@@ -174,7 +177,7 @@ class Engine:
                 self._pause = False
                 return Stop("paused")
             if fast and self._inflight is None and self._scan is None and self._req < len(requests) \
-                    and requests[self._req].op != "SCAN":
+                    and requests[self._req].op != scan:
                 n += self._burst(batch)
                 continue
             if self._inflight is not None:
@@ -193,7 +196,7 @@ class Engine:
                     if b.hits_instruction(instr):
                         return Stop("breakpoint", instruction=instr, breakpoint=b)
             use = self._use(instr.guest, instr.op, instr.apqn)
-            if self._listeners or any_condition or (on_trans and _route_hits(use.route, on_trans)):
+            if self._listeners or any_condition or (watched and any(h.lane in watched for h in use.route.hops)):
                 self._begin(instr, use)
                 continue
             self._complete(instr, use, self.clock + instr.wait_ticks)
@@ -203,25 +206,28 @@ class Engine:
         await self.run(breakpoints=())
         return self.results
 
-    async def step_transition(self) -> Stop:
-        """One transition: issue, one hop, or the answer back to the guest."""
+    def step_transition(self) -> Stop:
+        """One transition: issue, one hop, or the answer back to the guest (with the result)."""
         if self._inflight is None:
             instr = self.peek()
             if instr is None:
                 return Stop("end")
             return Stop("step", event=self._begin(instr, self._use(instr.guest, instr.op, instr.apqn)))
-        return Stop("step", event=self._step_inflight())
+        f = self._inflight
+        ev = self._step_inflight()
+        return Stop("step", event=ev, result=f.result)
 
-    async def step_instruction(self) -> Stop:
+    def step_instruction(self) -> Stop:
         """Finish the instruction in flight, or run the next one whole."""
         if self._inflight is None:
             instr = self.peek()
             if instr is None:
                 return Stop("end")
             ev = self._begin(instr, self._use(instr.guest, instr.op, instr.apqn))
+        f = self._inflight
         while self._inflight is not None:
             ev = self._step_inflight()
-        return Stop("step", event=ev)
+        return Stop("step", event=ev, result=f.result)
 
     # -- counters ------------------------------------------------------------------------
     def lanes(self) -> list[Lane]:
@@ -232,11 +238,12 @@ class Engine:
         return out
 
     def counters(self) -> dict[Lane, LaneCounters]:
-        acc: dict[Lane, list[int]] = {lane: [0] * 7 for lane in self.lanes()}
+        width = len(COUNTERS) + 1  # and the cycles
+        acc: dict[Lane, list[int]] = {lane: [0] * width for lane in self.lanes()}
 
         def add(counts, times):
             for lane, vec in counts:
-                a = acc.setdefault(lane, [0] * 7)
+                a = acc.setdefault(lane, [0] * width)
                 for i, x in enumerate(vec):
                     a[i] += x * times
 
@@ -266,9 +273,9 @@ class Engine:
             return None
         r = reqs[self._req]
         wait = r.wait_us * self._mhz if self._rep == 0 else 0
-        scan = r.op == "SCAN"
+        scan = r.op == Op.SCAN
         self._next = Instruction(self.executed + 1, len(self.results) + 1, self._req, r.guest,
-                                 "QCI" if scan else r.op, None if scan else r.apqn, wait, scan)
+                                 Op.QCI if scan else r.op, None if scan else r.apqn, wait, scan)
         return self._next
 
     def _use(self, guest: str, op: str, apqn) -> _Use:
@@ -355,10 +362,10 @@ class Engine:
 
     def _scan_step(self, res: Result) -> None:
         """SCAN (spec 6): QCI, then TAPQ on every APQN of its answer, APID then APQI order."""
-        if res.op == "QCI":
+        if res.op == Op.QCI:
             available = res.exception is None
             apqns = deque(res.route.matrix.apqns()) if available else deque()
-            top = Result(res.seq, res.request, res.guest, res.level, "SCAN", None, None, None, None, res.cycles,
+            top = Result(res.seq, res.request, res.guest, res.level, Op.SCAN, None, None, None, None, res.cycles,
                          res.time_us, ap_available=available, found=[], steps=[res])
             res.seq = 1
             if apqns:
@@ -396,45 +403,27 @@ class Engine:
             self._req += 1
             self._rep = 0
 
-    def _event(self, instr: Instruction, level: int, where: str, kind: str, text: str, cycles: int,
-               enters: bool = False) -> Event:
-        ev = Event(instr.number, instr.seq, instr.guest, instr.op, instr.apqn, level, where, kind, text, cycles,
-                   self.clock / self._mhz, enters)
-        for listener in self._listeners:
-            listener(ev)
-        return ev
-
     def _begin(self, instr: Instruction, use: _Use) -> Event:
         issue = self.clock + instr.wait_ticks
         self.clock = issue
-        self._inflight = _InFlight(instr, use, issue)
-        return self._event(instr, self._level[instr.guest], "guest", "issue",
-                           f"{instr.guest} issues {instruction_text(instr.op, instr.apqn)}", 0)
+        f = self._inflight = _InFlight(instr, use, issue)
+        f.events = instruction_events(instr.number, instr.seq, instr.guest, self._level[instr.guest], instr.op,
+                                      instr.apqn, use.route.hops, issue / self._mhz, lambda: self._answer(f))
+        return self._emit(next(f.events))
 
     def _step_inflight(self) -> Event:
         f = self._inflight
-        hops = f.use.route.hops
-        if f.next_hop < len(hops):
-            hop = hops[f.next_hop]
-            enters = enters_lane(hops, f.next_hop)
+        if f.next_hop < len(f.use.route.hops):
             f.next_hop += 1
-            return self._event(f.instr, hop.level, hop.where, hop.kind, hop.text, hop.cycles, enters)
-        self._inflight = None
-        res = self._complete(f.instr, f.use, f.issue_time)
-        return self._event(f.instr, self._level[f.instr.guest], "guest", "answer", describe(res), 0)
+        else:
+            self._inflight = None  # the answer: instruction_events asks _answer for it
+        return self._emit(next(f.events))
 
+    def _answer(self, f: _InFlight) -> str:
+        f.result = self._complete(f.instr, f.use, f.issue_time)
+        return result_text(f.result)
 
-def _route_hits(route: Route, on_trans: list[Breakpoint]) -> bool:
-    return any(b.hits_lane(h.lane) for h in route.hops for b in on_trans)
-
-
-def describe(res: Result) -> str:
-    """A result in words: 'rc 0x01 Q_NOT_AVAIL (cc 3)' or 'operation exception'."""
-    if res.exception:
-        return f"{res.exception} exception"
-    if res.op == "SCAN":
-        return f"found {len(res.found)} APQN(s)" if res.ap_available else "no AP (QCI raised an exception)"
-    text = f"rc 0x{res.rc:02x} {rc_name(res.rc, res.op)} (cc {res.cc})"
-    if res.status:
-        text += f" status {res.status}"
-    return text
+    def _emit(self, ev: Event) -> Event:
+        for listener in self._listeners:
+            listener(ev)
+        return ev

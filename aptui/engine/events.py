@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import attrs
 
-from aptui.engine.responses import cc_of
-from aptui.model.routing import Lane, Route, enters_lane, instruction_text
+from aptui.engine.responses import cc_of, rc_name
+from aptui.model import mask as m
+from aptui.model.routing import COUNTERS, Lane, Route, enters_lane, instruction_text
+from aptui.model.vocabulary import HopKind, Op, Where
 
 
 @attrs.frozen
@@ -22,7 +26,7 @@ class Event:
     kind: str  # issue | interpret | intercept | reflect | exit | emulate | exception | validity | answer
     text: str
     cycles: int
-    time_us: float
+    time_us: float  # the instruction's issue time (its result's time_us)
     enters: bool = False  # the first hop in its lane: the instruction has just arrived there
 
     @property
@@ -69,18 +73,27 @@ class Result:
         return None if self.exception else cc_of(self.rc)
 
 
-COUNTER_FIELDS = ("interpreted", "intercepts", "reflections", "userspace_exits", "emulations", "exceptions", "cycles")
+def result_text(r: Result, compact: bool = False) -> str:
+    """A result in words, as the Path panel answers it ('rc 0x01 Q_NOT_AVAIL (cc 3)', 'found 1
+    APQN(s)') or, compact, as a table cell or a list row shows it ('rc 01 Q_NOT_AVAIL cc 3',
+    'found 1: 05.0004')."""
+    if r.exception:
+        return f"{r.exception} exception"
+    if r.op == Op.SCAN:
+        if not r.ap_available:
+            return "no AP: QCI raised an exception" if compact else "no AP (QCI raised an exception)"
+        if not compact:
+            return f"found {len(r.found)} APQN(s)"
+        listed = ", ".join(m.format_apqn(*a) for a in r.found[:4]) + (" ..." if len(r.found) > 4 else "")
+        return f"found {len(r.found)}: {listed or '-'}"
+    if compact:
+        return f"rc {r.rc:02x} {rc_name(r.rc, r.op)} cc {r.cc}" + (f" [{r.status}]" if r.status else "")
+    return f"rc 0x{r.rc:02x} {rc_name(r.rc, r.op)} (cc {r.cc})" + (f" status {r.status}" if r.status else "")
 
 
-@attrs.frozen
+@attrs.frozen(these={name: attrs.field(default=0) for name in (*(c.field for c in COUNTERS), "cycles")})
 class LaneCounters:
-    interpreted: int = 0
-    intercepts: int = 0
-    reflections: int = 0
-    userspace_exits: int = 0
-    emulations: int = 0
-    exceptions: int = 0
-    cycles: int = 0
+    """One lane's counters: each of the model's COUNTERS, then the cycles spent there."""
 
     def as_tuple(self) -> tuple[int, ...]:
         return attrs.astuple(self)
@@ -94,18 +107,18 @@ class Stop:
     event: Event | None = None
     instruction: Instruction | None = None
     breakpoint: object | None = None
+    result: Result | None = None  # a step that brought the answer back: the instruction's result
 
 
-def transitions(number: int, seq: int, guest: str, level: int, op: str, apqn, hops, answer: str | None,
-                time_us: float) -> tuple[Event, ...]:
-    """Issue, one event per hop, and the answer (none while in flight): the events the engine emits,
-    rebuilt for an instruction that ran with no listener (a console after a continue)."""
-
-    def ev(lvl, where, kind, text, cycles, enters=False):
-        return Event(number, seq, guest, op, apqn, lvl, where, kind, text, cycles, time_us, enters)
-
-    out = [ev(level, "guest", "issue", f"{guest} issues {instruction_text(op, apqn)}", 0)]
-    out += [ev(h.level, h.where, h.kind, h.text, h.cycles, enters_lane(hops, i)) for i, h in enumerate(hops)]
+def instruction_events(number: int, seq: int, guest: str, level: int, op: str, apqn, hops, time_us: float,
+                       answer: Callable[[], str] | None = None) -> Iterator[Event]:
+    """The transitions of an instruction, in order: the guest issues it, one per hop (`enters` on
+    the first of its lane), then `answer` back to the guest. `answer` is called only after the
+    last hop, when the engine completes the instruction; without it the instruction is in flight."""
+    yield Event(number, seq, guest, op, apqn, level, Where.GUEST, HopKind.ISSUE,
+                f"{guest} issues {instruction_text(op, apqn)}", 0, time_us)
+    for i, h in enumerate(hops):
+        yield Event(number, seq, guest, op, apqn, h.level, h.where, h.kind, h.text, h.cycles, time_us,
+                    enters_lane(hops, i))
     if answer is not None:
-        out.append(ev(level, "guest", "answer", answer, 0))
-    return tuple(out)
+        yield Event(number, seq, guest, op, apqn, level, Where.GUEST, HopKind.ANSWER, answer(), 0, time_us)

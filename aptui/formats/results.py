@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
-from aptui.engine.events import COUNTER_FIELDS, LaneCounters, Result
+
+import attrs
+
+from aptui.engine.events import LaneCounters, Result, result_text
 from aptui.engine.queues import STATUS_TEXTS
-from aptui.engine.responses import rc_name
-from aptui.model.routing import Lane, Route, lane_name
+from aptui.model.routing import COUNTERS, Lane, Route, lane_name
 from aptui.formats.text import printable
 from aptui.model import mask as m
+from aptui.model.vocabulary import HopKind, Op
 
 _dumps = json.dumps
+_SCAN = Op.SCAN  # a global: naming an enum member is a slow lookup on Python 3.11, and this is per result
 _RC_JSON: dict = {}
 _STATUS_JSON = {None: "}", **{st: f', "status": "{st}"}}' for st in STATUS_TEXTS}}
 
@@ -25,7 +29,7 @@ def _lane_json(lane: Lane) -> str:
 
 
 def _entry(r: Result, routes: dict, strings: dict) -> str:
-    if r.op == "SCAN":
+    if r.op == _SCAN:
         guest = strings.get(r.guest)
         if guest is None:
             guest = strings[r.guest] = _dumps(r.guest)
@@ -46,7 +50,7 @@ def _entry(r: Result, routes: dict, strings: dict) -> str:
     rcs = _RC_JSON.get((r.rc, r.exception))
     if rcs is None:
         if r.exception is None:
-            rcs = f'"cc": {0 if r.rc == 0 else 3}, "rc": {r.rc}, "exception": null'
+            rcs = f'"cc": {r.cc}, "rc": {r.rc}, "exception": null'
         else:
             rcs = f'"cc": null, "rc": null, "exception": "{r.exception}"'
         _RC_JSON[(r.rc, r.exception)] = rcs
@@ -63,52 +67,41 @@ def write_json(out, scenario_name: str, results: list[Result], counters: dict[La
         body = ",\n  ".join([_entry(r, routes, strings) for r in results[i:i + step]])
         out.write(("\n  " if i == 0 else ",\n  ") + body)
     levels = ",\n  ".join(
-        _dumps({"level": lane[0], "where": lane[1], **dict(zip(COUNTER_FIELDS, c.as_tuple()))})
+        _dumps({"level": lane[0], "where": lane[1], **attrs.asdict(c)})
         for lane, c in counters.items()
     )
     out.write(("\n " if results else "") + "],\n \"levels\": [\n  " + levels + "\n ]}\n")
 
 
 # -- human-readable ----------------------------------------------------------------------
-def outcome_text(r: Result) -> str:
-    if r.op == "SCAN":
-        if not r.ap_available:
-            return "no AP: QCI raised an exception"
-        return f"found {len(r.found)}: " + (", ".join(m.format_apqn(*a) for a in r.found[:4]) + (" ..." if len(r.found) > 4 else "") if r.found else "-")
-    if r.exception:
-        return f"{r.exception} exception"
-    text = f"rc {r.rc:02x} {rc_name(r.rc, r.op)} cc {r.cc}"
-    if r.status:
-        text += f" [{r.status}]"
-    return text
-
-
 def route_text(route: Route | None) -> str:
     if route is None:
         return ""
     if not route.intercepts:
-        return "interpreted" if route.hops[0].kind == "interpret" else route.hops[0].kind
+        return "interpreted" if route.hops[0].kind == HopKind.INTERPRET else route.hops[0].kind
     return " > ".join(lane_name(x) for x in route.intercepts)
 
 
 def write_table(out, scenario_name: str, results: list[Result], counters: dict[Lane, LaneCounters]) -> None:
     rows = [("#", "guest", "op", "APQN", "result", "handled by", "path", "cycles", "time us")]
     for r in results:
-        if r.op == "SCAN":
+        if r.op == Op.SCAN:
             q = r.steps[0]
-            rows.append((str(r.seq), printable(r.guest), "SCAN", "", outcome_text(r), lane_name(q.route.handled_by),
+            rows.append((str(r.seq), printable(r.guest), "SCAN", "", result_text(r, compact=True),
+                         lane_name(q.route.handled_by),
                          route_text(q.route) + (f" (+{len(r.steps) - 1} TAPQ)" if len(r.steps) > 1 else ""),
                          str(r.cycles), f"{r.time_us:.1f}"))
             continue
-        rows.append((str(r.seq), printable(r.guest), r.op, m.format_apqn(*r.apqn) if r.apqn else "", outcome_text(r),
-                     lane_name(r.route.handled_by), route_text(r.route), str(r.cycles), f"{r.time_us:.1f}"))
+        rows.append((str(r.seq), printable(r.guest), r.op, m.format_apqn(*r.apqn) if r.apqn else "",
+                     result_text(r, compact=True), lane_name(r.route.handled_by), route_text(r.route), str(r.cycles),
+                     f"{r.time_us:.1f}"))
     out.write(f"scenario: {printable(scenario_name)}\n\n")
     _table(out, rows, right={0, 7, 8})
     out.write("\nper level\n")
-    crows = [("lane", "interpreted", "intercepts", "reflections", "user exits", "emulations", "exceptions", "cycles")]
+    crows = [("lane", *(c.label for c in COUNTERS), "cycles")]
     for lane, c in counters.items():
         crows.append((lane_name(lane), *(str(x) for x in c.as_tuple())))
-    _table(out, crows, right=set(range(1, 8)))
+    _table(out, crows, right=set(range(1, len(crows[0]))))
 
 
 def _table(out, rows, right: set[int]) -> None:

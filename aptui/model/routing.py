@@ -17,11 +17,27 @@ from aptui.model.scenario import Costs, Policy
 from aptui.model.topology import GuestView, Topology
 from aptui.model.vocabulary import Backend, Feature, HopKind, Op, Outcome, ProgramException, Where
 
-# Lane counters, in the order of LaneCounters' fields.
-INTERPRETED, INTERCEPTS, REFLECTIONS, EXITS, EMULATIONS, EXCEPTIONS = range(6)
-_HOP_COUNTER = {HopKind.INTERPRET: INTERPRETED, HopKind.INTERCEPT: INTERCEPTS, HopKind.REFLECT: REFLECTIONS,
-                HopKind.EXIT: EXITS, HopKind.EMULATE: EMULATIONS, HopKind.EXCEPTION: EXCEPTIONS,
-                HopKind.VALIDITY: EXCEPTIONS}
+
+@attrs.frozen
+class Counter:
+    """A per-lane count of hops, and its names in `aptui run` and the Levels panel."""
+
+    field: str  # LaneCounters' field, the key in `aptui run --json`
+    kinds: frozenset[HopKind]  # the hops it counts
+    label: str  # the `aptui run` table header
+    short: str  # the Levels panel column
+
+
+# The lane counters, in output order; every lane also sums its cycles, after them.
+COUNTERS = (
+    Counter("interpreted", frozenset({HopKind.INTERPRET}), "interpreted", "int"),
+    Counter("intercepts", frozenset({HopKind.INTERCEPT, HopKind.REFLECT}), "intercepts", "icpt"),  # a reflection is one
+    Counter("reflections", frozenset({HopKind.REFLECT}), "reflections", "refl"),
+    Counter("userspace_exits", frozenset({HopKind.EXIT}), "user exits", "exit"),
+    Counter("emulations", frozenset({HopKind.EMULATE}), "emulations", "emu"),
+    Counter("exceptions", frozenset({HopKind.EXCEPTION, HopKind.VALIDITY}), "exceptions", "exc"),
+)
+_COUNTED = {kind: tuple(i for i, c in enumerate(COUNTERS) if kind in c.kinds) for kind in HopKind}
 
 Lane = tuple[int, Where]  # (level, firmware | kernel | userspace)
 FIRMWARE: Lane = (0, Where.FIRMWARE)
@@ -62,16 +78,13 @@ class Route:
 
 
 def lane_counts(hops) -> tuple[tuple[Lane, tuple[int, ...]], ...]:
-    """Per lane: (interpreted, intercepts, reflections, user-space exits, emulations, exceptions, cycles)."""
+    """Per lane: each of COUNTERS, then the cycles spent there."""
     acc: dict[Lane, list[int]] = {}
     for h in hops:
-        v = acc.setdefault(h.lane, [0] * 7)
-        kind = _HOP_COUNTER.get(h.kind)
-        if kind is not None:
-            v[kind] += 1
-        if h.kind == HopKind.REFLECT:
-            v[INTERCEPTS] += 1
-        v[6] += h.cycles
+        v = acc.setdefault(h.lane, [0] * (len(COUNTERS) + 1))
+        for i in _COUNTED[h.kind]:
+            v[i] += 1
+        v[-1] += h.cycles
     return tuple((lane, tuple(v)) for lane, v in acc.items())
 
 

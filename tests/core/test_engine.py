@@ -13,11 +13,11 @@ def demo(name):
     return sf.loads(demos.text(name), f"demo:{name}")
 
 
-async def test_an_l3_instruction_walks_up_hop_by_hop_in_the_2018_case():
+def test_an_l3_instruction_walks_up_hop_by_hop_in_the_2018_case():
     engine = Engine(demo("2018"))
     seen = []
     for _ in range(6):
-        stop = await engine.step_transition()
+        stop = engine.step_transition()
         seen.append((stop.event.kind, stop.event.level, stop.event.where, stop.event.cycles))
     assert seen == [
         ("issue", 3, "guest", 0),
@@ -29,35 +29,36 @@ async def test_an_l3_instruction_walks_up_hop_by_hop_in_the_2018_case():
     ]
     assert engine.results[0].exception == "operation"
     assert engine.results[0].cycles == 50000
+    assert stop.result is engine.results[0]  # the answering step brings the result back
 
 
-async def test_counters_grow_with_each_hop():
+def test_counters_grow_with_each_hop():
     engine = Engine(demo("2018"))
-    await engine.step_transition()  # issue
-    await engine.step_transition()  # L1 kernel
+    engine.step_transition()  # issue
+    engine.step_transition()  # L1 kernel
     c = engine.counters()
     assert c[(1, "kernel")].intercepts == 1 and c[(1, "kernel")].cycles == 3000
     assert c[(2, "kernel")].intercepts == 0
-    await engine.step_instruction()  # finish it
+    engine.step_instruction()  # finish it
     c = engine.counters()
     assert c[(2, "kernel")].reflections == 1 and c[(2, "userspace")].exceptions == 1
     assert c[(2, "userspace")].userspace_exits == 1
     assert sum(x.cycles for x in c.values()) == 50000
 
 
-async def test_lanes_cover_every_hypervisor_level():
+def test_lanes_cover_every_hypervisor_level():
     engine = Engine(demo("2018"))
     assert engine.lanes() == [(0, "firmware"), (1, "kernel"), (1, "userspace"), (2, "kernel"), (2, "userspace")]
 
 
-async def test_step_instruction_runs_a_whole_scan_step_by_step():
+def test_step_instruction_runs_a_whole_scan_step_by_step():
     engine = Engine(demo("2018"))
-    await engine.step_instruction()  # nested1 TAPQ
-    await engine.step_instruction()  # nested1 SCAN: QCI fails, the SCAN is complete
+    engine.step_instruction()  # nested1 TAPQ
+    engine.step_instruction()  # nested1 SCAN: QCI fails, the SCAN is complete
     assert engine.results[-1].op == "SCAN" and engine.results[-1].ap_available is False
-    stop = await engine.step_instruction()  # kvm1 SCAN: its QCI
+    stop = engine.step_instruction()  # kvm1 SCAN: its QCI
     assert stop.event.kind == "answer" and engine.peek().op == "TAPQ" and engine.peek().in_scan
-    await engine.step_instruction()  # its TAPQ
+    engine.step_instruction()  # its TAPQ
     assert engine.results[-1].found == [(5, 4)]
 
 

@@ -89,15 +89,15 @@ def test_runs_are_deterministic_and_stepping_gives_the_same_results(s):
     first = _run(s)
     assert _run(s) == first
 
-    async def stepped():
+    def stepped():
         engine = Engine(s)
         events = []
         engine.subscribe(events.append)
-        while (await engine.step_transition()).reason != "end":
+        while engine.step_transition().reason != "end":
             pass
         return [out.result_json(r) for r in engine.results], engine.counters(), events
 
-    results, counters, events = asyncio.run(stepped())
+    results, counters, events = stepped()
     assert (results, counters) == first
     # every instruction is issued, travels its hops and is answered
     assert sum(e.kind == "issue" for e in events) == sum(e.kind == "answer" for e in events)

@@ -17,17 +17,18 @@ async def test_s_walks_an_l3_instruction_hop_by_hop(make_app):
     async with app.run_test(size=SIZE) as pilot:
         r = app.runner
         await pilot.press("s")  # issue
-        assert r.trace.events[-1].kind == "issue"
+        assert r.last_stop.event.kind == "issue" and r.trace.hops_done == 0 and r.trace.at is None
         lanes = []
         for _ in range(4):
             await pilot.press("s")
-            lanes.append((r.trace.events[-1].lane, r.trace.events[-1].kind))
+            assert r.trace.at == r.last_stop.event.lane
+            lanes.append((r.last_stop.event.lane, r.last_stop.event.kind))
         assert lanes == [((1, "kernel"), "intercept"), ((2, "kernel"), "reflect"),
                          ((2, "userspace"), "exit"), ((2, "userspace"), "exception")]
         counters = r.engine.counters()
         assert counters[(2, "userspace")].exceptions == 1 and counters[(1, "kernel")].intercepts == 1
         await pilot.press("s")  # the answer comes back
-        assert r.trace.done and r.trace.events[-1].text == "operation exception"
+        assert r.trace.done and r.last_stop.event.text == "operation exception"
         assert r.engine.results[0].exception == "operation"
         path = app.screen.query_one(PathView).render().plain
         assert "operation exception" in path and "reflect" in path and "50000" in path
@@ -75,7 +76,7 @@ async def test_continue_stops_at_a_lane_breakpoint(make_app):
         assert stop.reason == "breakpoint" and stop.event.lane == (1, "userspace")
         # kvm1's SCAN: its QCI is in flight, stopped on entering L1 user space.
         assert app.runner.engine.current.guest == "kvm1"
-        assert app.runner.trace.events[-1].lane == (1, "userspace") and not app.runner.trace.done
+        assert app.runner.trace.at == (1, "userspace") and not app.runner.trace.done
         assert "stopped: L1 user space entered" in str(app.screen.query_one("#status").render())
 
 
@@ -100,7 +101,7 @@ async def test_request_breakpoint_and_pause(make_app):
         assert len(e.results) == 100_006
         assert "100000/100000" in str(req.options[6].prompt)
         await pilot.press("r")
-        await app.screen.action_cont()
+        app.screen.action_cont()
         while not app.runner.running:
             await asyncio.sleep(0)
         await pilot.press("space")  # the key is taken while the run goes on
@@ -122,7 +123,7 @@ async def test_restart_during_a_run_stops_it_first(make_app):
     app = make_app(s)
     async with app.run_test(size=SIZE) as pilot:
         app.runner.engine.toggle_breakpoint(Breakpoint.on_lane((9, "kernel")))  # never hit: a slower loop
-        await app.screen.action_cont()
+        app.screen.action_cont()
         while not app.runner.running:
             await asyncio.sleep(0)
         await pilot.press("r")

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import attrs
 
-from aptui.engine import Engine
-from aptui.formats.results import outcome_text
+from aptui.engine import Engine, result_text
 from aptui.model import mask as m
 from aptui.model.bounds import COST_KEYS
 from aptui.model.scenario import HOST
@@ -188,7 +187,7 @@ class EditingMixin:
         probe.run_blocking(breakpoints=())
         res = probe.results[0]
         self.edit(edits.add_request(s, req), f"queue a SCAN of {name}")
-        self.app.notify(f"{name} SCAN: {outcome_text(res)} ({res.cycles} cycles). Queued as request "
+        self.app.notify(f"{name} SCAN: {result_text(res, compact=True)} ({res.cycles} cycles). Queued as request "
                         f"#{len(s.requests) + 1}.", title="SCAN", markup=False)
 
     def action_add_request(self) -> None:

@@ -15,7 +15,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static, Tree
 
-from aptui.engine import Breakpoint, Stop, instruction_text, lane_name
+from aptui.engine import Breakpoint, BreakpointKind, Stop, instruction_text, lane_name
 from aptui.formats.text import printable
 from aptui.model import mask as m
 from aptui.model.scenario import HOST
@@ -121,7 +121,7 @@ class MainScreen(EditingMixin, Screen):
         self._status()
 
     def _show_tree(self) -> None:
-        marked = {b.value for b in self.runner.engine.breakpoints if b.kind == "guest"}
+        marked = {b.value for b in self.runner.engine.breakpoints if b.kind == BreakpointKind.GUEST}
         self.query_one(TopologyTree).show(self.session.topology, self.session.diagnostics, marked, self.selected,
                                           self.palette)
 
@@ -193,14 +193,11 @@ class MainScreen(EditingMixin, Screen):
         r = self.runner
         e = r.engine
         bps = e.breakpoints
-        self.query_one(RequestList).update(e, {b.value for b in bps if b.kind == "request"}, self.palette)
+        self.query_one(RequestList).update(e, {b.value for b in bps if b.kind == BreakpointKind.REQUEST}, self.palette)
         trace = r.trace
-        active = None
-        if trace is not None and not trace.done and len(trace.events) > 1:
-            active = trace.events[-1].lane
-        self.query_one(LaneList).update(e.lanes(), e.counters(), r.recent, active,
-                                        {b.value for b in bps if b.kind == "lane"}, self.palette)
-        self.query_one(PathView).show(r, self.palette)
+        self.query_one(LaneList).update(e.lanes(), e.counters(), r.recent, trace.at if trace else None,
+                                        {b.value for b in bps if b.kind == BreakpointKind.LANE}, self.palette)
+        self.query_one(PathView).show(r.path(), e.lanes(), self.palette)
         path = self.query_one("#path")
         if trace is not None:
             path.border_title = Content.assemble("5 Path · ", f"#{trace.seq} ", (printable(trace.guest), "bold"),
@@ -294,20 +291,20 @@ class MainScreen(EditingMixin, Screen):
             self.maximize(self.focused)
 
     # -- stepping ----------------------------------------------------------------------
-    async def action_step(self) -> None:
-        await self._drive("step")
+    def action_step(self) -> None:
+        self._drive("step")
 
-    async def action_next(self) -> None:
-        await self._drive("next")
+    def action_next(self) -> None:
+        self._drive("next")
 
-    async def action_cont(self) -> None:
-        await self._drive("cont")
+    def action_cont(self) -> None:
+        self._drive("cont")
 
-    async def action_repeat(self) -> None:
+    def action_repeat(self) -> None:
         if self.last_command:
-            await self._drive(self.last_command)
+            self._drive(self.last_command)
 
-    async def _drive(self, command: str) -> None:
+    def _drive(self, command: str) -> None:
         self.last_command = command
         if not self.query_one("#lanes").has_class("-current"):
             self.show_page("path")
@@ -321,7 +318,7 @@ class MainScreen(EditingMixin, Screen):
         if command == "cont":
             self._continue()
             return
-        stop = await (r.step() if command == "step" else r.next())
+        stop = r.step() if command == "step" else r.next()
         self._after(stop)
 
     @work(exclusive=True, group="engine")

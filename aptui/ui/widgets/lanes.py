@@ -11,13 +11,12 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from aptui.engine import Event, LaneCounters, lane_name
-from aptui.model.routing import Lane
 from aptui.formats.text import printable
+from aptui.model.routing import COUNTERS, Lane
+from aptui.model.vocabulary import HopKind
 from aptui.ui.palette import Palette
 from aptui.ui.widgets.fit import fit
 
-COLUMNS = (("int", "interpreted"), ("icpt", "intercepts"), ("refl", "reflections"), ("exit", "userspace_exits"),
-           ("emu", "emulations"), ("exc", "exceptions"))
 NAME_WIDTH = 14
 NARROW_NAME = 8
 
@@ -80,8 +79,8 @@ class LaneList(OptionList):
     def _header(p: Palette, narrow: bool) -> Text:
         name_w, col_w = (NARROW_NAME, 4) if narrow else (NAME_WIDTH, 5)
         t = Text("   " + "lane".ljust(name_w), p.muted, no_wrap=True, overflow="ellipsis")
-        for short, _ in COLUMNS:
-            t.append(f"{short[:col_w - 1]:>{col_w}}", p.muted)
+        for counter in COUNTERS:
+            t.append(f"{counter.short[:col_w - 1]:>{col_w}}", p.muted)
         t.append(f"{'cycles':>{8 if narrow else 9}}  last event", p.muted)
         return t
 
@@ -94,8 +93,8 @@ class LaneList(OptionList):
         t.append("●" if marked else " ", p.error)
         t.append("▶ " if active else "  ", p.accent)
         t.append(name.ljust(name_w), p.accent if active else p.strong)
-        for _, field in COLUMNS:
-            v = getattr(c, field)
+        for counter in COUNTERS:
+            v = getattr(c, counter.field)
             t.append(f"{v:>{col_w}}", p.strong if v else p.muted)
         t.append(f"{c.cycles:>{8 if narrow else 9}}", p.strong if c.cycles else p.muted)
         events = list(recent)[-(extra + 1):] if recent else []
@@ -109,6 +108,6 @@ class LaneList(OptionList):
 
 
 def _event(t: Text, ev: Event, p: Palette) -> None:
-    style = p.error if ev.kind in ("exception", "validity") else p.muted
+    style = p.error if ev.kind in (HopKind.EXCEPTION, HopKind.VALIDITY) else p.muted
     t.append(f"#{ev.seq} {ev.kind} ", style)
     t.append(printable(ev.text))

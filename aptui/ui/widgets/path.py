@@ -13,10 +13,12 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widget import Widget
 
+from aptui.engine import result_text
 from aptui.model.routing import Lane, instruction_text
 from aptui.formats.text import printable
+from aptui.model.vocabulary import HopKind
 from aptui.ui.palette import Palette
-from aptui.console.runner import Runner
+from aptui.console.runner import Trace
 
 SHORT = {"firmware": "firmware", "kernel": "kern", "userspace": "user"}
 CYCLES = 8
@@ -32,11 +34,13 @@ class PathView(Widget, can_focus=True):
 
     def __init__(self, **kw):
         super().__init__(**kw)
-        self.runner: Runner | None = None
+        self.trace: Trace | None = None
+        self.lanes: list[Lane] = []
         self.palette: Palette | None = None
 
-    def show(self, runner: Runner, p: Palette) -> None:
-        self.runner, self.palette = runner, p
+    def show(self, trace: Trace | None, lanes: list[Lane], p: Palette) -> None:
+        """Draw `trace` (the runner's path()) across `lanes` (the engine's)."""
+        self.trace, self.lanes, self.palette = trace, lanes, p
         self.refresh(layout=True)
 
     def get_content_height(self, container, viewport, width: int) -> int:
@@ -47,53 +51,33 @@ class PathView(Widget, can_focus=True):
 
     # -- the diagram -------------------------------------------------------------------
     def _model(self):
-        """(title, participants, rows, footer): rows are (from, to, kind, cycles, text, done)."""
-        r = self.runner
-        if r is None:
+        """(title, participants, rows, answer, failed, total, why): rows are (from, to, kind, cycles, text, done);
+        `why` names the rule behind an exception or an empty answer."""
+        t = self.trace
+        if t is None:
             return None
-        e = r.engine
-        lanes: list[Lane] = e.lanes()
-        trace = r.trace
-        pending = []
-        if e.current is not None and trace is not None and not trace.done:
-            guest, level, op, apqn, number = trace.guest, trace.level, trace.op, trace.apqn, trace.seq
-            done = [ev for ev in trace.events if ev.kind not in ("issue", "answer")]
-            pending = list(e.current_route.hops[e.hops_done:])
-            answer = None
-        elif trace is not None:
-            guest, level, op, apqn, number = trace.guest, trace.level, trace.op, trace.apqn, trace.seq
-            done = [ev for ev in trace.events if ev.kind not in ("issue", "answer")]
-            answer = printable(trace.events[-1].text) if trace.done else None
-        else:
-            nxt = e.peek()
-            if nxt is None:
-                return None
-            guest, op, apqn, number = nxt.guest, nxt.op, nxt.apqn, nxt.seq
-            level = e.topology.views[guest].level
-            done = []
-            pending = list(e.route(guest, op, apqn).hops)
-            answer = None
-        for lane in [ev.lane for ev in done] + [h.lane for h in pending]:
+        hops = t.route.hops
+        lanes = list(self.lanes)
+        for lane in (h.lane for h in hops):
             if lane not in lanes:
                 lanes.append(lane)
-        what = instruction_text(op, apqn)
         rows = []
         at: Lane | None = None
-        for ev in done:
-            rows.append((at, ev.lane, ev.kind, ev.cycles, ev.text, True))
-            at = ev.lane
-        for h in pending:
-            rows.append((at, h.lane, h.kind, h.cycles, h.text, False))
+        for i, h in enumerate(hops):
+            rows.append((at, h.lane, h.kind, h.cycles, h.text, i < t.hops_done))
             at = h.lane
-        total = sum(x[3] for x in rows if x[5])
-        return (number, guest, level, what), lanes, rows, answer, total
+        answer = result_text(t.result) if t.done else None
+        failed = t.done and t.result.exception is not None
+        total = sum(h.cycles for h in hops[: t.hops_done])
+        why = t.route.why if t.done else ""
+        return (t.seq, t.guest, t.level, instruction_text(t.op, t.apqn)), lanes, rows, answer, failed, total, why
 
     def _lines(self, width: int) -> list[Text]:
         p = self.palette or Palette(*(Style() for _ in range(7)))
         model = self._model()
         if model is None:
             return [Text("No instruction yet: add a request (+ in Requests) and press s.", p.muted)]
-        (number, guest, level, what), lanes, rows, answer, total = model
+        (number, guest, level, what), lanes, rows, answer, failed, total, why = model
         guest = printable(guest)
         names = [guest] + [("firmware" if lane[1] == "firmware" else f"L{lane[0]} {SHORT[lane[1]]}") for lane in lanes]
         n = len(names)
@@ -122,7 +106,7 @@ class PathView(Widget, can_focus=True):
             c = _Canvas(span)
             for x in x_of.values():
                 c.put(x, "│", p.muted)
-            style = (p.error if kind in ("exception", "validity") else p.accent) if done else p.muted
+            style = (p.error if kind in (HopKind.EXCEPTION, HopKind.VALIDITY) else p.accent) if done else p.muted
             xa, xb = x_of[frm], x_of[to]
             if xa == xb:
                 c.put(xa, "◆", style)
@@ -136,14 +120,13 @@ class PathView(Widget, can_focus=True):
             c = _Canvas(span)
             for x in x_of.values():
                 c.put(x, "│", p.muted)
-            bad = "exception" in answer or "no AP" in answer
-            c.arrow(x_of[last], x_of[None], "═", answer, p.error if bad else p.success)
+            c.arrow(x_of[last], x_of[None], "═", answer, p.error if failed else p.success)
             out.append(c.text(Text(f"{total:>{CYCLES}}", p.strong)))
         foot = Text(no_wrap=True, overflow="ellipsis")
         done_rows = [row for row in rows if row[5]]
         if answer is not None:
             foot.append(f"#{number} {what}: ", p.strong)
-            foot.append(answer, p.error if "exception" in answer else p.success)
+            foot.append(answer, p.error if failed else p.success)
             foot.append(f" after {total} cycles", p.muted)
         elif done_rows:
             foot.append("▸ ", p.accent)
@@ -152,6 +135,8 @@ class PathView(Widget, can_focus=True):
             foot.append(f"next: #{number} {guest} {what}", p.strong)
             foot.append("  (s: hop by hop, n: all of it)", p.muted)
         out.append(foot)
+        if why:
+            out.append(Text.assemble(("why: ", p.strong), (printable(why), p.warning), no_wrap=True, overflow="ellipsis"))
         return out
 
 

@@ -7,10 +7,10 @@ from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from aptui.engine import Engine, Result
-from aptui.formats.results import outcome_text
+from aptui.engine import Engine, Result, result_text
 from aptui.formats.text import printable
 from aptui.model import mask as m
+from aptui.model.vocabulary import Op
 from aptui.ui.palette import Palette
 from aptui.ui.widgets.fit import fit
 
@@ -94,9 +94,9 @@ class RequestList(OptionList):
         last = self._last.get(i)
         if last is not None:
             t.append("  ")
-            if last.op == "SCAN":
+            if last.op == Op.SCAN:
                 style = p.error if not last.ap_available else p.success if last.found else p.warning
             else:
                 style = p.error if last.exception else p.warning if last.rc else p.success
-            t.append(outcome_text(last), style)
+            t.append(result_text(last, compact=True), style)
         return t
