@@ -75,7 +75,7 @@ class GuestCells:
         fa, fd = apcb_limits(v.crycb_format)
         self.max_a, self.max_d = min(fa, v.id_limits[0]), min(fd, v.id_limits[1])
         # A reason that holds for every assigned cell, checked before the per-id ones.
-        self.validity = topo.view(v.culprit).validity if v.culprit else None
+        self.validity = topo.view(v.culprit).validity.message if v.culprit else None
         if not v.startable:
             self.lost_all = LOST_START
         elif not v.has_ap:

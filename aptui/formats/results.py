@@ -97,11 +97,35 @@ def write_table(out, scenario_name: str, results: list[Result], counters: dict[L
                      f"{r.time_us:.1f}"))
     out.write(f"scenario: {printable(scenario_name)}\n\n")
     _table(out, rows, right={0, 7, 8})
+    _write_reasons(out, results)
     out.write("\nper level\n")
     crows = [("lane", *(c.label for c in COUNTERS), "cycles")]
     for lane, c in counters.items():
         crows.append((lane_name(lane), *(str(x) for x in c.as_tuple())))
     _table(out, crows, right=set(range(1, len(crows[0]))))
+
+
+SHOWN_SEQS = 5  # entries named per reason; the rest are counted
+
+
+def _write_reasons(out, results: list[Result]) -> None:
+    """Under the table, the rule behind each exception or empty answer (the route's `why`),
+    once per guest and reason, with the entries it explains."""
+    reasons: dict[tuple[str, str], list] = {}  # (guest, why) -> [count, first seqs]
+    for r in results:
+        route = r.steps[0].route if r.op == Op.SCAN else r.route
+        if not route.why or (r.op == Op.SCAN and r.found):
+            continue
+        entry = reasons.setdefault((r.guest, route.why), [0, []])
+        entry[0] += 1
+        if len(entry[1]) < SHOWN_SEQS:
+            entry[1].append(r.seq)
+    if not reasons:
+        return
+    out.write("\nwhy\n")
+    for (guest, why), (count, seqs) in reasons.items():
+        more = f" +{count - len(seqs)}" if count > len(seqs) else ""
+        out.write(f"{', '.join(f'#{n}' for n in seqs)}{more}  {printable(guest)}: {printable(why)}\n")
 
 
 def _table(out, rows, right: set[int]) -> None:

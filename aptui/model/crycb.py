@@ -8,7 +8,17 @@ hands the machine a format-2 shadow.
 
 from __future__ import annotations
 
+import attrs
+
 from aptui.model.matrix import Matrix
+
+@attrs.frozen
+class Validity:
+    """Why a guest cannot start: validity intercept 0x0022 to its hypervisor."""
+
+    chain: bool  # False: wider than its hypervisor's format (2.2); True: a vSIE shadow further up (2.3)
+    message: str
+
 
 APCB_WIDTH = {0: (64, 16), 1: (64, 16), 2: (256, 256)}  # (APIDs, domains) a format's APCB holds (ref 1.2)
 

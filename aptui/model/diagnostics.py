@@ -155,11 +155,13 @@ def _guest_diagnostics(topo: Topology, name: str) -> list[Diagnostic]:
     # crycb-format-mismatch: validity intercept 0x0022.
     if v.validity:
         hyp = topo.parent_format(g)
+        where = "" if v.validity.chain else f" ({parent_name})"
+        levels = "2" if v.level == 4 else f"2..{v.level - 2}"
+        fix = (f"Make every ancestor of level {levels} format 2 (on a machine with APXA)." if v.validity.chain
+               else f"Use crycb_format = {hyp} or lower (or drop the key to inherit it).")
         out.append(Diagnostic("crycb-format-mismatch", name,
-            f"cannot start: {v.validity} ({parent_name}). SIE entry ends in validity intercept 0x0022 to the "
-            "parent (shadow_crycb) and the guest never runs. "
-            + (f"Use crycb_format = {hyp} or lower (or drop the key to inherit it)." if v.level < 4 or
-               "vSIE" not in v.validity else "Make every ancestor of level 2 and below format 2.")))
+            f"cannot start: {v.validity.message}{where}. SIE entry ends in validity intercept 0x0022 to the "
+            f"parent (shadow_crycb) and the guest never runs. {fix}"))
 
     # no-usage-domain (ap-check's rule).
     if g.control_domains and not g.usage_domains:

@@ -303,6 +303,6 @@ def _validity(topo: Topology, guest: str) -> Route:
     kernel (the firmware for an LPAR); its descendants cannot start either."""
     cv = topo.view(topo.view(guest).culprit)
     lane: Lane = (cv.level - 1, Where.KERNEL) if cv.level > 1 else FIRMWARE
-    why = f"validity intercept 0x0022: {cv.name} cannot start, {cv.validity}"
+    why = f"validity intercept 0x0022: {cv.name} cannot start, {cv.validity.message}"
     hop = Hop(lane[0], lane[1], HopKind.VALIDITY, 0, f"{why}; {guest} runs no instruction")
     return Route((hop,), Outcome.EXCEPTION, lane, (), exception=ProgramException.VALIDITY, why=why)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import attrs
 
 from aptui.model.crycb import (
-    apcb_limits, apcb_truncate, host_crycb_format, shadow_crycb_valid, vsie_shadow_chain_empty,
+    Validity, apcb_limits, apcb_truncate, host_crycb_format, shadow_crycb_valid, vsie_shadow_chain_empty,
     vsie_shadow_chain_valid,
 )
 from aptui.model.facilities import ap_instructions_available, kvm_s390_configure_apie
@@ -32,7 +32,7 @@ class GuestView:
     apie: bool  # ECA.APIE as the parent set it (spec 3)
     apie_chain: bool  # every hypervisor on the chain set APIE
     culprit: str | None  # the guest on the chain (itself or an ancestor) that cannot start
-    validity: str | None  # why this guest itself cannot start (validity 0x0022), else None
+    validity: Validity | None  # why this guest itself cannot start (validity 0x0022), else None
     parent_config: Matrix  # P.config of spec 2.1 step 4: what the parent's QCI answers
     id_limits: tuple[int, int]  # the highest APID and domain the parent's configuration addresses
     assigned: Matrix  # step 1: the configured matrix within P.config
@@ -115,12 +115,13 @@ class Topology:
 
         validity = None
         if not shadow_crycb_valid(fmt, hyp_format, apie, parent is None or parent.apie):
-            validity = f"its CRYCB format {fmt} is wider than format {hyp_format} of its hypervisor"
+            validity = Validity(False, f"its CRYCB format {fmt} is wider than format {hyp_format} of its hypervisor")
         elif level >= 4 and apie_chain:
-            formats = [self.views[n].crycb_format for n in self.chain(g.parent)[1:level - 2]]
-            if not vsie_shadow_chain_valid(formats):
-                bad = next(f for f in formats if f != 2)
-                validity = f"every vSIE shadow is format 2, and an ancestor of level 2..{level - 2} is format {bad}"
+            between = self.chain(g.parent)[1:level - 2]  # the ancestors of level 2 .. k-2
+            if not vsie_shadow_chain_valid([self.views[n].crycb_format for n in between]):
+                bad = next(n for n in between if self.views[n].crycb_format != 2)
+                validity = Validity(True, f"the vSIE shadow of an L{level} is format 2, and {bad} "
+                                          f"(L{self.views[bad].level}) is format {self.views[bad].crycb_format}")
         culprit = parent.culprit if parent and parent.culprit else (g.name if validity else None)
 
         pconfig = self.host.config if parent is None else parent.config
