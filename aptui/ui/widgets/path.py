@@ -136,7 +136,7 @@ class PathView(Widget, can_focus=True):
             foot.append("  (s: hop by hop, n: all of it)", p.muted)
         out.append(foot)
         if why:
-            out.append(Text.assemble(("why: ", p.strong), (printable(why), p.warning), no_wrap=True, overflow="ellipsis"))
+            out.append(Text.assemble(("why: ", p.strong), (printable(why), p.warning)))
         return out
 
 
