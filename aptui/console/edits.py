@@ -17,11 +17,10 @@ from aptui.model import bounds as b
 from aptui.model import mask as m
 from aptui.model.bounds import US_COSTS, Violation
 from aptui.model.idlist import format_id, parse_id, parse_ids
-from aptui.model.matrix import Matrix
 from aptui.model.scenario import (ADAPTER_TYPES, BACKENDS, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN, STATES, Adapter,
                                   Guest, Host, Request, Reserved, Scenario)
 from aptui.model.topology import Topology
-from aptui.model.vfio_ap import assign_verdict
+from aptui.model.vfio_ap import assign_verdict, host_owned_queues
 from aptui.model.vocabulary import Backend, Errno
 
 FIELDS = {"apm": "adapters", "aqm": "usage_domains", "adm": "control_domains"}
@@ -75,8 +74,7 @@ def refusal(s: Scenario, edited: Guest, mask: str, added: frozenset[int]) -> str
     passthrough = edited.backend == Backend.PASSTHROUGH
     reserved = None
     if passthrough and not lpar:
-        res = s.guest(edited.parent).reserved
-        reserved = (edited.parent, Matrix.of(res.adapters, res.domains))
+        reserved = (edited.parent, host_owned_queues(s.guest(edited.parent).reserved))
     siblings = [(o.name, o.matrix) for o in s.guests
                 if passthrough and o.name != name and o.parent == edited.parent and o.backend == Backend.PASSTHROUGH]
     verdict = assign_verdict(mask, added, limit, why, edited.matrix, s.guest(name).matrix, reserved, siblings)

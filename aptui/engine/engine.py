@@ -16,6 +16,7 @@ import attrs
 from aptui.engine.breakpoints import Breakpoint, BreakpointKind
 from aptui.engine.events import Event, Instruction, LaneCounters, Result, Stop, instruction_events, result_text
 from aptui.engine.queues import Queue
+from aptui.model.facilities import ap_bus_probe_apqns
 from aptui.model.routing import COUNTERS, Lane, Route, compute_route, lane_counts
 from aptui.model.vocabulary import Feature, Op, Outcome
 from aptui.model.scenario import Scenario
@@ -37,10 +38,6 @@ class _Scan:
     todo: deque
     wait_ticks: float = 0  # the request's wait, before a probing scan's first TAPQ
     probing: bool = False  # no QCI (no apqci): every APQN up to 3f.000f is tried by TAPQ
-
-
-# What an AP bus without QCI probes (spec 6): APID 0..63 x APQI 0..15, the limits without QCI.
-_PROBED = tuple((a, d) for a in range(64) for d in range(16))
 
 
 @attrs.define
@@ -395,7 +392,7 @@ class Engine:
         top = Result(len(self.results) + 1, self._req, r.guest, self._level[r.guest], Op.SCAN, None, None, None, None,
                      0, self.clock / self._mhz, ap_available=True, found=[], steps=[])
         wait = r.wait_us * self._mhz if self._rep == 0 else 0
-        return _Scan(top, deque(_PROBED), wait, probing=True)
+        return _Scan(top, deque(ap_bus_probe_apqns()), wait, probing=True)
 
     def _next_repetition(self) -> None:
         self._rep += 1

@@ -14,7 +14,7 @@ from aptui.model.facilities import apqi_available
 from aptui.model.routing import ap_bus_configuration
 from aptui.model.scenario import HOST, Scenario
 from aptui.model.topology import Topology
-from aptui.model.vfio_ap import shared_queues, shares_queues
+from aptui.model.vfio_ap import host_owned_queues, shared_queues, shares_queues
 from aptui.model.vocabulary import Backend, Feature, Severity
 
 SEVERITIES = tuple(Severity)
@@ -171,15 +171,14 @@ def _guest_diagnostics(topo: Topology, name: str) -> list[Diagnostic]:
             "Assign at least one usage domain."))
 
     # apqn-reserved-by-host: EADDRNOTAVAIL.
-    if g.backend == "passthrough" and g.parent != HOST:
-        reserved = topo.guests[g.parent].reserved
-        held_a, held_d = g.adapters & reserved.adapters, g.usage_domains & reserved.domains
-        if held_a and held_d:
+    if g.backend == Backend.PASSTHROUGH and g.parent != HOST:
+        held = shared_queues(g.matrix, host_owned_queues(topo.guests[g.parent].reserved))
+        if held.apqn_count:
             out.append(Diagnostic("apqn-reserved-by-host", name,
-                f"{len(held_a) * len(held_d)} APQN(s) are reserved for {g.parent}'s own zcrypt drivers (apmask/aqmask): "
+                f"{held.apqn_count} APQN(s) are reserved for {g.parent}'s own zcrypt drivers (apmask/aqmask): "
                 "assign_adapter/assign_domain fail with EADDRNOTAVAIL. Give the queues to vfio_ap first "
                 f"(clear the bits in {g.parent}'s reserved adapters or domains) or assign other queues.",
-                _apqns(held_a, held_d)))
+                _apqns(held.adapters, held.usage_domains)))
 
     # not-in-parent: dropped by 2.1 step 1.
     if g.backend in (Backend.PASSTHROUGH, Backend.EMULATED):

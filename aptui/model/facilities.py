@@ -43,3 +43,13 @@ def cpu_model_features(features: frozenset[str], has_ap: bool, guest_level: int)
     if not has_ap:
         return frozenset()
     return frozenset(f for f in Feature if f in features and (f != Feature.APQI or apqi_available(guest_level)))
+
+
+# ap_bus.c: `ap_max_adapter_id = 63`, `ap_max_domain_id = 15` "if not given via qci".
+AP_BUS_MAX_IDS_WITHOUT_QCI = (63, 15)
+
+
+def ap_bus_probe_apqns() -> tuple[tuple[int, int], ...]:
+    """What an AP bus without QCI (no `apqci`) tries by TAPQ, in order: 00.0000 .. 3f.000f (spec 6)."""
+    max_a, max_d = AP_BUS_MAX_IDS_WITHOUT_QCI
+    return tuple((a, d) for a in range(max_a + 1) for d in range(max_d + 1))

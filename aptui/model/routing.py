@@ -11,7 +11,7 @@ import attrs
 
 from aptui.model import mask as m
 from aptui.model.crycb import apcb_truncate, exceeds_apcb0
-from aptui.model.facilities import offers_facility_65
+from aptui.model.facilities import AP_BUS_MAX_IDS_WITHOUT_QCI, offers_facility_65
 from aptui.model.matrix import EMPTY, Matrix
 from aptui.model.scenario import Costs, Policy
 from aptui.model.topology import GuestView, Topology
@@ -141,7 +141,8 @@ def ap_bus_configuration(topo: Topology, guest: str) -> tuple[Matrix, str]:
     else:
         s = topo.scenario
         route = compute_route(topo, s.costs, s.policy, guest, Op.TAPQ, (0, 0))
-        found = EMPTY if route.exception else qci_configuration(topo, guest).limited(64, 16)
+        max_a, max_d = AP_BUS_MAX_IDS_WITHOUT_QCI
+        found = EMPTY if route.exception else qci_configuration(topo, guest).limited(max_a + 1, max_d + 1)
     return found, route.why if not (found.apm and found.aqm) else ""
 
 

@@ -40,6 +40,12 @@ def queue_unavailable(adapter: Adapter | None, adapter_id: int, aqm: int, parent
     return None
 
 
+def host_owned_queues(reserved: Reserved) -> Matrix:
+    """The queues `apmask`/`aqmask` keep for the host's own zcrypt drivers, as a usage matrix:
+    APQN (a, d) is the host's iff adapter a AND domain d are (ref 5.2)."""
+    return Matrix.of(reserved.adapters, reserved.domains)
+
+
 def vfio_ap_mdev_filter_matrix(assigned: Matrix, dropped: list[Dropped]) -> Matrix:
     """The guest matrix (`shadow_apcb`, what sysfs `guest_matrix` shows): the assignment within
     the parent's configuration, without the adapters dropped whole ("the AP architecture won't

@@ -210,3 +210,13 @@ def test_a_bus_mask_of_any_text(text):
             assert e.path == str(root / "bus/ap/apmask")
         else:
             assert imported.scenario.guest("lpar1").reserved.adapters <= set(range(256))
+
+
+def test_exported_lszcrypt_follows_the_nested_emulation_policy(capsys):
+    """Issue 7 defect: the listing is what `aptui run` finds, policy included (05.0004 under
+    nested_emulation), not an empty one computed on the side."""
+    code, out, err = run(capsys, "export", "lszcrypt", "2018-nested-emulation", "--guest", "nested1")
+    assert code == 0 and "\n05.0004  CEX8C" in out
+    assert "hypothetical" in err
+    runs = json.loads(run(capsys, "run", "2018-nested-emulation", "--json")[1])["results"]
+    assert any(r["guest"] == "nested1" and r["op"] == "SCAN" and r["found"] == ["05.0004"] for r in runs)
