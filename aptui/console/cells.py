@@ -1,7 +1,7 @@
 """What each cell of a guest's matrix means: the guest gets it, it is assigned but lost (and
 why), the parent offers it, a sibling holds it, or nothing.
 
-Computed from the model's GuestView and `qci_configuration` (what the guest's own QCI answers
+Computed from the model's GuestView and `ap_bus_configuration` (what the guest's AP bus finds
 is, by definition, what it gets), per id, so that a row of 256 cells costs a few bit tests.
 The reasons are the model's `Loss` values; nothing here recomputes a kernel rule. No Textual.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 from aptui.model import mask as m
 from aptui.model.crycb import apcb_limits
 from aptui.model.matrix import Matrix
-from aptui.model.routing import qci_configuration
+from aptui.model.routing import ap_bus_configuration
 from aptui.model.scenario import HOST, Scenario
 from aptui.model.topology import Topology, machine_id_limits
 from aptui.model.vocabulary import Backend, Loss
@@ -65,7 +65,7 @@ class GuestCells:
         v = self.view = topo.view(name)
         g = v.guest
         self.configured = g.matrix
-        self.effective = qci_configuration(topo, name)
+        self.effective = ap_bus_configuration(topo, name)[0]
         self.parent = v.parent_config
         self.siblings = [(o.name, o.matrix) for o in scenario.guests
                          if o.parent == g.parent and o.name != name and o.backend == Backend.PASSTHROUGH] \

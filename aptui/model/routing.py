@@ -67,7 +67,7 @@ class Route:
     rc: int | None = None
     exception: ProgramException | None = None
     owner: str | None = None  # EMULATED: the guest whose emulated device answers
-    matrix: Matrix | None = None  # QCI: the configuration returned
+    matrix: Matrix | None = None  # QCI: the configuration returned; emulated: the emulated device's
     why: str = ""  # the rule that produced an exception or an empty answer, in words
     cycles: int = attrs.field(init=False)
     lane_counts: tuple[tuple[Lane, tuple[int, ...]], ...] = attrs.field(init=False)
@@ -122,27 +122,19 @@ def compute_route(topo: Topology, costs: Costs, policy: Policy, guest: str, op: 
     return intercepted_to_qemu(topo, costs, policy, v, op, apqn)
 
 
-def qci_configuration(topo: Topology, guest: str) -> Matrix:
-    """What the guest's own QCI answers, and so what its AP bus finds and uses: interpreted,
-    emulated (also by an ancestor under `nested_emulation`), or nothing when QCI raises."""
-    s = topo.scenario
-    route = compute_route(topo, s.costs, s.policy, guest, Op.QCI, None)
-    return route.matrix if route.outcome == Outcome.QCI and route.matrix is not None else EMPTY
-
-
 def ap_bus_configuration(topo: Topology, guest: str) -> tuple[Matrix, str]:
-    """What the guest's AP bus finds at boot (spec 6), queue states aside, and the rule that
-    empties it: the QCI answer, or, without apqci, what TAPQ finds probing up to 3f.000f."""
-    v = topo.view(guest)
-    if Feature.APQCI in v.guest.features:
-        s = topo.scenario
+    """What the guest's AP bus finds at boot and uses (spec 6), queue states aside, and the rule
+    that empties it: the answer of its QCI, or, without `apqci`, what TAPQ finds probing up to
+    3f.000f. Interpreted, emulated (also by an ancestor under `nested_emulation`), or nothing."""
+    s = topo.scenario
+    if Feature.APQCI in topo.view(guest).guest.features:
         route = compute_route(topo, s.costs, s.policy, guest, Op.QCI, None)
-        found = route.matrix if route.outcome == Outcome.QCI and route.matrix is not None else EMPTY
+        found = route.matrix if route.outcome == Outcome.QCI else EMPTY
     else:
-        s = topo.scenario
         route = compute_route(topo, s.costs, s.policy, guest, Op.TAPQ, (0, 0))
         max_a, max_d = AP_BUS_MAX_IDS_WITHOUT_QCI
-        found = EMPTY if route.exception else qci_configuration(topo, guest).limited(max_a + 1, max_d + 1)
+        answering = route.matrix if route.matrix is not None else topo.view(guest).hw  # emulated, or the shadow
+        found = EMPTY if route.exception else answering.limited(max_a + 1, max_d + 1)
     return found, route.why if not (found.apm and found.aqm) else ""
 
 
@@ -161,12 +153,17 @@ def firmware_interprets(v: GuestView, costs: Costs, op: str, apqn: tuple[int, in
     """Spec 4.1: the firmware interprets against `hw`, the vSIE shadow CRYCB: the queue answers,
     or rc 0x01 for an APQN not in it. A guest run by the machine's own SIE with a format-0/1
     CRYCB (an L1 without APXA, an L2 of format 0/1) naming an APID > 63 or APQI > 15 gets a
-    specification exception; deeper guests run on a format-2 shadow and do not."""
+    specification exception; deeper guests run on a format-2 shadow and do not. QCI needs
+    facility 12 (`apqci`): without it, a specification exception."""
     name = v.name
     if v.level <= 2 and _beyond_apcb0(v, apqn):
         return _firmware_exception(costs, ProgramException.SPECIFICATION,
                                    f"{name} runs under the machine's SIE with a format-{v.crycb_format} CRYCB: "
                                    f"{m.format_apqn(*apqn)} is beyond APID 63 / APQI 15, specification exception")
+    if op == Op.QCI and Feature.APQCI not in v.guest.features:
+        return _firmware_exception(costs, ProgramException.SPECIFICATION,
+                                   f"{name} lacks CPU feature apqci (facility 12): PQAP(QCI) is a specification "
+                                   "exception, so its AP bus probes by TAPQ instead")
     what = instruction_text(op, apqn)
     hop = Hop(0, Where.FIRMWARE, HopKind.INTERPRET, costs.interpret,
               f"firmware interprets {what} against {name}'s effective CRYCB")
@@ -287,8 +284,9 @@ def _emulate(hops, costs, level, owner, guest, op, apqn, matrix: Matrix) -> Rout
     if op == Op.QCI:
         return _ended(hops, Outcome.QCI, rc=0, matrix=matrix)
     if matrix.has_apqn(*apqn):
-        return _ended(hops, Outcome.EMULATED, owner=owner)
-    return _ended(hops, Outcome.FIXED, rc=0x01, why=f"{m.format_apqn(*apqn)} is not among {owner}'s emulated queues")
+        return _ended(hops, Outcome.EMULATED, owner=owner, matrix=matrix)
+    return _ended(hops, Outcome.FIXED, rc=0x01, matrix=matrix,
+                  why=f"{m.format_apqn(*apqn)} is not among {owner}'s emulated queues")
 
 
 def _ended(hops: list[Hop], outcome: Outcome, **kw) -> Route:

@@ -156,3 +156,36 @@ async def test_requests_can_be_appended_to_a_running_queue():
     assert (await engine.run()).reason == "end" and len(engine.results) == 7
     with pytest.raises(ValueError):
         engine.extend_requests(attrs.evolve(more, name="other"))
+
+
+NO_QCI = """format = 1
+[host]
+adapters = [{ id = 5 }, { id = 0x47 }]
+[[guest]]
+name = "lpar1"
+adapters = [5, 0x47]
+usage_domains = [4, 0x20]
+[[guest]]
+name = "kvm1"
+parent = "lpar1"
+adapters = [5, 0x47]
+usage_domains = [4, 0x20]
+features = ["ap", "apft"]
+[[request]]
+guest = "kvm1"
+op = "QCI"
+[[request]]
+guest = "kvm1"
+op = "SCAN"
+"""
+
+
+def test_without_apqci_qci_is_a_specification_exception_and_scan_probes():
+    """apqci gates QCI (spec 8): facility 12 missing, PQAP(QCI) program-checks; the AP bus then
+    probes 00.0000..3f.000f (spec 6) and finds what is in hw within that range only."""
+    engine = Engine(sf.loads(NO_QCI, "noqci.toml"))
+    engine.run_blocking()
+    qci, scan = engine.results
+    assert qci.exception == "specification" and qci.cycles == 1000
+    assert scan.ap_available and scan.found == [(5, 4)] and len(scan.steps) == 1024
+    assert all(step.op == "TAPQ" for step in scan.steps)

@@ -15,7 +15,7 @@ from textual.widgets.tree import TreeNode
 
 from aptui.formats.text import printable
 from aptui.model.diagnostics import Diagnostic
-from aptui.model.routing import qci_configuration
+from aptui.model.routing import ap_bus_configuration
 from aptui.model.scenario import HOST
 from aptui.model.topology import Topology
 from aptui.ui.palette import Palette
@@ -173,7 +173,7 @@ def _guest_label(topo: Topology, name: str, diags, marked: bool, p: Palette) -> 
     elif not v.has_ap:
         t.append(" no AP", p.error)
     else:
-        gets = qci_configuration(topo, name).apqn_count
+        gets = ap_bus_configuration(topo, name)[0].apqn_count
         t.append(f" gets {gets}", "bold" if gets else "dim")
     _badge(t, diags, p)
     return t
