@@ -35,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
 def _command(args: list[str]) -> int:
     parser = _Parser(prog="aptui", description="IBM Z crypto (AP) virtualization console.")
     parser.add_argument("--version", action="version", version=f"aptui {__version__}")
-    from aptui.formats.kinds import EXPORT_KINDS, IMPORT_KINDS
+    from aptui.formats.real.kinds import EXPORT_KINDS, IMPORT_KINDS
 
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="run a scenario's requests headless, in order")
@@ -59,7 +59,7 @@ def _command(args: list[str]) -> int:
     if ns.command == "demo":
         return _demo(ns.name)
     if ns.command == "import":
-        from aptui.formats.convert import import_command
+        from aptui.formats.real.convert import import_command
 
         return import_command(ns.kind, ns.path, ns.output)
     from aptui.formats.errors import InputError
@@ -70,7 +70,7 @@ def _command(args: list[str]) -> int:
         print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
         return 2
     if ns.command == "export":
-        from aptui.formats.convert import export_command
+        from aptui.formats.real.convert import export_command
 
         return export_command(ns.kind, scenario, ns.guest)
     if ns.command == "run":
@@ -81,7 +81,7 @@ def _command(args: list[str]) -> int:
 def load_scenario(arg: str):
     """A scenario file, or a built-in demo by name (`aptui run 2018`)."""
     from aptui import demos
-    from aptui.formats import scenario as sf
+    from aptui.formats.scenario import file as sf
     from aptui.formats.errors import InputError
 
     name = arg[5:] if arg.startswith("demo:") else arg
@@ -100,7 +100,7 @@ def _run(scenario, as_json: bool) -> int:
     import gc
 
     from aptui.engine import Engine
-    from aptui.formats import results
+    from aptui.formats.output import results
 
     gc.disable()  # a run allocates one result per instruction and makes no cycles: skip the collector
     engine = Engine(scenario)
@@ -133,7 +133,7 @@ def _check(scenario, as_json: bool) -> int:
 
 def _demo(name: str | None) -> int:
     from aptui import demos
-    from aptui.formats import scenario as sf
+    from aptui.formats.scenario import file as sf
 
     if name is None:
         for n in demos.names():

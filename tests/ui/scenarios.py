@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aptui.formats.scenario import loads
+from aptui.formats.scenario.file import loads
 from aptui.model import Adapter, Guest, Host, Reserved, Scenario
 
 ALL = frozenset(range(256))

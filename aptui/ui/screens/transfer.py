@@ -1,6 +1,6 @@
 """Import and export from the command palette (spec 9), each previewed before anything changes.
 
-Import: ask for a path, read it (aptui.formats.convert.read), show the scenario TOML and its
+Import: ask for a path, read it (aptui.formats.real.convert.read), show the scenario TOML and its
 notes; Open replaces the working scenario as one undoable edit, Cancel changes nothing.
 Export: the selected guest (every passthrough guest when none is selected) in a real format,
 shown with its notes; Save as… writes it atomically, asking before it replaces a file.
@@ -23,9 +23,9 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static, TextArea
 
-from aptui.formats import convert
+from aptui.formats.real import convert
 from aptui.formats.errors import InputError
-from aptui.formats.exporting import ExportError
+from aptui.formats.real.exporting import ExportError
 from aptui.formats.files import NotReplaceable, replaced_file, write_atomic
 from aptui.formats.text import printable, printable_lines
 from aptui.ui.screens.forms import Question, _Form, centred

@@ -3,7 +3,7 @@ as ``qemu-system-s390x -cpu help`` lists them, and the vfio-ap device on the gue
 
 from __future__ import annotations
 
-from aptui.formats import mdev
+from aptui.formats.real import mdev
 from aptui.model.facilities import cpu_model_features
 from aptui.model.topology import GuestView
 from aptui.model.vocabulary import Feature

@@ -11,13 +11,13 @@ import os
 import sys
 
 from aptui import __version__
-from aptui.formats import libvirt, lszcrypt, mdevctl, qemu, sysfs
+from aptui.formats.real import libvirt, lszcrypt, mdevctl, qemu, sysfs
 from aptui.formats.errors import InputError
-from aptui.formats.exporting import ExportError, Exported, targets
+from aptui.formats.real.exporting import ExportError, Exported, targets
 from aptui.formats.files import NotReplaceable, replaced_file, write_atomic
-from aptui.formats.importing import Imported
-from aptui.formats.kinds import EXPORT_KINDS
-from aptui.formats.scenario import dumps
+from aptui.formats.real.importing import Imported
+from aptui.formats.real.kinds import EXPORT_KINDS
+from aptui.formats.scenario.file import dumps
 from aptui.formats.text import printable
 from aptui.model.diagnostics import check
 from aptui.model.facilities import cpu_model_features

@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from aptui.formats import cards
+from aptui.formats.real import cards
 from aptui.formats.errors import InputError
-from aptui.formats.exporting import seen
+from aptui.formats.real.exporting import seen
 from aptui.formats.files import read_text
-from aptui.formats.importing import L1_NAME, Imported, host_domains
+from aptui.formats.real.importing import L1_NAME, Imported, host_domains
 from aptui.formats.text import printable
 from aptui.model import mask as m
 from aptui.model.bounds import MAX_DEPTH, Violation, check_adapter

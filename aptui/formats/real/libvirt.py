@@ -12,10 +12,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from xml.parsers import expat
 
-from aptui.formats import mdev
+from aptui.formats.real import mdev
 from aptui.formats.errors import InputError
 from aptui.formats.files import read_input
-from aptui.formats.importing import Imported, Mdev, duplicate_uuids, mdev_scenario
+from aptui.formats.real.importing import Imported, Mdev, duplicate_uuids, mdev_scenario
 from aptui.model.matrix import EMPTY
 from aptui.model.scenario import UUID, Guest
 

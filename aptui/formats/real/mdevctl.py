@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aptui.formats import mdev
+from aptui.formats.real import mdev
 from aptui.formats.errors import InputError
 from aptui.formats.files import read_text
-from aptui.formats.importing import Imported, Mdev, duplicate_uuids, mdev_scenario
-from aptui.formats.json_lines import line_of, loads
+from aptui.formats.real.importing import Imported, Mdev, duplicate_uuids, mdev_scenario
+from aptui.formats.real.json_lines import line_of, loads
 from aptui.model.matrix import EMPTY
 from aptui.model.scenario import UUID, Guest
 

@@ -14,9 +14,9 @@ import shlex
 from pathlib import Path
 
 from aptui import __version__
-from aptui.formats import cards, mdev
+from aptui.formats.real import cards, mdev
 from aptui.formats.errors import InputError
-from aptui.formats.importing import L1_NAME, Imported, Mdev, host_domains, mdev_guests
+from aptui.formats.real.importing import L1_NAME, Imported, Mdev, host_domains, mdev_guests
 from aptui.formats.text import printable
 from aptui.model import mask as m
 from aptui.model.bounds import MAX_DEPTH, Violation, check_adapter
