@@ -59,9 +59,7 @@ def _command(args: list[str]) -> int:
     if ns.command == "demo":
         return _demo(ns.name)
     if ns.command == "import":
-        from aptui.formats.real.convert import import_command
-
-        return import_command(ns.kind, ns.path, ns.output)
+        return _import(ns.kind, ns.path, ns.output)
     from aptui.formats.errors import InputError
 
     try:
@@ -70,9 +68,7 @@ def _command(args: list[str]) -> int:
         print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
         return 2
     if ns.command == "export":
-        from aptui.formats.real.convert import export_command
-
-        return export_command(ns.kind, scenario, ns.guest)
+        return _export(ns.kind, scenario, ns.guest)
     if ns.command == "run":
         return _run(scenario, ns.json)
     return _check(scenario, ns.json)
@@ -129,6 +125,58 @@ def _check(scenario, as_json: bool) -> int:
         errors = sum(d.severity == "error" for d in diags)
         print(f"{len(diags)} diagnostic(s), {errors} error(s)" if diags else "no diagnostics", file=sys.stderr)
     return 1 if any(d.severity == "error" for d in diags) else 0
+
+
+def _import(kind: str, path: str, out: str | None) -> int:
+    """Exit status 2, and no file written, when the input cannot be read."""
+    import os
+
+    from aptui.formats.errors import InputError
+    from aptui.formats.files import NotReplaceable, replaced_file, write_atomic
+    from aptui.formats.real import convert
+
+    try:
+        replaced = None if out is None else replaced_file(out)  # a device, a FIFO: refused before any work
+        if replaced is not None and os.path.exists(path) and os.path.samestat(replaced, os.stat(path)):
+            raise InputError(out, None, "is the input itself: choose another output file")
+        imported = convert.read(kind, path)
+    except (InputError, NotReplaceable) as e:
+        print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, or OUT: not a regular file (...)
+        return 2
+    text = convert.toml_text(imported, kind, path)
+    for note in imported.notes:
+        _warn(note)
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        warning = write_atomic(out, text)
+    except OSError as e:
+        print(f"aptui: {printable(out)}: cannot write: {e.strerror or e}", file=sys.stderr)
+        return 2
+    if warning:
+        _warn(warning)
+    return 0
+
+
+def _export(kind: str, scenario, guest: str | None) -> int:
+    from aptui.formats.real import convert
+    from aptui.formats.real.exporting import ExportError
+
+    try:
+        exported = convert.export(kind, scenario, guest)
+    except ExportError as e:
+        print(f"aptui: {printable(str(e))}", file=sys.stderr)
+        return 2
+    sys.stdout.write(exported.text)
+    sys.stdout.flush()
+    for note in exported.notes:
+        _warn(note)
+    return 0
+
+
+def _warn(note: str) -> None:
+    print(f"aptui: warning: {printable(note)}", file=sys.stderr)
 
 
 def _demo(name: str | None) -> int:

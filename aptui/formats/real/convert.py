@@ -1,20 +1,15 @@
 """``aptui import`` and ``aptui export`` (spec 9): real formats in and out.
 
-Each format lives in its own module; this one picks the module, turns what it reads into scenario
-TOML with its notes as comments, and prints. Plain functions, so that the console can preview an
-import or an export before it writes anything.
+Each format lives in its own module; this one picks the module and turns what it reads into
+scenario TOML with its notes as comments. It returns text and notes and raises errors, so that
+the command line prints them and the console previews them before it writes anything.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-
 from aptui import __version__
 from aptui.formats.real import libvirt, lszcrypt, mdevctl, qemu, sysfs
-from aptui.formats.errors import InputError
 from aptui.formats.real.exporting import ExportError, Exported, targets
-from aptui.formats.files import NotReplaceable, replaced_file, write_atomic
 from aptui.formats.real.importing import Imported
 from aptui.formats.real.kinds import EXPORT_KINDS
 from aptui.formats.scenario.file import dumps
@@ -49,32 +44,6 @@ def toml_text(imported: Imported, kind: str, path: str) -> str:
     return "\n".join(head) + "\n" + dumps(imported.scenario)
 
 
-def import_command(kind: str, path: str, out: str | None) -> int:
-    """Exit status 2, and no file written, when the input cannot be read."""
-    try:
-        replaced = None if out is None else replaced_file(out)  # a device, a FIFO: refused before any work
-        if replaced is not None and os.path.exists(path) and os.path.samestat(replaced, os.stat(path)):
-            raise InputError(out, None, "is the input itself: choose another output file")
-        imported = read(kind, path)
-    except (InputError, NotReplaceable) as e:
-        print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, or OUT: not a regular file (...)
-        return 2
-    text = toml_text(imported, kind, path)
-    for note in imported.notes:
-        print(f"aptui: warning: {printable(note)}", file=sys.stderr)
-    if out is None:
-        sys.stdout.write(text)
-        return 0
-    try:
-        warning = write_atomic(out, text)
-    except OSError as e:
-        print(f"aptui: {printable(out)}: cannot write: {e.strerror or e}", file=sys.stderr)
-        return 2
-    if warning:
-        print(f"aptui: warning: {printable(warning)}", file=sys.stderr)
-    return 0
-
-
 # -- export --------------------------------------------------------------------------------------
 def export(kind: str, scenario: Scenario, guest: str | None = None) -> Exported:
     """One guest's configuration in a real format, or every passthrough guest's when ``guest`` is
@@ -107,19 +76,6 @@ def export(kind: str, scenario: Scenario, guest: str | None = None) -> Exported:
 
 def export_text(kind: str, scenario: Scenario, guest: str | None = None) -> str:
     return export(kind, scenario, guest).text
-
-
-def export_command(kind: str, scenario: Scenario, guest: str | None) -> int:
-    try:
-        exported = export(kind, scenario, guest)
-    except ExportError as e:
-        print(f"aptui: {printable(str(e))}", file=sys.stderr)
-        return 2
-    sys.stdout.write(exported.text)
-    sys.stdout.flush()
-    for note in exported.notes:
-        print(f"aptui: warning: {printable(note)}", file=sys.stderr)
-    return 0
 
 
 def _qemu(views, notes: list[str]) -> str:
