@@ -35,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
 def _command(args: list[str]) -> int:
     parser = _Parser(prog="aptui", description="IBM Z crypto (AP) virtualization console.")
     parser.add_argument("--version", action="version", version=f"aptui {__version__}")
-    from aptui.formats.real.kinds import EXPORT_KINDS, IMPORT_KINDS
+    from aptui.formats.real.registry import EXPORTS, FORMATS, IMPORTS, NAMED
 
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="run a scenario's requests headless, in order")
@@ -46,15 +46,18 @@ def _command(args: list[str]) -> int:
     p.add_argument("--json", action="store_true", help="print {\"diagnostics\": [...]}")
     p = sub.add_parser("demo", help="list the built-in demos, or print one as TOML")
     p.add_argument("name", nargs="?")
-    p = sub.add_parser("import", help="build a scenario from a real configuration")
-    p.add_argument("kind", choices=IMPORT_KINDS)
-    p.add_argument("path", help="lszcrypt output, a sysfs tree, mdevctl config(s) or libvirt node-device XML")
+    p = sub.add_parser("import", help="build a scenario from a real configuration",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="KIND reads:\n" + "\n".join(f"  {n:9} {NAMED[n].reads}" for n in IMPORTS))
+    p.add_argument("kind", choices=IMPORTS)
+    p.add_argument("path", help="the file or directory to read (what each KIND reads: below)")
     p.add_argument("-o", "--output", metavar="OUT", help="write the scenario TOML here (default: stdout)")
     p = sub.add_parser("export", help="write a guest's configuration in a real format")
-    p.add_argument("kind", choices=EXPORT_KINDS)
+    p.add_argument("kind", choices=EXPORTS)
     p.add_argument("file", help="scenario file, or the name of a built-in demo")
+    one_document = " and ".join(f.name for f in FORMATS if f.one_document)
     p.add_argument("--guest", metavar="NAME", help="the guest (default: every passthrough guest below an L1; "
-                   "libvirt and hostdev need it when there are several)")
+                   f"{one_document} need it when there are several)")
     ns = parser.parse_args(args)
     if ns.command == "demo":
         return _demo(ns.name)

@@ -138,12 +138,12 @@ class AptuiApp(App):
         yield SystemCommand("Edit policy…", "Nested emulation (hypothetical); ctrl+z undoes", main.action_edit_policy)
         yield SystemCommand("Edit costs…", "Cycles of each transition, the clock, adapter times; ctrl+z undoes",
                             main.action_edit_costs)
-        from aptui.formats.real.kinds import EXPORT_KINDS, IMPORT_KINDS
+        from aptui.formats.real.registry import EXPORTS, IMPORTS
 
-        for kind in IMPORT_KINDS:
+        for kind in IMPORTS:
             yield SystemCommand(f"Import {kind}…", f"Read {kind} output into a scenario, previewed; Open replaces the "
                                 "working scenario (ctrl+z undoes)", partial(self.import_from, kind))
-        for kind in EXPORT_KINDS:
+        for kind in EXPORTS:
             yield SystemCommand(f"Export selected guest as {kind}…", f"The selected guest (every passthrough guest "
                                 f"when none is) as {kind}, previewed; Save as… writes it", partial(self.export_as, kind))
 

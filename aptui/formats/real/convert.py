@@ -1,36 +1,30 @@
 """``aptui import`` and ``aptui export`` (spec 9): real formats in and out.
 
-Each format lives in its own module; this one picks the module and turns what it reads into
-scenario TOML with its notes as comments. It returns text and notes and raises errors, so that
+Each format lives in its own module, found through the registry; this one picks it, and turns
+what it reads into scenario TOML with its notes as comments. It returns text and notes and raises errors, so that
 the command line prints them and the console previews them before it writes anything.
 """
 
 from __future__ import annotations
 
 from aptui import __version__
-from aptui.formats.real import libvirt, lszcrypt, mdevctl, qemu, sysfs
 from aptui.formats.real.exporting import ExportError, Exported, targets
 from aptui.formats.real.importing import Imported
-from aptui.formats.real.kinds import EXPORT_KINDS
+from aptui.formats.real.registry import EXPORTS, IMPORTS, NAMED
 from aptui.formats.scenario.file import dumps
 from aptui.formats.text import printable
 from aptui.model.diagnostics import check
-from aptui.model.facilities import cpu_model_features
 from aptui.model.scenario import Scenario
 from aptui.model.topology import Topology
-from aptui.model.vocabulary import Feature
-
-IMPORTERS = {"lszcrypt": lszcrypt.read, "sysfs": sysfs.read, "mdevctl": mdevctl.read, "libvirt": libvirt.read}
-ONE_DOCUMENT = ("libvirt", "hostdev")  # libvirt takes one device per XML document
 
 
 # -- import --------------------------------------------------------------------------------------
 def read(kind: str, path: str) -> Imported:
     """The scenario a real configuration describes, and what could not be carried over exactly.
     Raises InputError (FILE:LINE: message) for what cannot be read."""
-    if kind not in IMPORTERS:
-        raise ValueError(f"unknown import kind {kind!r}; one of {', '.join(IMPORTERS)}")
-    return IMPORTERS[kind](path)
+    if kind not in IMPORTS:
+        raise ValueError(f"unknown import kind {kind!r}; one of {', '.join(IMPORTS)}")
+    return NAMED[kind].function("read")(path)
 
 
 def import_scenario(kind: str, path: str) -> Scenario:
@@ -48,58 +42,20 @@ def toml_text(imported: Imported, kind: str, path: str) -> str:
 def export(kind: str, scenario: Scenario, guest: str | None = None) -> Exported:
     """One guest's configuration in a real format, or every passthrough guest's when ``guest`` is
     None. Raises ExportError when that cannot be made."""
-    if kind not in EXPORT_KINDS:
-        raise ValueError(f"unknown export kind {kind!r}; one of {', '.join(EXPORT_KINDS)}")
+    if kind not in EXPORTS:
+        raise ValueError(f"unknown export kind {kind!r}; one of {', '.join(EXPORTS)}")
+    fmt = NAMED[kind]
     topo = Topology(scenario)
-    views = targets(topo, guest, any_guest=kind == "lszcrypt")
-    if kind in ONE_DOCUMENT and len(views) > 1:
+    views = targets(topo, guest, any_guest=fmt.any_guest)
+    if fmt.one_document and len(views) > 1:
         raise ExportError(f"{len(views)} passthrough guests ({', '.join(repr(v.name) for v in views)}) and libvirt "
                           "takes one device per XML document: choose one with --guest NAME")
     names = {v.name for v in views}
     notes = [f"{d.guest}: aptui check reports {d.code}: {d.message}"
              for d in check(scenario, topo) if d.severity == "error" and d.guest in names]
-    guests = [v.guest for v in views]
-    if kind == "mdevctl":
-        text = mdevctl.config_text(guests[0]) if guest else mdevctl.list_text(guests)
-    elif kind == "libvirt":
-        text = libvirt.nodedev_text(guests[0])
-    elif kind == "hostdev":
-        text = libvirt.hostdev_text(guests[0])
-    elif kind == "sysfs":
-        text = sysfs.script_text(scenario, topo, views)
-    elif kind == "qemu":
-        text = _qemu(views, notes)
-    else:
-        text = _listings(scenario, topo, views, notes)
-    return Exported(text, tuple(notes))
+    written = fmt.function(fmt.export)(topo, views, guest is not None)
+    return Exported(written.text, (*notes, *written.notes))
 
 
 def export_text(kind: str, scenario: Scenario, guest: str | None = None) -> str:
     return export(kind, scenario, guest).text
-
-
-def _qemu(views, notes: list[str]) -> str:
-    """The options alone for one guest (fit for ``$(...)``); for several, each after a comment line."""
-    for v in views:
-        have = cpu_model_features(v.guest.features, v.has_ap, v.level)
-        if Feature.AP not in have:
-            notes.append(f"{v.name}: no AP facility (no 'ap' CPU feature, or a parent without AP), and QEMU refuses "
-                         "-device vfio-ap without it: only -cpu is written")
-        dropped = sorted(f for f in v.guest.features if f not in have and f != Feature.AP and Feature.AP in have)
-        if dropped:
-            notes.append(f"{v.name}: {', '.join(dropped)} written off: a KVM below L1 has no AIV and cannot offer "
-                         "facility 65 (QEMU would refuse the CPU model)")
-    if len(views) == 1:
-        return qemu.options(views[0]) + "\n"
-    return "".join(f"# {printable(v.name)} (mdev {v.guest.mdev_uuid}, on {printable(v.guest.parent)})\n"
-                   f"{qemu.options(v)}\n" for v in views)
-
-
-def _listings(scenario, topo, views, notes: list[str]) -> str:
-    out = []
-    for v in views:
-        text, why = lszcrypt.listing_text(scenario, topo, v)
-        if why:
-            notes.append(f"{v.name}: {why}")
-        out.append(text)
-    return "\n".join(out)
