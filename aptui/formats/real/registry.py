@@ -16,7 +16,8 @@ import attrs
 @attrs.frozen
 class RealFormat:
     """``module`` (in aptui.formats.real) reads the format with ``read(path) -> Imported`` when
-    ``reads`` says what it takes, and writes it with ``<export>(topo, views, named) -> Exported``."""
+    ``reads`` says what it takes, and writes it with its function ``export``, called as
+    ``(topo, views, named) -> Exported`` (``named``: one guest was asked for, not every one)."""
 
     name: str
     module: str
@@ -27,6 +28,7 @@ class RealFormat:
     one_document: bool = False  # one device per document: an export of several guests needs --guest
 
     def function(self, name: str):
+        """The module's function ``name``; the module is loaded on first use."""
         return getattr(import_module(f"{__package__}.{self.module}"), name)
 
 
