@@ -35,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
 def _command(args: list[str]) -> int:
     parser = _Parser(prog="aptui", description="IBM Z crypto (AP) virtualization console.")
     parser.add_argument("--version", action="version", version=f"aptui {__version__}")
-    from aptui.formats.kinds import EXPORT_KINDS, IMPORT_KINDS
+    from aptui.formats.real.registry import EXPORTS, FORMATS, IMPORTS, NAMED
 
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="run a scenario's requests headless, in order")
@@ -46,22 +46,23 @@ def _command(args: list[str]) -> int:
     p.add_argument("--json", action="store_true", help="print {\"diagnostics\": [...]}")
     p = sub.add_parser("demo", help="list the built-in demos, or print one as TOML")
     p.add_argument("name", nargs="?")
-    p = sub.add_parser("import", help="build a scenario from a real configuration")
-    p.add_argument("kind", choices=IMPORT_KINDS)
-    p.add_argument("path", help="lszcrypt output, a sysfs tree, mdevctl config(s) or libvirt node-device XML")
+    p = sub.add_parser("import", help="build a scenario from a real configuration",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="KIND reads:\n" + "\n".join(f"  {n:9} {NAMED[n].reads}" for n in IMPORTS))
+    p.add_argument("kind", choices=IMPORTS)
+    p.add_argument("path", help="the file or directory to read (what each KIND reads: below)")
     p.add_argument("-o", "--output", metavar="OUT", help="write the scenario TOML here (default: stdout)")
     p = sub.add_parser("export", help="write a guest's configuration in a real format")
-    p.add_argument("kind", choices=EXPORT_KINDS)
+    p.add_argument("kind", choices=EXPORTS)
     p.add_argument("file", help="scenario file, or the name of a built-in demo")
+    one_document = " and ".join(f.name for f in FORMATS if f.one_document)
     p.add_argument("--guest", metavar="NAME", help="the guest (default: every passthrough guest below an L1; "
-                   "libvirt and hostdev need it when there are several)")
+                   f"{one_document} need it when there are several)")
     ns = parser.parse_args(args)
     if ns.command == "demo":
         return _demo(ns.name)
     if ns.command == "import":
-        from aptui.formats.convert import import_command
-
-        return import_command(ns.kind, ns.path, ns.output)
+        return _import(ns.kind, ns.path, ns.output)
     from aptui.formats.errors import InputError
 
     try:
@@ -70,9 +71,7 @@ def _command(args: list[str]) -> int:
         print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
         return 2
     if ns.command == "export":
-        from aptui.formats.convert import export_command
-
-        return export_command(ns.kind, scenario, ns.guest)
+        return _export(ns.kind, scenario, ns.guest)
     if ns.command == "run":
         return _run(scenario, ns.json)
     return _check(scenario, ns.json)
@@ -81,7 +80,7 @@ def _command(args: list[str]) -> int:
 def load_scenario(arg: str):
     """A scenario file, or a built-in demo by name (`aptui run 2018`)."""
     from aptui import demos
-    from aptui.formats import scenario as sf
+    from aptui.formats.scenario import file as sf
     from aptui.formats.errors import InputError
 
     name = arg[5:] if arg.startswith("demo:") else arg
@@ -100,7 +99,7 @@ def _run(scenario, as_json: bool) -> int:
     import gc
 
     from aptui.engine import Engine
-    from aptui.formats import results
+    from aptui.formats.output import results
 
     gc.disable()  # a run allocates one result per instruction and makes no cycles: skip the collector
     engine = Engine(scenario)
@@ -131,9 +130,61 @@ def _check(scenario, as_json: bool) -> int:
     return 1 if any(d.severity == "error" for d in diags) else 0
 
 
+def _import(kind: str, path: str, out: str | None) -> int:
+    """Exit status 2, and no file written, when the input cannot be read."""
+    import os
+
+    from aptui.formats.errors import InputError
+    from aptui.formats.files import NotReplaceable, replaced_file, write_atomic
+    from aptui.formats.real import convert
+
+    try:
+        replaced = None if out is None else replaced_file(out)  # a device, a FIFO: refused before any work
+        if replaced is not None and os.path.exists(path) and os.path.samestat(replaced, os.stat(path)):
+            raise InputError(out, None, "is the input itself: choose another output file")
+        imported = convert.read(kind, path)
+    except (InputError, NotReplaceable) as e:
+        print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, or OUT: not a regular file (...)
+        return 2
+    text = convert.toml_text(imported, kind, path)
+    for note in imported.notes:
+        _warn(note)
+    if out is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        warning = write_atomic(out, text)
+    except OSError as e:
+        print(f"aptui: {printable(out)}: cannot write: {e.strerror or e}", file=sys.stderr)
+        return 2
+    if warning:
+        _warn(warning)
+    return 0
+
+
+def _export(kind: str, scenario, guest: str | None) -> int:
+    from aptui.formats.real import convert
+    from aptui.formats.real.exporting import ExportError
+
+    try:
+        exported = convert.export(kind, scenario, guest)
+    except ExportError as e:
+        print(f"aptui: {printable(str(e))}", file=sys.stderr)
+        return 2
+    sys.stdout.write(exported.text)
+    sys.stdout.flush()
+    for note in exported.notes:
+        _warn(note)
+    return 0
+
+
+def _warn(note: str) -> None:
+    print(f"aptui: warning: {printable(note)}", file=sys.stderr)
+
+
 def _demo(name: str | None) -> int:
     from aptui import demos
-    from aptui.formats import scenario as sf
+    from aptui.formats.scenario import file as sf
 
     if name is None:
         for n in demos.names():

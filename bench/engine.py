@@ -21,7 +21,7 @@ import time
 
 import aptui as aptui_package
 from aptui.engine import Engine
-from aptui.formats.scenario import dumps
+from aptui.formats.scenario.file import dumps
 from aptui.model import Adapter, Guest, Host, Request, Scenario
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000

@@ -16,7 +16,7 @@ import time
 import uuid
 from pathlib import Path
 
-from aptui.formats import sysfs
+from aptui.formats.real import sysfs
 from aptui.model import mask as m
 
 REPEATS = 3

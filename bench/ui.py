@@ -41,7 +41,7 @@ from aptui.console import cells as c  # noqa: E402
 from aptui.ui.app import AptuiApp  # noqa: E402
 from aptui.console.session import Session  # noqa: E402
 from aptui.ui.widgets.matrix import MatrixGrid  # noqa: E402
-from tests.ui.scenarios import big  # noqa: E402
+from aptui.demos.large import big  # noqa: E402
 
 ENV = {**os.environ, "TEXTUAL_ANIMATIONS": "none"}
 PAINT_RUNS = 5

@@ -15,9 +15,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from aptui.cli import load_scenario  # noqa: E402
+from aptui.demos.large import big  # noqa: E402
 from aptui.ui.app import AptuiApp  # noqa: E402
 from aptui.ui.widgets.matrix import MatrixGrid  # noqa: E402
-from tests.ui.scenarios import big  # noqa: E402
 
 SIZE = (120, 36)
 THEMES = ("aptui-dark", "aptui-3270")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aptui.formats.errors import InputError
 from aptui.formats.files import write_atomic
-from aptui.formats.scenario import dumps, loads
+from aptui.formats.scenario.file import dumps, loads
 from aptui.formats.text import printable
 from aptui.model.scenario import Scenario
 

@@ -12,7 +12,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from aptui.formats.scenario import save
+from aptui.formats.scenario.file import save
 from aptui.formats.text import printable
 from aptui.model.scenario import Scenario
 from aptui.console import edits
@@ -138,12 +138,12 @@ class AptuiApp(App):
         yield SystemCommand("Edit policy…", "Nested emulation (hypothetical); ctrl+z undoes", main.action_edit_policy)
         yield SystemCommand("Edit costs…", "Cycles of each transition, the clock, adapter times; ctrl+z undoes",
                             main.action_edit_costs)
-        from aptui.formats.kinds import EXPORT_KINDS, IMPORT_KINDS
+        from aptui.formats.real.registry import EXPORTS, IMPORTS
 
-        for kind in IMPORT_KINDS:
+        for kind in IMPORTS:
             yield SystemCommand(f"Import {kind}…", f"Read {kind} output into a scenario, previewed; Open replaces the "
                                 "working scenario (ctrl+z undoes)", partial(self.import_from, kind))
-        for kind in EXPORT_KINDS:
+        for kind in EXPORTS:
             yield SystemCommand(f"Export selected guest as {kind}…", f"The selected guest (every passthrough guest "
                                 f"when none is) as {kind}, previewed; Save as… writes it", partial(self.export_as, kind))
 

@@ -133,9 +133,8 @@ def test_fast_paths_import_no_textual(args):
 
 
 def test_model_engine_formats_import_no_textual():
-    code = ("import sys\nimport aptui.model, aptui.engine, aptui.formats, aptui.formats.scenario, "
-            "aptui.formats.results, aptui.cli\n"
+    code = ("import sys\nimport aptui.model, aptui.engine, aptui.formats, aptui.cli\n"
             "import pkgutil, importlib, aptui.formats as f\n"
-            "for m in pkgutil.iter_modules(f.__path__):\n    importlib.import_module('aptui.formats.' + m.name)\n"
+            "for m in pkgutil.walk_packages(f.__path__, 'aptui.formats.'):\n    importlib.import_module(m.name)\n"
             "assert 'textual' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=60)

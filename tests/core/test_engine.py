@@ -6,7 +6,7 @@ import pytest
 
 from aptui import demos
 from aptui.engine import Breakpoint, Engine
-from aptui.formats import scenario as sf
+from aptui.formats.scenario import file as sf
 
 
 def demo(name):

@@ -13,7 +13,7 @@ import pytest
 from aptui.cli import main
 from aptui.engine import Engine
 from aptui.formats import files
-from aptui.formats import scenario as sf
+from aptui.formats.scenario import file as sf
 from aptui.formats.files import write_atomic
 from aptui.formats.text import printable
 

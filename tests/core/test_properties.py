@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aptui.engine import Engine
-from aptui.formats import results as out
-from aptui.formats import scenario as sf
+from aptui.formats.output import results as out
+from aptui.formats.scenario import file as sf
 from aptui.model import HOST, Topology, check
 from aptui.model.routing import compute_route
 from aptui.model.vocabulary import Outcome
@@ -144,7 +144,7 @@ def test_random_order_of_guest_tables_in_the_file(tmp_path):
 
 @given(scenarios())
 def test_key_lines_point_at_the_keys(s):
-    from aptui.formats.toml_lines import key_lines
+    from aptui.formats.scenario.toml_lines import key_lines
 
     text = sf.dumps(s)
     lines = text.split("\n")  # TOML's only newline (str.splitlines would also split at U+0085)
@@ -159,7 +159,7 @@ def test_key_lines_point_at_the_keys(s):
 
 
 def test_key_lines_on_tricky_toml():
-    from aptui.formats.toml_lines import key_lines
+    from aptui.formats.scenario.toml_lines import key_lines
 
     text = (
         'name = "a # not a comment ] }"  # comment [x]\n'

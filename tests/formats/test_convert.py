@@ -12,10 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aptui.cli import main
-from aptui.formats import convert
+from aptui.formats.real import convert
 from aptui.formats.errors import InputError
-from aptui.formats.exporting import seen
-from aptui.formats.scenario import load, loads
+from aptui.formats.real.exporting import seen
+from aptui.formats.scenario.file import load, loads
 from aptui.model import Adapter, Guest, Host, Reserved, Scenario, Topology, check
 from aptui.model.scenario import ADAPTER_TYPES, FEATURES, MODES, STATES
 

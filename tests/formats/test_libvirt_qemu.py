@@ -10,10 +10,10 @@ from aptui.model.topology import Topology
 import pytest
 
 from aptui import demos
-from aptui.formats import libvirt, qemu
-from aptui.formats.convert import ExportError, export, export_text
+from aptui.formats.real import libvirt, qemu
+from aptui.formats.real.convert import ExportError, export, export_text
 from aptui.formats.errors import InputError
-from aptui.formats.scenario import loads
+from aptui.formats.scenario.file import loads
 from aptui.model import Matrix
 
 from .tools import FIXTURES, tool, validate

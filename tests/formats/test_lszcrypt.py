@@ -3,11 +3,11 @@
 import pytest
 
 from aptui import demos
-from aptui.formats import lszcrypt
-from aptui.formats.convert import export_text
+from aptui.formats.real import lszcrypt
+from aptui.formats.real.convert import export_text
 from aptui.formats.errors import InputError
-from aptui.formats.exporting import seen
-from aptui.formats.scenario import loads
+from aptui.formats.real.exporting import seen
+from aptui.formats.scenario.file import loads
 from aptui.model import Adapter, Guest, Host, Matrix, Reserved, Scenario, Topology, check
 
 from .tools import FIXTURES

@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from aptui.formats import mdev, mdevctl
-from aptui.formats.convert import export_text
+from aptui.formats.real import mdev, mdevctl
+from aptui.formats.real.convert import export_text
 from aptui.formats.errors import InputError
-from aptui.formats.scenario import loads
+from aptui.formats.scenario.file import loads
 from aptui.model import Matrix, check
 
 from .tools import FIXTURES

@@ -12,10 +12,10 @@ import attrs
 import pytest
 
 from aptui import demos
-from aptui.formats import sysfs
-from aptui.formats.convert import export_text
+from aptui.formats.real import sysfs
+from aptui.formats.real.convert import export_text
 from aptui.formats.errors import InputError
-from aptui.formats.scenario import loads
+from aptui.formats.scenario.file import loads
 from aptui.formats.text import printable
 from aptui.model import Adapter, Guest, Host, Matrix, Reserved, Scenario, check
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from aptui.formats import mdev
+from aptui.formats.real import mdev
 from aptui.model import mask as m
 from aptui.model.matrix import Matrix
 from aptui.model.scenario import UUID

@@ -10,7 +10,7 @@ import json
 
 from aptui import cli
 from aptui.engine import Engine
-from aptui.formats import scenario as sf
+from aptui.formats.scenario import file as sf
 
 K = "kernel"
 U = "userspace"

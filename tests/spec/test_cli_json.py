@@ -4,7 +4,7 @@ import json
 
 import aptui
 from aptui import demos
-from aptui.formats import scenario as sf
+from aptui.formats.scenario import file as sf
 
 from ._h import EXAMPLE_9, call, guest, host, req, toml
 

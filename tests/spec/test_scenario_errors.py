@@ -12,7 +12,7 @@ import pytest
 
 from aptui import demos
 from aptui.engine import Engine
-from aptui.formats import scenario as sf
+from aptui.formats.scenario import file as sf
 
 from ._h import EXAMPLE_8, K, U, assert_answer, bits, call, run
 

@@ -17,7 +17,7 @@ from aptui import demos
 from aptui.console import edits
 from aptui.console.edits import Refused
 from aptui.console.recovery import Recovery, UnreadableRecovery
-from aptui.formats import scenario as sf
+from aptui.formats.scenario import file as sf
 from aptui.formats.errors import InputError
 from aptui.model.scenario import ADAPTER_TYPES, BACKENDS, FEATURES, MODES, OPS, STATES, Costs, Reserved
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 
-from aptui.formats.scenario import load, save
+from aptui.formats.scenario.file import load, save
 from aptui.ui.screens.forms import Question, SaveAs
 from aptui.ui.widgets.matrix import MatrixGrid
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textual.widgets import Input, TextArea
 
-from aptui.formats import convert
+from aptui.formats.real import convert
 from aptui.ui.screens.forms import Question
 from aptui.ui.screens.transfer import AskPath, ExportPreview, Preview
 

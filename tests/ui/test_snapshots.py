@@ -5,9 +5,10 @@ Update after a deliberate change with `python -m pytest tests/ui --snapshot-upda
 
 from __future__ import annotations
 
+from aptui.demos.large import big
 from aptui.ui.widgets.matrix import MatrixGrid
 
-from .scenarios import big, hostile_scenario
+from .scenarios import hostile_scenario
 
 WIDE = (120, 36)
 SMALL = (80, 24)

@@ -20,7 +20,7 @@ from textual.color import Color
 from textual.drivers.headless_driver import HeadlessDriver
 from textual.widgets import Input
 
-from aptui.formats.scenario import loads
+from aptui.formats.scenario.file import loads
 from aptui.formats.text import printable
 from aptui.ui.app import AptuiApp
 from aptui.ui.screens.forms import GuestForm, Question

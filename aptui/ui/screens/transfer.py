@@ -1,6 +1,6 @@
 """Import and export from the command palette (spec 9), each previewed before anything changes.
 
-Import: ask for a path, read it (aptui.formats.convert.read), show the scenario TOML and its
+Import: ask for a path, read it (aptui.formats.real.convert.read), show the scenario TOML and its
 notes; Open replaces the working scenario as one undoable edit, Cancel changes nothing.
 Export: the selected guest (every passthrough guest when none is selected) in a real format,
 shown with its notes; Save as… writes it atomically, asking before it replaces a file.
@@ -23,21 +23,13 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static, TextArea
 
-from aptui.formats import convert
+from aptui.formats.real import convert
 from aptui.formats.errors import InputError
-from aptui.formats.exporting import ExportError
+from aptui.formats.real.exporting import ExportError
+from aptui.formats.real.registry import NAMED
 from aptui.formats.files import NotReplaceable, replaced_file, write_atomic
 from aptui.formats.text import printable, printable_lines
 from aptui.ui.screens.forms import Question, _Form, centred
-
-IMPORT_HINTS = {
-    "lszcrypt": "the output of lszcrypt -V (or lszcrypt, lszcrypt -d) saved to a file",
-    "sysfs": "a sysfs tree laid out like /sys (bus/ap, devices/ap, devices/vfio_ap), e.g. /sys",
-    "mdevctl": "mdevctl list --dumpjson output, or a directory of mdevctl configs",
-    "libvirt": "a libvirt nodedev XML file (or a directory of them)",
-}
-EXPORT_SUFFIX = {"mdevctl": "json", "libvirt": "xml", "hostdev": "xml", "qemu": "args", "sysfs": "sh",
-                 "lszcrypt": "txt"}
 
 PREVIEW_CSS = """
 Preview { align: center middle; }
@@ -172,7 +164,7 @@ def start_import(app, kind: str) -> None:
         if path:
             preview_import(app, kind, path)
 
-    app.push_screen(AskPath(f"Import {kind}: the file or directory to read", IMPORT_HINTS.get(kind, ""),
+    app.push_screen(AskPath(f"Import {kind}: the file or directory to read", NAMED[kind].reads,
                             action="Preview"), chosen)
 
 
@@ -214,4 +206,4 @@ def start_export(app, kind: str) -> None:
     stem = printable(guest or scenario.name or "aptui").replace("/", "-").replace(" ", "-")
     whom = guest if guest else "every passthrough guest"
     app.push_screen(ExportPreview(f"Export {kind} of {whom}", exported.text, exported.notes,
-                                  f"{stem}.{EXPORT_SUFFIX.get(kind, 'txt')}"))
+                                  f"{stem}.{NAMED[kind].suffix}"))

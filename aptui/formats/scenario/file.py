@@ -14,7 +14,7 @@ from pathlib import Path
 
 from aptui.formats.errors import InputError
 from aptui.formats.files import read_text, write_atomic
-from aptui.formats.toml_lines import key_lines, line_of
+from aptui.formats.scenario.toml_lines import key_lines, line_of
 from aptui.model import bounds as b
 from aptui.model import mask as m
 from aptui.model.bounds import COST_KEYS, US_COSTS, Violation

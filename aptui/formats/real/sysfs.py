@@ -14,9 +14,10 @@ import shlex
 from pathlib import Path
 
 from aptui import __version__
-from aptui.formats import cards, mdev
+from aptui.formats.real import cards, mdev
 from aptui.formats.errors import InputError
-from aptui.formats.importing import L1_NAME, Imported, Mdev, host_domains, mdev_guests
+from aptui.formats.real.exporting import Exported
+from aptui.formats.real.importing import L1_NAME, Imported, Mdev, host_domains, mdev_guests
 from aptui.formats.text import printable
 from aptui.model import mask as m
 from aptui.model.bounds import MAX_DEPTH, Violation, check_adapter
@@ -349,6 +350,10 @@ def script_text(scenario: Scenario, topo: Topology, views: list[GuestView]) -> s
     usage = "usage: sh SCRIPT HYPERVISOR, one of: " + " ".join(_word(p) for p in names)
     out += ["*)", f"  echo {shlex.quote(usage)} >&2", "  exit 2", "  ;;", "esac"]
     return "\n".join(out) + "\n"
+
+
+def export(topo: Topology, views: list[GuestView], named: bool) -> Exported:
+    return Exported(script_text(topo.scenario, topo, views))
 
 
 def _word(name: str) -> str:

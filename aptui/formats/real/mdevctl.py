@@ -8,13 +8,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aptui.formats import mdev
+from aptui.formats.real import mdev
 from aptui.formats.errors import InputError
 from aptui.formats.files import read_text
-from aptui.formats.importing import Imported, Mdev, duplicate_uuids, mdev_scenario
-from aptui.formats.json_lines import line_of, loads
+from aptui.formats.real.exporting import Exported
+from aptui.formats.real.importing import Imported, Mdev, duplicate_uuids, mdev_scenario
+from aptui.formats.real.json_lines import line_of, loads
 from aptui.model.matrix import EMPTY
 from aptui.model.scenario import UUID, Guest
+from aptui.model.topology import GuestView, Topology
 
 CONFIG_KEYS = ("mdev_type", "start", "attrs")
 STARTS = ("auto", "manual")
@@ -156,6 +158,12 @@ def config_text(guest: Guest) -> str:
 def list_text(guests: list[Guest]) -> str:
     """Several mdevs as ``mdevctl list --defined --dumpjson`` prints them."""
     return json.dumps([{mdev.PARENT: [{g.mdev_uuid: _config(g)} for g in guests]}], indent=2) + "\n"
+
+
+def export(topo: Topology, views: list[GuestView], named: bool) -> Exported:
+    """The guest named as its config file; every guest as a listing."""
+    guests = [v.guest for v in views]
+    return Exported(config_text(guests[0]) if named else list_text(guests))
 
 
 def _config(guest: Guest) -> dict:

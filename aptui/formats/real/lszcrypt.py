@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from aptui.formats import cards
+from aptui.formats.real import cards
 from aptui.formats.errors import InputError
-from aptui.formats.exporting import seen
+from aptui.formats.real.exporting import Exported, seen
 from aptui.formats.files import read_text
-from aptui.formats.importing import L1_NAME, Imported, host_domains
+from aptui.formats.real.importing import L1_NAME, Imported, host_domains
 from aptui.formats.text import printable
 from aptui.model import mask as m
 from aptui.model.bounds import MAX_DEPTH, Violation, check_adapter
@@ -267,6 +267,17 @@ def listing_text(scenario: Scenario, topo: Topology, view: GuestView) -> tuple[s
     lines = [f"# {name}: lszcrypt -V", *_verbose_listing(scenario, topo, view, matrix),
              "", f"# {name}: lszcrypt -d", *_domain_table(matrix)]
     return "\n".join(lines) + "\n", why
+
+
+def export(topo: Topology, views: list[GuestView], named: bool) -> Exported:
+    """Each guest's listing; why one is empty or hypothetical, as a note."""
+    texts, notes = [], []
+    for v in views:
+        text, why = listing_text(topo.scenario, topo, v)
+        if why:
+            notes.append(f"{v.name}: {why}")
+        texts.append(text)
+    return Exported("\n".join(texts), tuple(notes))
 
 
 def _verbose_listing(scenario: Scenario, topo: Topology, view: GuestView, matrix: Matrix) -> list[str]:

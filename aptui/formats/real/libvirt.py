@@ -12,12 +12,14 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from xml.parsers import expat
 
-from aptui.formats import mdev
+from aptui.formats.real import mdev
 from aptui.formats.errors import InputError
 from aptui.formats.files import read_input
-from aptui.formats.importing import Imported, Mdev, duplicate_uuids, mdev_scenario
+from aptui.formats.real.exporting import Exported
+from aptui.formats.real.importing import Imported, Mdev, duplicate_uuids, mdev_scenario
 from aptui.model.matrix import EMPTY
 from aptui.model.scenario import UUID, Guest
+from aptui.model.topology import GuestView, Topology
 
 PARENT = "ap_matrix"  # libvirt's name for the vfio_ap matrix device
 DEVICE_CHILDREN = ("name", "path", "devnode", "parent", "driver", "capability")
@@ -148,6 +150,14 @@ def hostdev_text(guest: Guest) -> str:
     root = ET.Element("hostdev", mode="subsystem", type="mdev", managed="no", model="vfio-ap")
     ET.SubElement(ET.SubElement(root, "source"), "address", uuid=guest.mdev_uuid)
     return _text(root)
+
+
+def export_nodedev(topo: Topology, views: list[GuestView], named: bool) -> Exported:
+    return Exported(nodedev_text(views[0].guest))
+
+
+def export_hostdev(topo: Topology, views: list[GuestView], named: bool) -> Exported:
+    return Exported(hostdev_text(views[0].guest))
 
 
 def _text(root: ET.Element) -> str:

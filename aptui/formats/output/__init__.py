@@ -1,0 +1,1 @@
+"""`aptui run` output: the JSON of spec 9 and the human-readable table."""

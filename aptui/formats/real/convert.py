@@ -1,0 +1,61 @@
+"""``aptui import`` and ``aptui export`` (spec 9): real formats in and out.
+
+Each format lives in its own module, found through the registry; this one picks it, and turns
+what it reads into scenario TOML with its notes as comments. It returns text and notes and raises errors, so that
+the command line prints them and the console previews them before it writes anything.
+"""
+
+from __future__ import annotations
+
+from aptui import __version__
+from aptui.formats.real.exporting import ExportError, Exported, targets
+from aptui.formats.real.importing import Imported
+from aptui.formats.real.registry import EXPORTS, IMPORTS, NAMED
+from aptui.formats.scenario.file import dumps
+from aptui.formats.text import printable
+from aptui.model.diagnostics import check
+from aptui.model.scenario import Scenario
+from aptui.model.topology import Topology
+
+
+# -- import --------------------------------------------------------------------------------------
+def read(kind: str, path: str) -> Imported:
+    """The scenario a real configuration describes, and what could not be carried over exactly.
+    Raises InputError (FILE:LINE: message) for what cannot be read."""
+    if kind not in IMPORTS:
+        raise ValueError(f"unknown import kind {kind!r}; one of {', '.join(IMPORTS)}")
+    return NAMED[kind].function("read")(path)
+
+
+def import_scenario(kind: str, path: str) -> Scenario:
+    return read(kind, path).scenario
+
+
+def toml_text(imported: Imported, kind: str, path: str) -> str:
+    """The scenario file, its notes kept as comments at the top."""
+    head = [f"# Imported by `aptui import {kind} {printable(path)}` (aptui {__version__})."]
+    head += [f"# warning: {printable(n)}" for n in imported.notes]
+    return "\n".join(head) + "\n" + dumps(imported.scenario)
+
+
+# -- export --------------------------------------------------------------------------------------
+def export(kind: str, scenario: Scenario, guest: str | None = None) -> Exported:
+    """One guest's configuration in a real format, or every passthrough guest's when ``guest`` is
+    None. Raises ExportError when that cannot be made."""
+    if kind not in EXPORTS:
+        raise ValueError(f"unknown export kind {kind!r}; one of {', '.join(EXPORTS)}")
+    fmt = NAMED[kind]
+    topo = Topology(scenario)
+    views = targets(topo, guest, any_guest=fmt.any_guest)
+    if fmt.one_document and len(views) > 1:
+        raise ExportError(f"{len(views)} passthrough guests ({', '.join(repr(v.name) for v in views)}) and libvirt "
+                          "takes one device per XML document: choose one with --guest NAME")
+    names = {v.name for v in views}
+    notes = [f"{d.guest}: aptui check reports {d.code}: {d.message}"
+             for d in check(scenario, topo) if d.severity == "error" and d.guest in names]
+    written = fmt.function(fmt.export)(topo, views, guest is not None)
+    return Exported(written.text, (*notes, *written.notes))
+
+
+def export_text(kind: str, scenario: Scenario, guest: str | None = None) -> str:
+    return export(kind, scenario, guest).text

@@ -1,0 +1,46 @@
+"""QEMU command-line options for a passthrough guest (ref 4.8, 7.5): the AP CPU features, named
+as ``qemu-system-s390x -cpu help`` lists them, and the vfio-ap device on the guest's mdev."""
+
+from __future__ import annotations
+
+from aptui.formats.real import mdev
+from aptui.formats.real.exporting import Exported
+from aptui.formats.text import printable
+from aptui.model.facilities import cpu_model_features
+from aptui.model.topology import GuestView, Topology
+from aptui.model.vocabulary import Feature
+
+CPU_MODEL = "host"  # vfio-ap needs KVM, and -cpu host is what KVM guests run with
+
+
+def options(view: GuestView) -> str:
+    """``-cpu host,ap=on,apqci=on,apft=on,apqi=off -device vfio-ap,sysfsdev=...``.
+
+    Every AP feature is spelled out, on or off, because ``-cpu host`` would otherwise turn on what
+    the machine has; only the features the guest can really have are on (`cpu_model_features`).
+    Without ``ap`` QEMU refuses the device, so it is left out.
+    """
+    have = cpu_model_features(view.guest.features, view.has_ap, view.level)
+    cpu = "-cpu " + ",".join([CPU_MODEL] + [f"{f}={'on' if f in have else 'off'}" for f in Feature])
+    if Feature.AP not in have:
+        return cpu
+    return f"{cpu} -device vfio-ap,sysfsdev={mdev.SYSFS_DIR}/{view.guest.mdev_uuid}"
+
+
+def export(topo: Topology, views: list[GuestView], named: bool) -> Exported:
+    """The options alone for one guest (fit for ``$(...)``); for several, each after a comment line.
+    The notes say which features are written off, and why."""
+    notes = []
+    for v in views:
+        have = cpu_model_features(v.guest.features, v.has_ap, v.level)
+        if Feature.AP not in have:
+            notes.append(f"{v.name}: no AP facility (no 'ap' CPU feature, or a parent without AP), and QEMU refuses "
+                         "-device vfio-ap without it: only -cpu is written")
+        dropped = sorted(f for f in v.guest.features if f not in have and f != Feature.AP and Feature.AP in have)
+        if dropped:
+            notes.append(f"{v.name}: {', '.join(dropped)} written off: a KVM below L1 has no AIV and cannot offer "
+                         "facility 65 (QEMU would refuse the CPU model)")
+    if len(views) == 1:
+        return Exported(options(views[0]) + "\n", tuple(notes))
+    return Exported("".join(f"# {printable(v.name)} (mdev {v.guest.mdev_uuid}, on {printable(v.guest.parent)})\n"
+                            f"{options(v)}\n" for v in views), tuple(notes))

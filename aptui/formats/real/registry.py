@@ -1,0 +1,49 @@
+"""The real formats, one record each: the command line's choices and help, the console's palette
+and prompts, and the import and export dispatch all come from FORMATS, so that a new format is
+its module and one entry here.
+
+The records name their functions rather than hold them: listing the formats loads none of their
+modules, and `aptui run` builds the parser that lists them.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+import attrs
+
+
+@attrs.frozen
+class RealFormat:
+    """``module`` (in aptui.formats.real) reads the format with ``read(path) -> Imported`` when
+    ``reads`` says what it takes, and writes it with its function ``export``, called as
+    ``(topo, views, named) -> Exported`` (``named``: one guest was asked for, not every one)."""
+
+    name: str
+    module: str
+    export: str
+    suffix: str  # of the file the console suggests for an export
+    reads: str = ""  # what `aptui import NAME` takes, as its help and the console's prompt say; "": not read
+    any_guest: bool = False  # every guest can be exported, L1s too, not only those with an mdev
+    one_document: bool = False  # one device per document: an export of several guests needs --guest
+
+    def function(self, name: str):
+        """The module's function ``name``; the module is loaded on first use."""
+        return getattr(import_module(f"{__package__}.{self.module}"), name)
+
+
+FORMATS = (
+    RealFormat("lszcrypt", "lszcrypt", "export", "txt", any_guest=True,
+               reads="the output of lszcrypt -V (or lszcrypt, lszcrypt -d) saved to a file"),
+    RealFormat("sysfs", "sysfs", "export", "sh",
+               reads="a sysfs tree laid out like /sys (bus/ap, devices/ap, devices/vfio_ap), e.g. /sys"),
+    RealFormat("mdevctl", "mdevctl", "export", "json",
+               reads="mdevctl list --dumpjson output, or a directory of mdevctl configs"),
+    RealFormat("libvirt", "libvirt", "export_nodedev", "xml", one_document=True,
+               reads="a libvirt nodedev XML file (or a directory of them)"),
+    RealFormat("hostdev", "libvirt", "export_hostdev", "xml", one_document=True),
+    RealFormat("qemu", "qemu", "export", "args"),
+)
+NAMED = {f.name: f for f in FORMATS}
+IMPORTS = tuple(f.name for f in FORMATS if f.reads)
+EXPORTS = tuple(f.name for f in FORMATS)
