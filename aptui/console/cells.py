@@ -14,6 +14,7 @@ from aptui.model.matrix import Matrix
 from aptui.model.routing import ap_bus_configuration
 from aptui.model.scenario import HOST, Scenario
 from aptui.model.topology import Topology, machine_id_limits
+from aptui.model.vfio_ap import host_owned_queues
 from aptui.model.vocabulary import Backend, Loss
 
 # States. Lost states name the reason the guest does not get an assigned entry.
@@ -55,7 +56,7 @@ class GuestCells:
             cfg = scenario.host.config
             self.configured = self.effective = self.parent = cfg
             self.siblings: list[tuple[str, Matrix]] = []
-            self.reserved = None
+            self.host_owned = None
             self.filtered: dict = {}
             self.max_a, self.max_d = machine_id_limits(scenario.host)
             self.lost_all = None
@@ -70,7 +71,7 @@ class GuestCells:
         self.siblings = [(o.name, o.matrix) for o in scenario.guests
                          if o.parent == g.parent and o.name != name and o.backend == Backend.PASSTHROUGH] \
             if g.backend == Backend.PASSTHROUGH else []
-        self.reserved = None if g.parent == HOST else scenario.guest(g.parent).reserved
+        self.host_owned = None if g.parent == HOST else host_owned_queues(scenario.guest(g.parent).reserved)
         self.filtered = {d.adapter: d for d in v.dropped}
         fa, fd = apcb_limits(v.crycb_format)
         self.max_a, self.max_d = min(fa, v.id_limits[0]), min(fd, v.id_limits[1])
@@ -121,7 +122,7 @@ class GuestCells:
             return NONE
         if self.siblings and self._sibling(a, d):
             return SIBLING
-        if self.reserved and self.reserved.holds(a, d):
+        if self.host_owned is not None and self.host_owned.has_apqn(a, d):
             return HELD
         return FREE
 
@@ -156,7 +157,7 @@ class GuestCells:
         return (
             has(self.configured.apm, a), has(self.effective.apm, a), has(self.parent.apm, a),
             None if reason is None else reason.loss, a > self.max_a,
-            bool(self.reserved) and a in self.reserved.adapters,
+            self.host_owned is not None and has(self.host_owned.apm, a),
             tuple(has(sm.apm, a) for _, sm in self.siblings),
         )
 

@@ -57,9 +57,6 @@ class Reserved:
     def __bool__(self) -> bool:
         return bool(self.adapters or self.domains)
 
-    def holds(self, adapter: int, domain: int) -> bool:
-        return adapter in self.adapters and domain in self.domains
-
 
 @attrs.frozen
 class Host:
