@@ -163,8 +163,8 @@ def _guest_diagnostics(topo: Topology, name: str) -> list[Diagnostic]:
             f"cannot start: {v.validity.message}{where}. SIE entry ends in validity intercept 0x0022 to the "
             f"parent (shadow_crycb) and the guest never runs. {fix}"))
 
-    # no-usage-domain (ap-check's rule).
-    if g.control_domains and not g.usage_domains:
+    # no-usage-domain: ap-check's rule for an mdev; an LPAR has none (its profile may give control domains only).
+    if g.parent != HOST and g.control_domains and not g.usage_domains:
         out.append(Diagnostic("no-usage-domain", name,
             "control domains but no usage domain: ap-check refuses to start the mdev "
             "(\"At least one usage domain must be specified\") and the guest gets no queue. "

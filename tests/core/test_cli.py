@@ -138,3 +138,14 @@ def test_model_engine_formats_import_no_textual():
             "for m in pkgutil.walk_packages(f.__path__, 'aptui.formats.'):\n    importlib.import_module(m.name)\n"
             "assert 'textual' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=60)
+
+
+def test_no_usage_domain_is_an_mdev_rule_not_an_lpars(tmp_path, capsys):
+    """ap-check refuses an mdev with control domains only; an LPAR has no mdev (issue 9, defect 3)."""
+    f = tmp_path / "s.toml"
+    f.write_text('format = 1\n[host]\nadapters = [{ id = 5 }]\n[[guest]]\nname = "lpar1"\nadapters = [5]\n'
+                 'control_domains = [4]\n[[guest]]\nname = "kvm1"\nparent = "lpar1"\nadapters = [5]\n'
+                 'control_domains = [4]\n')
+    code, out, _ = run(capsys, "check", str(f), "--json")
+    found = [(d["code"], d["guest"]) for d in json.loads(out)["diagnostics"]]
+    assert ("no-usage-domain", "kvm1") in found and ("no-usage-domain", "lpar1") not in found
