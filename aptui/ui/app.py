@@ -256,4 +256,4 @@ def run_console(scenario: Scenario, file: str | None) -> int:
     app = AptuiApp(scenario, path, origin=origin, config_dir=platformdirs.user_config_path("aptui"),
                    state_dir=platformdirs.user_state_path("aptui"))
     app.run()
-    return 0
+    return app.return_code or 0  # 1 after an unhandled exception (Textual printed its traceback)

@@ -31,13 +31,15 @@ from aptui.ui.widgets.tree import TopologyTree
 
 RUN_REFRESH = 0.25  # seconds between panel updates while a run goes on
 BACKENDS = {"passthrough": "passthrough", "emulated": "emulated (hypothetical)", "none": "no AP backend"}
+MIN_SIZE = (60, 20)  # below it the panels cannot show a path or a request: say so instead
 PANELS = {"tree": "Topology", "matrix": "Matrix", "requests": "Requests", "lanes": "Levels", "path": "Path",
           "diagnostics": "Diagnostics"}
 
 
 class MainScreen(EditingMixin, Screen):
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+    # Both axes share "-tiny": too narrow or too short, the screen only says so (app.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (MIN_SIZE[0], "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-tiny"), (MIN_SIZE[1], "-short"), (30, "-tall")]
     BINDING_GROUP_TITLE = "Run"
     BINDINGS = [
         Binding("s", "step", "Step", tooltip="One transition of the current instruction: the path grows hop by hop"),
@@ -77,7 +79,13 @@ class MainScreen(EditingMixin, Screen):
                 yield LaneList(id="lanes", classes="page")
         yield DiagnosticList(id="diagnostics")
         yield Static(id="status")
+        yield Static(id="too-small")
         yield Footer()
+
+    def on_resize(self, event) -> None:
+        w, h = event.size
+        self.query_one("#too-small", Static).update(
+            f"Too small: {w}×{h}.\naptui needs {MIN_SIZE[0]}×{MIN_SIZE[1]} (80×24 reads well).\nctrl+q quits.")
 
     def on_mount(self) -> None:
         titles = {"tree": "1 Topology", "matrix-panel": "2 Matrix", "requests": "3 Requests", "lanes": "4 Levels",

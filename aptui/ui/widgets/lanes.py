@@ -15,7 +15,6 @@ from aptui.formats.text import printable
 from aptui.model.routing import COUNTERS, Lane
 from aptui.model.vocabulary import HopKind
 from aptui.ui.palette import Palette
-from aptui.ui.widgets.fit import fit
 
 NAME_WIDTH = 14
 NARROW_NAME = 8
@@ -25,8 +24,10 @@ class LaneList(OptionList):
     BINDING_GROUP_TITLE = "Levels"
     BINDINGS = [Binding("enter", "screen.repeat", "Repeat step", show=False,
                 tooltip="Repeat the last step command (s, n or c)")]
+    # One line per fact, cut at the edge: wrapping would also ask Rich to fold at width 0 when
+    # a resize lays the panel out before its column has room (a ValueError that killed the console).
     DEFAULT_CSS = """
-    LaneList { background: $surface; border: none; padding: 0; }
+    LaneList { background: $surface; border: none; padding: 0; text-wrap: nowrap; text-overflow: ellipsis; }
     LaneList:focus { border: none; }
     """
 
@@ -61,7 +62,6 @@ class LaneList(OptionList):
         prompts = [self._header(p, narrow)] + [
             self._row(lane, counters.get(lane, LaneCounters()), recent.get(lane, ()), lane == active, lane in marked,
                       extra, narrow, p) for lane in lanes]
-        prompts = [fit(t, width) for t in prompts]
         shape = (tuple(lanes), tuple(str(t) for t in prompts))
         if shape == self._shape:
             return
