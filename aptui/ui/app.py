@@ -168,17 +168,23 @@ class AptuiApp(App):
         await widget.run_action(action)
 
     # -- keeping the engine and the recovery file in step with edits --------------------
-    def sync_runner(self) -> None:
-        """A run that has not started follows every edit; one under way keeps its configuration
-        (r restarts with the new one), except that requests appended to the queue join it."""
+    def sync_runner(self) -> int | None:
+        """Keep the run on the configuration every panel shows. Requests appended to the queue
+        join the run; any other edit is followed (Runner.follow: a replay from time 0 to the same
+        result), at once, or, while a continue goes on, once it has paused for it. Returns the
+        result replayed to, None when the run did not restart."""
         s, r = self.session.scenario, self.runner
         if s == r.scenario:
-            return
-        if r.at_start and not r.running:
-            r.restart(s)
-        elif not r.running and edits.same_configuration(s, r.scenario) \
-                and s.requests[: len(r.scenario.requests)] == r.scenario.requests:
+            return None
+        appended = edits.same_configuration(s, r.scenario) and s.requests[: len(r.scenario.requests)] == r.scenario.requests
+        if r.running:  # the continue calls this again when it returns
+            if not appended:
+                r.engine.pause()
+            return None
+        if appended:
             r.extend_requests(s)
+            return None
+        return r.follow(s)
 
     def autosave(self) -> None:
         try:

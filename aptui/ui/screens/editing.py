@@ -27,7 +27,7 @@ class EditingMixin:
         return True
 
     def _edited(self, focus: str | None) -> None:
-        self.app.sync_runner()
+        self.followed(self.app.sync_runner())
         if focus is not None and focus in self.session.topology.views:
             self.selected = ("guest", focus)
         self.refresh_config()

@@ -224,7 +224,9 @@ class MainScreen(EditingMixin, Screen):
         done = nxt.request if nxt is not None else len(e.scenario.requests)
         t.append(f" t={e.time_us:.1f}µs", p.strong)
         t.append(f"  {len(e.results)} result(s), {done}/{len(e.scenario.requests)} requests", p.muted)
-        if r.running:
+        if r.running and r.replay_to is not None:
+            t.append(f"  ● replaying with the edit to #{r.replay_to} (space pauses)", p.accent)
+        elif r.running:
             t.append("  ● running (space pauses)", p.accent)
         elif e.finished:
             t.append("  ■ end of the queue (r restarts)", p.muted)
@@ -237,8 +239,8 @@ class MainScreen(EditingMixin, Screen):
             t.append(f"  stopped: {printable(stop.breakpoint.label)}", p.error)
         if e.breakpoints:
             t.append(f"  ● {len(e.breakpoints)} breakpoint(s)", p.error)
-        if self.session.scenario != e.scenario:
-            t.append("  edited since the run started: r restarts with it", p.warning)
+        if self.session.scenario != e.scenario:  # for a moment: a continue pausing to follow an edit
+            t.append("  taking the edit…", p.warning)
         self.query_one("#status", Static).update(t)
 
     # -- selection ---------------------------------------------------------------------
@@ -330,15 +332,34 @@ class MainScreen(EditingMixin, Screen):
         self._after(stop)
 
     @work(exclusive=True, group="engine")
-    async def _continue(self) -> None:
+    async def _continue(self, replay: bool = False) -> None:
+        """`c`, or (replay) the rest of a long replay after an edit."""
+        r = self.runner
         self._ticker = self.set_interval(RUN_REFRESH, self.refresh_run)
         try:
-            stop = await self.runner.cont()
+            stop = await (r.replay() if replay else r.cont())
         finally:
             self._ticker.stop()
             self._ticker = None
-        self.app.sync_runner()  # requests appended while it ran join the queue now
+        if self.followed(self.app.sync_runner()):  # an edit made while it ran (appended requests just join)
+            return
         self._after(stop)
+        if replay and stop.reason != "paused":
+            self._say_followed(len(r.engine.results))
+
+    def followed(self, target: int | None) -> bool:
+        """After sync_runner: show a run that restarted with an edit, and finish a long replay."""
+        if target is None:
+            return False
+        if self.runner.replay_to is not None:  # later: a continue calling this must end before the next starts
+            self.call_later(self._continue, True)
+        elif target:
+            self._say_followed(len(self.runner.engine.results))
+        self.refresh_run()
+        return True
+
+    def _say_followed(self, done: int) -> None:
+        self.app.notify(f"The run follows the edit: replayed from time 0 with it to result #{done}.", markup=False)
 
     def _after(self, stop: Stop) -> None:
         self.refresh_run()

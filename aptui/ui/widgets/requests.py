@@ -29,6 +29,7 @@ class RequestList(OptionList):
 
     def __init__(self, **kw):
         super().__init__(**kw)
+        self._results: list[Result] | None = None  # the run folded so far (a restart makes a new list)
         self._seen = 0  # results folded into the summary so far
         self._count: dict[int, int] = {}
         self._last: dict[int, Result] = {}
@@ -36,14 +37,11 @@ class RequestList(OptionList):
 
     def update(self, engine: Engine, marked: set[int], p: Palette) -> None:
         results = engine.results
-        if len(results) < self._seen:
-            self._seen, self._count, self._last = 0, {}, {}
-        for r in results[self._seen:]:  # incremental: a run of 10^5 is folded once
+        if results is not self._results:  # a restart, or a replay after an edit to as many results
+            self._results, self._seen, self._count, self._last = results, 0, {}, {}
+        for r in results[self._seen:]:  # incremental: a run of 10^5 is folded once; in seq order
             self._count[r.request] = self._count.get(r.request, 0) + 1
-        if len(results) > self._seen:
-            for r in reversed(results[max(self._seen, len(results) - 64):]):
-                if r.request not in self._last or self._last[r.request].seq < r.seq:
-                    self._last[r.request] = r
+            self._last[r.request] = r
         self._seen = len(results)
         reqs = engine.scenario.requests
         cur = engine.current.request if engine.current is not None else None
