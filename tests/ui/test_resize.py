@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from aptui.ui.widgets.lanes import LaneList
 
 SIZES = [(50, 14), (160, 48), (20, 6), (80, 24), (50, 36), (200, 60), (59, 40), (120, 19), (34, 10), (120, 36)]
@@ -57,3 +59,28 @@ def test_a_crash_exits_non_zero(monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(AptuiApp, "run", lambda self, **kw: run(self, headless=True, **kw))
     assert run_console(load_scenario("2018"), None) == 1
     assert "boom" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+async def test_levels_counters_past_200000_stay_apart(make_app, size):
+    """They used to run into each other (`0200000 ... 0600000000`): a column is as wide as its
+    longest value, and a value too long for it is abbreviated (200k, 6.2G)."""
+    import attrs
+
+    from aptui.model import Request
+
+    s = make_app().session.scenario
+    s = attrs.evolve(s, requests=(Request("nested1", "TAPQ", (5, 4), repeat=200_000),))
+    app = make_app(s)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("c")
+        await app.workers.wait_for_complete()
+        await pilot.press("4")
+        await pilot.pause()
+        lanes = app.screen.query_one(LaneList)
+        rows = {str(o.prompt).split("  #")[0].strip(): str(o.prompt) for o in lanes.options}
+        user = next(v for k, v in rows.items() if k.startswith("L2 user"))
+        numbers = user.split("#")[0].split()[-7:]  # int icpt refl exit emu exc, cycles
+        assert numbers == ["0", "0", "0", "200k", "0", "200k", "6.2G"], user
+        header = str(lanes.options[0].prompt)
+        assert header.index("cycles") + len("cycles") == user.index("6.2G") + len("6.2G")  # aligned
