@@ -202,11 +202,11 @@ class AptuiApp(App):
     def save_then(self, after) -> None:
         """Save (asking for a file name when the scenario is a demo), then call `after`."""
         if self.session.path is None:
-            from aptui.ui.screens.forms import SaveAs
+            from aptui.ui.screens.forms import SaveAs, write_asking
 
             def chosen(path: str | None) -> None:
                 if path:
-                    self._save_to(path, after)
+                    write_asking(self, path, "this scenario", "Save failed", partial(self._save_to, path, after))
 
             stem = printable(self.session.scenario.name).replace(" ", "-").replace("/", "-")
             self.push_screen(SaveAs(f"{stem}.toml"), chosen)

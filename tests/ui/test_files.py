@@ -171,3 +171,24 @@ async def test_saving_over_a_hard_link_says_the_link_is_broken(make_app, tmp_pat
         assert not app.session.dirty
         assert any("one of 2 hard links" in m and severity == "warning" for m, _, severity in seen)
     assert (tmp_path / "other.toml").read_text() == original and path.read_text() != original
+
+
+async def test_save_as_asks_before_it_replaces_a_file(make_app, tmp_path):
+    """It used to overwrite without asking; now it asks the export's question."""
+    target = tmp_path / "mine.toml"
+    target.write_text("precious\n")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _assign_domain_5(pilot, app)
+        for answer in ("c", "o"):
+            await pilot.press("ctrl+s")
+            app.screen.query_one("#path").value = str(target)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, Question) and "Replace the file?" == app.screen.title_
+            await pilot.press(answer)
+            await pilot.pause()
+            if answer == "c":
+                assert target.read_text() == "precious\n" and app.session.dirty and app.session.path is None
+    assert app.session.path == str(target) and not app.session.dirty
+    assert load(target).guest("lpar1").usage_domains == {4, 5, 0x47}
