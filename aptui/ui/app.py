@@ -91,14 +91,15 @@ class AptuiApp(App):
 
             self.push_screen(ask_restore(self.session.path or self.session.origin), partial(self._restore, recovered))
         elif recovered is not None:
-            self.recovery.clear()
+            self.recovery.drop_found()
 
     def _restore(self, recovered: Scenario, answer: str | None) -> None:
         if answer == "restore":
+            self.recovery.adopt()
             self.main.edit(recovered, "restore the recovery file")
             self.notify("Restored the unsaved work; ctrl+s saves it, ctrl+z undoes the restore.", markup=False)
         else:
-            self.recovery.clear()
+            self.recovery.drop_found()
 
     def _theme_changed(self, theme) -> None:
         if self._remember:
@@ -222,9 +223,8 @@ class AptuiApp(App):
         old = self.recovery
         self.session.mark_saved(path)
         self.session.origin = str(Path(path).resolve())
-        self.recovery = Recovery(old.path.parent.parent if old.path else None, self.session.origin)
+        self.recovery = Recovery(old.state_dir, self.session.origin)
         old.clear()
-        self.recovery.clear()
         if warning:
             self.notify(warning, title="Saved, but", severity="warning", markup=False)
         self.notify(f"Saved {path}", markup=False)
