@@ -69,6 +69,22 @@ class AptuiApp(App):
         callers also pass markup=False: their messages carry names)."""
         super().notify(printable(message), title=printable(title), severity=severity, timeout=timeout, markup=markup)
 
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """The Screenshot command: an SVG in the Downloads directory, or the current directory when
+        there is none (Textual's own only says "Failed to save" then). Says where; returns the path."""
+        import platformdirs
+
+        downloads = platformdirs.user_downloads_path()
+        folder = path or str(downloads if downloads.is_dir() else Path.cwd())
+        try:
+            saved = self.save_screenshot(filename, folder, time_format)
+        except OSError as e:
+            self.notify(f"Not saved in {folder}: {e.strerror or e}", title="Screenshot", severity="error", markup=False)
+            return None
+        self.notify(f"Saved {saved}", title="Screenshot", markup=False)
+        return saved
+
     def get_default_screen(self) -> Screen:
         return MainScreen()
 

@@ -1,0 +1,43 @@
+"""The small defects of issue 10: toasts over buttons, the screenshot directory, #N for requests
+only, TERM=dumb, and q."""
+
+from __future__ import annotations
+
+from textual.widgets import Button
+from textual.widgets._toast import Toast
+
+from aptui.ui.screens.forms import GuestForm
+
+SIZES = [(80, 24), (120, 36), (200, 60)]
+
+
+async def test_toasts_leave_a_dialogs_buttons_uncovered(make_app):
+    for size in SIZES:
+        app = make_app()
+        async with app.run_test(size=size, notifications=True) as pilot:
+            await pilot.press("e")  # the guest form: its buttons at the bottom right
+            assert isinstance(app.screen, GuestForm)
+            for i in range(3):
+                app.notify(f"note {i}: a notification long enough to take two or three lines of the toast", markup=False)
+            await pilot.pause(0.3)
+            toasts = [t.region for t in app.screen.query(Toast)]
+            buttons = [b.region for b in app.screen.query(Button)]
+            assert toasts and buttons
+            assert not any(t.overlaps(b) for t in toasts for b in buttons), size
+
+
+async def test_screenshot_without_a_downloads_directory(make_app, tmp_path, monkeypatch, notes):
+    """Textual writes to ~/Downloads and only says "Failed to save screenshot" when it is missing."""
+    import platformdirs
+
+    monkeypatch.setattr(platformdirs, "user_downloads_path", lambda: tmp_path / "Downloads")
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    seen = notes(app)
+    async with app.run_test(size=(120, 36)) as pilot:
+        command = next(c for c in app.get_system_commands(app.screen) if c.title == "Screenshot")
+        command.callback()
+        await pilot.pause(0.4)
+    shots = list(tmp_path.glob("*.svg"))
+    assert len(shots) == 1 and "aptui" in shots[0].read_text()
+    assert (f"Saved {shots[0]}", "Screenshot", "information") in seen
