@@ -41,3 +41,31 @@ async def test_screenshot_without_a_downloads_directory(make_app, tmp_path, monk
     shots = list(tmp_path.glob("*.svg"))
     assert len(shots) == 1 and "aptui" in shots[0].read_text()
     assert (f"Saved {shots[0]}", "Screenshot", "information") in seen
+
+
+async def test_hash_n_is_a_result_and_request_n_a_row(make_app, notes):
+    """`#N` used to mean a result in the Path and status but a request in "Queued as request #7"
+    and breakpoint labels; with a repeated request the two differ."""
+    import attrs
+
+    from aptui.model import Request
+
+    s = make_app().session.scenario
+    s = attrs.evolve(s, requests=(Request("lpar1", "TAPQ", (5, 4), repeat=3), Request("kvm1", "TAPQ", (5, 4))))
+    app = make_app(s)
+    seen = notes(app)
+    async with app.run_test(size=(120, 36)) as pilot:
+        requests = app.screen.query_one("#requests")
+        requests.focus()
+        requests.highlighted = 1
+        await pilot.press("b", "c")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert ("Breakpoint: request 2 (before #4 kvm1 TAPQ 05.0004)", "Stopped", "information") in seen
+        assert "next #4 kvm1 TAPQ" in str(app.screen.query_one("#status").render())
+        assert str(app.screen.query_one("#path").border_title).startswith("5 Path · #3 ")  # lpar1 TAPQ, the 3rd
+        assert str(requests.options[1].prompt).startswith("●▶ 2 kvm1")  # the row: request 2, no #
+        app.screen.select(("guest", "kvm1"))
+        app.screen.query_one("#tree").focus()
+        await pilot.press("x")
+        assert any(m.endswith("Queued as request 3.") for m, t, _ in seen if t == "SCAN")

@@ -51,7 +51,9 @@ class HelpScreen(ModalScreen):
                 " to a breakpoint. Tab, shift+tab or 1-6 move between panels; the footer shows the keys of the "
                 "focused one. Every edit can be undone (ctrl+z). An edit or undo mid-run is followed at once: "
                 "the run is replayed from time 0 with it to the same result (an instruction under way, or a "
-                "SCAN partly done, starts again), so every panel shows one configuration."), classes="intro")
+                "SCAN partly done, starts again), so every panel shows one configuration. #N is result N, "
+                "numbered as aptui run numbers them (one per repetition of a request; a SCAN and its steps are "
+                "one); request N is row N of Requests."), classes="intro")
             with Grid():
                 for title, cls in self.areas:
                     yield Static(self.area_table(title, cls), classes="area")
