@@ -1,6 +1,7 @@
 """The command line: exit statuses, JSON shapes, FILE:LINE errors, and no Textual on the fast paths."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -139,3 +140,12 @@ def test_model_engine_formats_import_no_textual():
             "for m in pkgutil.iter_modules(f.__path__):\n    importlib.import_module('aptui.formats.' + m.name)\n"
             "assert 'textual' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=60)
+
+
+def test_a_dumb_terminal_gets_a_message_not_the_console():
+    """TERM=dumb used to get the full UI, drawn as escape sequences."""
+    env = {**os.environ, "TERM": "dumb"}
+    p = subprocess.run([sys.executable, "-m", "aptui"], capture_output=True, text=True, timeout=60, env=env)
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr.strip() == ("aptui: the console needs a terminal with cursor addressing (TERM=dumb); "
+                                "aptui run and aptui check work without one")

@@ -69,3 +69,26 @@ async def test_hash_n_is_a_result_and_request_n_a_row(make_app, notes):
         app.screen.query_one("#tree").focus()
         await pilot.press("x")
         assert any(m.endswith("Queued as request 3.") for m, t, _ in seen if t == "SCAN")
+
+
+async def test_q_quits_asking_about_unsaved_changes(make_app):
+    """q did nothing; now it quits as ctrl+q does (it still types q in a form's fields)."""
+    from aptui.ui.screens.forms import Question
+
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("x")  # queue a SCAN: an unsaved change
+        await pilot.press("q")
+        assert isinstance(app.screen, Question) and app.screen.title_ == "Unsaved changes"
+        await pilot.press("c", "e")
+        assert isinstance(app.screen, GuestForm)
+        await pilot.press("end", "q", "escape")
+        assert app.is_running
+        await pilot.press("q", "d")
+        await pilot.pause()
+        assert not app.is_running
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running

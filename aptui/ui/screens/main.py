@@ -52,6 +52,7 @@ class MainScreen(EditingMixin, Screen):
         Binding("ctrl+z", "undo", "Undo", tooltip="Undo the last edit"),
         Binding("ctrl+y", "redo", "Redo", tooltip="Redo the last undone edit"),
         Binding("z", "zoom", "Zoom", show=False, tooltip="Give the focused panel the whole screen (again: back)"),
+        Binding("q", "app.quit", "Quit", show=False, tooltip="Quit, as ctrl+q (asks when there are unsaved changes)"),
         *(Binding(str(i), f"focus_panel('{p}')", f"Go to {title}", show=False, tooltip=f"Focus the {title} panel")
           for i, (p, title) in enumerate(PANELS.items(), 1)),
     ]
