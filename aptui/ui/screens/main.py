@@ -343,20 +343,21 @@ class MainScreen(EditingMixin, Screen):
             self._ticker.stop()
             self._ticker = None
         if self.followed(self.app.sync_runner()):  # an edit made while it ran (appended requests just join)
+            self.refresh_run()
             return
         self._after(stop)
         if replay and stop.reason != "paused":
             self._say_followed(len(r.engine.results))
 
     def followed(self, target: int | None) -> bool:
-        """After sync_runner: show a run that restarted with an edit, and finish a long replay."""
+        """After sync_runner: say that the run restarted with an edit, and finish a long replay
+        (the callers refresh the panels)."""
         if target is None:
             return False
         if self.runner.replay_to is not None:  # later: a continue calling this must end before the next starts
             self.call_later(self._continue, True)
         elif target:
             self._say_followed(len(self.runner.engine.results))
-        self.refresh_run()
         return True
 
     def _say_followed(self, done: int) -> None:
