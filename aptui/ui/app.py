@@ -193,7 +193,8 @@ class AptuiApp(App):
         s, r = self.session.scenario, self.runner
         if s == r.scenario:
             return None
-        appended = edits.same_configuration(s, r.scenario) and s.requests[: len(r.scenario.requests)] == r.scenario.requests
+        old = r.scenario
+        appended = edits.same_configuration(s, old) and s.requests[: len(old.requests)] == old.requests
         if r.running:  # the continue calls this again when it returns
             if not appended:
                 r.engine.pause()

@@ -18,7 +18,7 @@ async def test_toasts_leave_a_dialogs_buttons_uncovered(make_app):
             await pilot.press("e")  # the guest form: its buttons at the bottom right
             assert isinstance(app.screen, GuestForm)
             for i in range(3):
-                app.notify(f"note {i}: a notification long enough to take two or three lines of the toast", markup=False)
+                app.notify(f"note {i}: a notification long enough to take two or three lines", markup=False)
             await pilot.pause(0.3)
             toasts = [t.region for t in app.screen.query(Toast)]
             buttons = [b.region for b in app.screen.query(Button)]

@@ -409,6 +409,7 @@ def write_asking(app, path: str, what: str, failed: str, write: Callable[[], Non
     if not os.path.lexists(path):
         write()
         return
-    question = Question("Replace the file?", Text.assemble((printable(path), "bold"), f" exists. Replace it with {what}?"),
+    question = Question("Replace the file?",
+                        Text.assemble((printable(path), "bold"), f" exists. Replace it with {what}?"),
                         [("o", "Overwrite", "overwrite"), ("c", "Cancel", "cancel")])
     app.push_screen(question, lambda answer: write() if answer == "overwrite" else None)

@@ -62,7 +62,7 @@ class LaneList(OptionList):
         name_w, col_w, cycles_w = (NARROW_NAME, 4, 8) if narrow else (NAME_WIDTH, 5, 9)
         values = {lane: _values(counters.get(lane, LaneCounters()), col_w - 1, cycles_w - 1) for lane in lanes}
         # A column is as wide as its longest value and a space: neighbours never run together.
-        widths = [max(col_w, *(len(v[i]) + 1 for v in values.values())) for i in range(len(COUNTERS))] + [cycles_w]
+        widths = [max([col_w, *(len(v[i]) + 1 for v in values.values())]) for i in range(len(COUNTERS))] + [cycles_w]
         prompts = [self._header(p, name_w, widths)] + [
             self._row(lane, values[lane], recent.get(lane, ()), lane == active, lane in marked, extra, name_w,
                       widths, p) for lane in lanes]
