@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -213,6 +214,10 @@ def _console(args: list[str]) -> int:
         scenario = load_scenario(ns.file or demos.DEFAULT)
     except InputError as e:
         print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
+        return 2
+    if os.environ.get("TERM") == "dumb":  # Textual would draw its escape sequences as text
+        print("aptui: the console needs a terminal with cursor addressing (TERM=dumb); "
+              "aptui run and aptui check work without one", file=sys.stderr)
         return 2
     from aptui.ui.app import run_console
 

@@ -202,7 +202,7 @@ async def keystroke_latency() -> tuple[list[float], int]:
         while len(samples) < 40 and runs < 10:
             runs += 1
             app.runner.restart()
-            await app.screen.action_cont()
+            app.screen.action_cont()
             while not app.runner.running and not app.runner.engine.finished:
                 await asyncio.sleep(0)
             while app.runner.running:

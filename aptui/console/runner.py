@@ -1,6 +1,10 @@
 """Drives the engine for the console: steps, runs, and keeps what the Path and Levels panels
 draw (the instruction last stepped, the recent events of each lane).
 
+An edit mid-run is followed at once: the engine is deterministic, so the run is replayed from
+time 0 with the new configuration to as many results as it had (an instruction under way, or
+a SCAN partly done, starts again). Every panel then shows what a fresh run of that prefix gives.
+
 Events are recorded from the engine's listener while stepping; a continue runs without a
 listener (the engine's fast path) and rebuilds the picture from the results afterwards, so
 a run of 10^5 instructions costs what `aptui run` costs. No Textual here.
@@ -19,6 +23,7 @@ from aptui.model.scenario import Scenario
 from aptui.model.vocabulary import HopKind, Op
 
 RECENT = 8  # events kept per lane
+REPLAY_NOW = 20_000  # results replayed at once after an edit (~0.1 s); a longer replay runs like a continue
 
 
 @attrs.frozen
@@ -52,22 +57,47 @@ class Runner:
         self.trace: Trace | None = None  # the instruction last stepped (or stopped in)
         self.last_stop: Stop | None = None
         self.running = False
+        self.replay_to: int | None = None  # the results a replay after an edit is getting back to
         self.engine.subscribe(self._record)
 
     @property
     def scenario(self) -> Scenario:
         return self.engine.scenario
 
-    @property
-    def at_start(self) -> bool:
-        e = self.engine
-        return not e.results and e.current is None and e.executed == 0 and self.trace is None
-
     def restart(self, scenario: Scenario | None = None) -> None:
         self.engine.reset(scenario)
         self.recent.clear()
         self.trace = None
         self.last_stop = None
+        self.replay_to = None
+
+    def follow(self, scenario: Scenario) -> int:
+        """Take an edited scenario: restart with it and replay to the results the run had (or a
+        replay under way was getting back to). A short replay is done here; after a longer one
+        `replay_to` stays set for `replay`. Returns the results to get back to."""
+        target = self.replay_to if self.replay_to is not None else len(self.engine.results)
+        self.restart(scenario)
+        if target:
+            self.replay_to = target
+            if target <= REPLAY_NOW:
+                e = self.engine
+                e.unsubscribe(self._record)
+                try:
+                    stop = e.run_blocking(breakpoints=(), results=target)
+                finally:
+                    e.subscribe(self._record)
+                self._replayed(stop)
+        return target
+
+    async def replay(self, batch: int = 4096) -> Stop:
+        """The rest of a long replay, yielding to the event loop like a continue."""
+        return self._replayed(await self._run(breakpoints=(), results=self.replay_to, batch=batch))
+
+    def _replayed(self, stop: Stop) -> Stop:
+        if stop.reason != "paused":  # reached, or the end of a queue that got shorter
+            self.replay_to = None
+        self._rebuild(self.engine.results[-RECENT:])
+        return stop
 
     def extend_requests(self, scenario: Scenario) -> None:
         """Take a scenario that only appends requests to the one running, without a restart."""
@@ -75,24 +105,31 @@ class Runner:
 
     # -- stepping ----------------------------------------------------------------------
     def step(self) -> Stop:
+        self.replay_to = None
         return self._stepped(self.engine.step_transition())
 
     def next(self) -> Stop:
+        self.replay_to = None
         return self._stepped(self.engine.step_instruction())
 
     async def cont(self, batch: int = 64) -> Stop:
         """Until a breakpoint, a pause or the end; events are rebuilt from the results afterwards."""
+        self.replay_to = None
+        before = len(self.engine.results)
+        stop = await self._run(batch=batch)
+        self._rebuild(self.engine.results[max(before, len(self.engine.results) - RECENT):])
+        return self._stopped(stop)
+
+    async def _run(self, **run) -> Stop:
+        """The engine's run without the listener: its fast path (the panels are rebuilt after)."""
         e = self.engine
         e.unsubscribe(self._record)
         self.running = True
-        before = len(e.results)
         try:
-            stop = await e.run(batch=batch)
+            return await e.run(**run)
         finally:
             self.running = False
             e.subscribe(self._record)
-        self._rebuild(e.results[max(before, len(e.results) - RECENT):])
-        return self._stopped(stop)
 
     def _stepped(self, stop: Stop) -> Stop:
         if stop.result is not None:

@@ -47,7 +47,7 @@ class Breakpoint:
 
     @classmethod
     def on_request(cls, index: int) -> Breakpoint:
-        return cls(BreakpointKind.REQUEST, index, f"request #{index + 1}")
+        return cls(BreakpointKind.REQUEST, index, f"request {index + 1}")
 
     @classmethod
     def on_guest(cls, name: str) -> Breakpoint:

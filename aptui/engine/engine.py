@@ -8,6 +8,7 @@ transition breakpoint the engine replays cached routes without building events.
 
 from __future__ import annotations
 
+import sys
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 
@@ -130,13 +131,15 @@ class Engine:
         self._pause = True
 
     # -- driving -------------------------------------------------------------------------
-    async def run(self, breakpoints: Iterable[Breakpoint] | None = None, batch: int = 4096) -> Stop:
+    async def run(self, breakpoints: Iterable[Breakpoint] | None = None, batch: int = 4096,
+                  results: int | None = None) -> Stop:
         """Continue until a breakpoint, a pause or the end, yielding to the event loop every
         `batch` instructions. An instruction breakpoint at the instruction we are stopped
-        before does not stop us again (as in gdb)."""
+        before does not stop us again (as in gdb). With `results`, stop ("reached") before the
+        instruction after that many results: a replay to where a run had got."""
         import asyncio  # here, not at the top: `aptui run` drives the same loop without asyncio
 
-        loop = self._loop(breakpoints, batch)
+        loop = self._loop(breakpoints, batch, results)
         while True:
             try:
                 next(loop)
@@ -144,17 +147,20 @@ class Engine:
                 return done.value
             await asyncio.sleep(0)
 
-    def run_blocking(self, breakpoints: Iterable[Breakpoint] | None = None) -> Stop:
-        """`run` without an event loop, for the command line."""
-        loop = self._loop(breakpoints, 1 << 30)
+    def run_blocking(self, breakpoints: Iterable[Breakpoint] | None = None, results: int | None = None) -> Stop:
+        """`run` without an event loop (the command line, a short replay)."""
+        loop = self._loop(breakpoints, 1 << 30, results)
         while True:
             try:
                 next(loop)
             except StopIteration as done:
                 return done.value
 
-    def _loop(self, breakpoints: Iterable[Breakpoint] | None, batch: int) -> Generator[None, None, Stop]:
+    def _loop(self, breakpoints: Iterable[Breakpoint] | None, batch: int,
+              until: int | None = None) -> Generator[None, None, Stop]:
         self._pause = False
+        results = self.results
+        until = sys.maxsize if until is None else until
         bps = list(self.breakpoints if breakpoints is None else breakpoints)
         on_instr = [b for b in bps if not b.on_transition]
         on_trans = [b for b in bps if b.on_transition]
@@ -173,9 +179,11 @@ class Engine:
             if self._pause:
                 self._pause = False
                 return Stop("paused")
+            if len(results) >= until:
+                return Stop("reached")
             if fast and self._inflight is None and self._scan is None and self._req < len(requests) \
                     and requests[self._req].op != scan:
-                n += self._burst(batch)
+                n += self._burst(min(batch, until - len(results)))
                 continue
             if self._inflight is not None:
                 ev = self._step_inflight()

@@ -103,7 +103,7 @@ class LaneCounters:
 class Stop:
     """Why a run or a step came back."""
 
-    reason: str  # end | breakpoint | paused | step
+    reason: str  # end | breakpoint | paused | step | reached (a run given `results`)
     event: Event | None = None
     instruction: Instruction | None = None
     breakpoint: object | None = None

@@ -69,6 +69,22 @@ class AptuiApp(App):
         callers also pass markup=False: their messages carry names)."""
         super().notify(printable(message), title=printable(title), severity=severity, timeout=timeout, markup=markup)
 
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """The Screenshot command: an SVG in the Downloads directory, or the current directory when
+        there is none (Textual's own only says "Failed to save" then). Says where; returns the path."""
+        import platformdirs
+
+        downloads = platformdirs.user_downloads_path()
+        folder = path or str(downloads if downloads.is_dir() else Path.cwd())
+        try:
+            saved = self.save_screenshot(filename, folder, time_format)
+        except OSError as e:
+            self.notify(f"Not saved in {folder}: {e.strerror or e}", title="Screenshot", severity="error", markup=False)
+            return None
+        self.notify(f"Saved {saved}", title="Screenshot", markup=False)
+        return saved
+
     def get_default_screen(self) -> Screen:
         return MainScreen()
 
@@ -91,14 +107,15 @@ class AptuiApp(App):
 
             self.push_screen(ask_restore(self.session.path or self.session.origin), partial(self._restore, recovered))
         elif recovered is not None:
-            self.recovery.clear()
+            self.recovery.drop_found()
 
     def _restore(self, recovered: Scenario, answer: str | None) -> None:
         if answer == "restore":
+            self.recovery.adopt()
             self.main.edit(recovered, "restore the recovery file")
             self.notify("Restored the unsaved work; ctrl+s saves it, ctrl+z undoes the restore.", markup=False)
         else:
-            self.recovery.clear()
+            self.recovery.drop_found()
 
     def _theme_changed(self, theme) -> None:
         if self._remember:
@@ -168,17 +185,24 @@ class AptuiApp(App):
         await widget.run_action(action)
 
     # -- keeping the engine and the recovery file in step with edits --------------------
-    def sync_runner(self) -> None:
-        """A run that has not started follows every edit; one under way keeps its configuration
-        (r restarts with the new one), except that requests appended to the queue join it."""
+    def sync_runner(self) -> int | None:
+        """Keep the run on the configuration every panel shows. Requests appended to the queue
+        join the run; any other edit is followed (Runner.follow: a replay from time 0 to the same
+        result), at once, or, while a continue goes on, once it has paused for it. Returns the
+        result replayed to, None when the run did not restart."""
         s, r = self.session.scenario, self.runner
         if s == r.scenario:
-            return
-        if r.at_start and not r.running:
-            r.restart(s)
-        elif not r.running and edits.same_configuration(s, r.scenario) \
-                and s.requests[: len(r.scenario.requests)] == r.scenario.requests:
+            return None
+        old = r.scenario
+        appended = edits.same_configuration(s, old) and s.requests[: len(old.requests)] == old.requests
+        if r.running:  # the continue calls this again when it returns
+            if not appended:
+                r.engine.pause()
+            return None
+        if appended:
             r.extend_requests(s)
+            return None
+        return r.follow(s)
 
     def autosave(self) -> None:
         try:
@@ -196,11 +220,11 @@ class AptuiApp(App):
     def save_then(self, after) -> None:
         """Save (asking for a file name when the scenario is a demo), then call `after`."""
         if self.session.path is None:
-            from aptui.ui.screens.forms import SaveAs
+            from aptui.ui.screens.forms import SaveAs, write_asking
 
             def chosen(path: str | None) -> None:
                 if path:
-                    self._save_to(path, after)
+                    write_asking(self, path, "this scenario", "Save failed", partial(self._save_to, path, after))
 
             stem = printable(self.session.scenario.name).replace(" ", "-").replace("/", "-")
             self.push_screen(SaveAs(f"{stem}.toml"), chosen)
@@ -216,9 +240,8 @@ class AptuiApp(App):
         old = self.recovery
         self.session.mark_saved(path)
         self.session.origin = str(Path(path).resolve())
-        self.recovery = Recovery(old.path.parent.parent if old.path else None, self.session.origin)
+        self.recovery = Recovery(old.state_dir, self.session.origin)
         old.clear()
-        self.recovery.clear()
         if warning:
             self.notify(warning, title="Saved, but", severity="warning", markup=False)
         self.notify(f"Saved {path}", markup=False)
@@ -256,4 +279,4 @@ def run_console(scenario: Scenario, file: str | None) -> int:
     app = AptuiApp(scenario, path, origin=origin, config_dir=platformdirs.user_config_path("aptui"),
                    state_dir=platformdirs.user_state_path("aptui"))
     app.run()
-    return 0
+    return app.return_code or 0  # 1 after an unhandled exception (Textual printed its traceback)

@@ -1,6 +1,7 @@
 """The command line: exit statuses, JSON shapes, FILE:LINE errors, and no Textual on the fast paths."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -149,3 +150,12 @@ def test_no_usage_domain_is_an_mdev_rule_not_an_lpars(tmp_path, capsys):
     code, out, _ = run(capsys, "check", str(f), "--json")
     found = [(d["code"], d["guest"]) for d in json.loads(out)["diagnostics"]]
     assert ("no-usage-domain", "kvm1") in found and ("no-usage-domain", "lpar1") not in found
+
+
+def test_a_dumb_terminal_gets_a_message_not_the_console():
+    """TERM=dumb used to get the full UI, drawn as escape sequences."""
+    env = {**os.environ, "TERM": "dumb"}
+    p = subprocess.run([sys.executable, "-m", "aptui"], capture_output=True, text=True, timeout=60, env=env)
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr.strip() == ("aptui: the console needs a terminal with cursor addressing (TERM=dumb); "
+                                "aptui run and aptui check work without one")

@@ -45,3 +45,18 @@ def notes(monkeypatch):
         return seen
 
     return record
+
+
+def end_process(recovery) -> None:
+    """What the end of a console's process does to its recovery file: the kernel drops the lock,
+    the file stays (the tests' consoles all share one process)."""
+    import os
+
+    if recovery._lock is not None:
+        os.close(recovery._lock)
+        recovery._lock = None
+
+
+@pytest.fixture
+def ended():
+    return end_process

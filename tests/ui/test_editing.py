@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import attrs
+import pytest
 
 from aptui.model.scenario import Scenario
 from aptui.model.vocabulary import Loss
@@ -203,17 +204,79 @@ async def test_add_request_form_and_scan_action(make_app, notes):
         assert any("found 1: 05.0004" in m for m, _, _ in seen)
 
 
-async def test_edits_during_a_run_wait_for_restart(make_app):
+async def test_an_edit_mid_run_is_followed_at_once(make_app, notes):
+    """Issue 10, the 2018 demo: make kvm1 passthrough, n n, ctrl+z, n. The run used to keep
+    kvm1 passthrough, and its SCAN found 05.0004 while the tree said nested1 gets nothing."""
+    from aptui.console import edits
+    from aptui.engine import Engine, result_text
+
     app = make_app()
+    seen = notes(app)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("n")
-        grid = await _on(pilot, app, "lpar1", 5, 5)
-        await pilot.press("u")
-        assert app.runner.scenario != app.session.scenario
-        assert "r restarts" in str(app.screen.query_one("#status").render())
-        await pilot.press("r")
-        assert app.runner.scenario == app.session.scenario
-        del grid
+        s = app.session.scenario
+        app.screen.edit(edits.update_guest(s, "kvm1", backend="passthrough"), "edit guest kvm1", focus="kvm1")
+        await pilot.press("n", "n")  # nested1's TAPQ, then its SCAN's QCI
+        assert app.runner.engine.results[0].rc == 0
+        await pilot.press("ctrl+z", "n")
+        await pilot.pause()
+        e = app.runner.engine
+        assert e.scenario == app.session.scenario
+        first, scan = e.results
+        assert first.exception == "operation" and scan.op == "SCAN" and not scan.ap_available
+        fresh = Engine(app.session.scenario)
+        fresh.run_blocking(breakpoints=(), results=2)
+        assert [result_text(r) for r in fresh.results] == [result_text(r) for r in e.results]
+        assert fresh.counters() == e.counters() and fresh.time_us == e.time_us
+        prompts = [str(o.prompt) for o in app.screen.query_one("#requests").options]
+        assert "operation exception" in prompts[0] and "no AP" in prompts[1]
+        assert any("replayed from time 0 with it to result #1" in m for m, _, _ in seen)
+        status = str(app.screen.query_one("#status").render())
+        assert "r restarts" not in status and "taking the edit" not in status
+
+
+@pytest.mark.parametrize("now", [10**9, 10])
+async def test_an_edit_during_a_continue_pauses_and_replays_it(make_app, monkeypatch, now):
+    """The continue pauses for the edit, and the run is replayed with it to where it got: at
+    once, or (past `now` results) like a continue."""
+    import asyncio
+
+    from aptui.console import runner
+
+    from aptui.console import edits
+    from aptui.engine import Engine, result_text
+    from aptui.model import Request
+
+    s = make_app().session.scenario
+    s = attrs.evolve(s, requests=s.requests + (Request("nested1", "TAPQ", (5, 4), repeat=300_000),))
+    monkeypatch.setattr(runner, "REPLAY_NOW", now)
+    replays = []
+    replay = runner.Runner.replay
+
+    async def counted(self, **kw):
+        replays.append(self.replay_to)
+        return await replay(self, **kw)
+
+    monkeypatch.setattr(runner.Runner, "replay", counted)
+    app = make_app(s)
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.action_cont()
+        while not app.runner.running:
+            await asyncio.sleep(0)
+        await asyncio.sleep(0.05)
+        app.screen.edit(edits.update_guest(app.session.scenario, "kvm1", backend="passthrough"), "edit guest kvm1")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        r = app.runner
+        e = r.engine
+        assert e.scenario == app.session.scenario and not r.running and r.replay_to is None
+        assert 6 < len(e.results) < 300_006
+        assert replays == ([] if now > 10 else [len(e.results)])
+        fresh = Engine(app.session.scenario)
+        fresh.run_blocking(breakpoints=(), results=len(e.results))
+        assert fresh.counters() == e.counters()
+        assert result_text(e.results[-1]) == result_text(fresh.results[-1])
+        assert result_text(e.results[-1]).startswith("rc 0x00 NORMAL")  # nested1 gets 05.0004 now
 
 
 async def test_enter_on_a_diagnostic_jumps_to_the_guest_and_apqn(make_app):

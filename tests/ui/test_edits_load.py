@@ -17,6 +17,7 @@ from aptui import demos
 from aptui.console import edits
 from aptui.console.edits import Refused
 from aptui.console.recovery import Recovery, UnreadableRecovery
+from .conftest import end_process
 from aptui.formats.scenario import file as sf
 from aptui.formats.errors import InputError
 from aptui.model.scenario import ADAPTER_TYPES, BACKENDS, FEATURES, MODES, OPS, STATES, Costs, Reserved
@@ -99,18 +100,34 @@ UNLOADABLE = request("repeat = 100000000")  # what the console could write befor
 
 
 def test_a_recovery_file_that_does_not_load_is_kept_aside(tmp_path):
+    crashed = Recovery(tmp_path, "demo:2018")
+    crashed.write(sf.loads(L2))
+    end_process(crashed)
+    crashed.path.write_text(UNLOADABLE)
     recovery = Recovery(tmp_path, "demo:2018")
-    recovery.write(sf.loads(L2))
-    recovery.path.write_text(UNLOADABLE)
     with pytest.raises(UnreadableRecovery) as first:
         recovery.read()
     assert "repeat" in str(first.value) and str(first.value.kept) in str(first.value)
-    assert first.value.kept.read_text() == UNLOADABLE and not recovery.path.exists()
+    assert first.value.kept.read_text() == UNLOADABLE and not crashed.path.exists()
     assert recovery.read() is None  # no longer offered; the next edit writes a fresh one
-    recovery.path.write_text("not toml [")
+    crashed.path.write_text("not toml [")
     with pytest.raises(UnreadableRecovery) as second:
         recovery.read()
     assert second.value.kept != first.value.kept and first.value.kept.read_text() == UNLOADABLE  # nothing overwritten
+
+
+def test_a_running_consoles_recovery_file_is_not_offered(tmp_path):
+    """One file per console: another console's is offered only once its process is gone."""
+    running = Recovery(tmp_path, "demo:2018")
+    running.write(sf.loads(L2))
+    later = Recovery(tmp_path, "demo:2018")
+    assert later.read() is None and later.path != running.path
+    later.write(sf.loads(L2))
+    later.clear()
+    assert running.path.exists()
+    end_process(running)
+    assert Recovery(tmp_path, "demo:2018").read() == sf.loads(L2)
+    assert Recovery(tmp_path, "demo:other").read() is None
 
 
 # -- any sequence of edits -------------------------------------------------------------------------
@@ -217,7 +234,8 @@ class ConsoleEdits(RuleBasedStateMachine):
         with tempfile.TemporaryDirectory() as state:
             recovery = Recovery(Path(state), "demo:property")
             recovery.write(self.s)
-            assert recovery.read() == self.s
+            end_process(recovery)
+            assert Recovery(Path(state), "demo:property").read() == self.s
 
 
 TestConsoleEdits = ConsoleEdits.TestCase

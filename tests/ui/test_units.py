@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from aptui.cli import load_scenario
 from aptui.model.scenario import Request, Reserved
@@ -10,6 +12,8 @@ from aptui.console import cells as c
 from aptui.console import edits
 from aptui.console.edits import Refused
 from aptui.console.session import Session
+
+from tests.core.strategies import scenarios
 
 
 @pytest.fixture
@@ -98,3 +102,50 @@ def test_undo_redo_and_dirty(s2018):
     assert sess.undo().label == "one" and not sess.dirty and sess.scenario == s2018
     assert sess.redo().label == "one" and sess.scenario == a
     assert sess.undo() and sess.undo() is None
+
+
+def _fresh(scenario, results: int):
+    """A headless run of a scenario's first `results` results: what every panel must show."""
+    from aptui.engine import Engine
+
+    e = Engine(scenario)
+    e.run_blocking(breakpoints=(), results=results)
+    return e
+
+
+def test_the_run_follows_an_edit_of_the_2018_case(s2018):
+    """make kvm1 passthrough, n n, undo, n: the SCAN is nested1's under the configuration shown."""
+    from aptui.console.runner import Runner
+
+    passthrough = edits.update_guest(s2018, "kvm1", backend="passthrough")
+    r = Runner(passthrough)
+    r.next()
+    r.next()
+    assert r.follow(s2018) == 1
+    fresh = _fresh(s2018, 1)
+    assert r.engine.results == fresh.results and r.engine.counters() == fresh.counters()
+    assert r.trace.op == "TAPQ" and r.trace.result.exception == "operation"
+    r.next()  # the SCAN starts again, under the configuration the tree shows
+    scan = r.engine.results[-1]
+    assert scan.op == "SCAN" and not scan.ap_available
+
+
+@given(scenarios(max_guests=4, max_requests=5), scenarios(max_guests=4, max_requests=5),
+       st.lists(st.sampled_from("snab"), max_size=14))
+def test_after_any_edits_and_steps_the_run_is_a_fresh_run_of_its_prefix(a, b, keys):
+    """s steps, n nexts, a and b edit the scenario into A or B (any change, requests too)."""
+    from aptui.console.runner import Runner
+
+    r = Runner(a)
+    for key in keys:
+        if key == "s":
+            r.step()
+        elif key == "n":
+            r.next()
+        else:
+            r.follow(a if key == "a" else b)
+            e, fresh = r.engine, _fresh(r.scenario, len(r.engine.results))
+            assert e.current is None and e.peek() == fresh.peek()
+            assert e.counters() == fresh.counters() and e.time_us == fresh.time_us
+        e = r.engine
+        assert e.results == _fresh(r.scenario, len(e.results)).results

@@ -27,7 +27,7 @@ class EditingMixin:
         return True
 
     def _edited(self, focus: str | None) -> None:
-        self.app.sync_runner()
+        self.followed(self.app.sync_runner())
         if focus is not None and focus in self.session.topology.views:
             self.selected = ("guest", focus)
         self.refresh_config()
@@ -188,7 +188,7 @@ class EditingMixin:
         res = probe.results[0]
         self.edit(edits.add_request(s, req), f"queue a SCAN of {name}")
         self.app.notify(f"{name} SCAN: {result_text(res, compact=True)} ({res.cycles} cycles). Queued as request "
-                        f"#{len(s.requests) + 1}.", title="SCAN", markup=False)
+                        f"{len(s.requests) + 1}.", title="SCAN", markup=False)
 
     def action_add_request(self) -> None:
         from aptui.ui.screens.forms import RequestForm
@@ -215,4 +215,4 @@ class EditingMixin:
         if i is None or i >= len(s.requests):
             return
         r = s.requests[i]
-        self.edit(edits.remove_request(s, i), f"remove request #{i + 1} {r.guest} {r.op}")
+        self.edit(edits.remove_request(s, i), f"remove request {i + 1} {r.guest} {r.op}")

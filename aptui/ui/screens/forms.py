@@ -1,8 +1,11 @@
-"""Modal forms: add a request, add or edit a guest, save as, and the two questions (quit with
-unsaved changes, restore a recovery file). Every label built from data is rich Text of its
-`printable` form."""
+"""Modal forms: add a request, add or edit a guest, save as, and the questions (quit with
+unsaved changes, restore a recovery file, replace a file). Every label built from data is rich
+Text of its `printable` form."""
 
 from __future__ import annotations
+
+import os
+from collections.abc import Callable
 
 from rich.text import Text
 from textual import on
@@ -12,6 +15,7 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
+from aptui.formats.files import NotReplaceable, replaced_file
 from aptui.formats.text import printable
 from aptui.model import mask as m
 from aptui.model.bounds import COST_KEYS, MAX_DEPTH, US_COSTS
@@ -391,3 +395,21 @@ def ask_restore(where: str) -> Question:
         "aptui did not close cleanly last time you worked on ", (printable(where), "bold"),
         ". Its working state was kept in a recovery file. Restore it (it stays unsaved until ctrl+s)?"),
         [("r", "Restore", "restore"), ("d", "Discard", "discard")])
+
+
+def write_asking(app, path: str, what: str, failed: str, write: Callable[[], None]) -> None:
+    """Call `write`, asking first when it would replace a file (Save as and an export's Save as
+    ask the same). A device, a FIFO or a directory is refused, under the title `failed`, before
+    anything is asked."""
+    try:
+        replaced_file(path)
+    except NotReplaceable as e:
+        app.notify(str(e), title=failed, severity="error", markup=False)
+        return
+    if not os.path.lexists(path):
+        write()
+        return
+    question = Question("Replace the file?",
+                        Text.assemble((printable(path), "bold"), f" exists. Replace it with {what}?"),
+                        [("o", "Overwrite", "overwrite"), ("c", "Cancel", "cancel")])
+    app.push_screen(question, lambda answer: write() if answer == "overwrite" else None)

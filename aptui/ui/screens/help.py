@@ -49,7 +49,11 @@ class HelpScreen(ModalScreen):
                 ("aptui", "bold"), " steps AP instructions through nested IBM Z guests like a debugger: ",
                 ("s", "bold"), " one transition, ", ("n", "bold"), " one instruction, ", ("c", "bold"),
                 " to a breakpoint. Tab, shift+tab or 1-6 move between panels; the footer shows the keys of the "
-                "focused one. Every edit can be undone (ctrl+z)."), classes="intro")
+                "focused one. Every edit can be undone (ctrl+z). An edit or undo mid-run is followed at once: "
+                "the run is replayed from time 0 with it to the same result (an instruction under way, or a "
+                "SCAN partly done, starts again), so every panel shows one configuration. #N is result N, "
+                "numbered as aptui run numbers them (one per repetition of a request; a SCAN and its steps are "
+                "one); request N is row N of Requests."), classes="intro")
             with Grid():
                 for title, cls in self.areas:
                     yield Static(self.area_table(title, cls), classes="area")

@@ -31,13 +31,15 @@ from aptui.ui.widgets.tree import TopologyTree
 
 RUN_REFRESH = 0.25  # seconds between panel updates while a run goes on
 BACKENDS = {"passthrough": "passthrough", "emulated": "emulated (hypothetical)", "none": "no AP backend"}
+MIN_SIZE = (60, 20)  # below it the panels cannot show a path or a request: say so instead
 PANELS = {"tree": "Topology", "matrix": "Matrix", "requests": "Requests", "lanes": "Levels", "path": "Path",
           "diagnostics": "Diagnostics"}
 
 
 class MainScreen(EditingMixin, Screen):
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+    # Both axes share "-tiny": too narrow or too short, the screen only says so (app.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (MIN_SIZE[0], "-narrow"), (100, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-tiny"), (MIN_SIZE[1], "-short"), (30, "-tall")]
     BINDING_GROUP_TITLE = "Run"
     BINDINGS = [
         Binding("s", "step", "Step", tooltip="One transition of the current instruction: the path grows hop by hop"),
@@ -50,6 +52,7 @@ class MainScreen(EditingMixin, Screen):
         Binding("ctrl+z", "undo", "Undo", tooltip="Undo the last edit"),
         Binding("ctrl+y", "redo", "Redo", tooltip="Redo the last undone edit"),
         Binding("z", "zoom", "Zoom", show=False, tooltip="Give the focused panel the whole screen (again: back)"),
+        Binding("q", "app.quit", "Quit", show=False, tooltip="Quit, as ctrl+q (asks when there are unsaved changes)"),
         *(Binding(str(i), f"focus_panel('{p}')", f"Go to {title}", show=False, tooltip=f"Focus the {title} panel")
           for i, (p, title) in enumerate(PANELS.items(), 1)),
     ]
@@ -77,7 +80,13 @@ class MainScreen(EditingMixin, Screen):
                 yield LaneList(id="lanes", classes="page")
         yield DiagnosticList(id="diagnostics")
         yield Static(id="status")
+        yield Static(id="too-small")
         yield Footer()
+
+    def on_resize(self, event) -> None:
+        w, h = event.size
+        self.query_one("#too-small", Static).update(
+            f"Too small: {w}×{h}.\naptui needs {MIN_SIZE[0]}×{MIN_SIZE[1]} (80×24 reads well).\nctrl+q quits.")
 
     def on_mount(self) -> None:
         titles = {"tree": "1 Topology", "matrix-panel": "2 Matrix", "requests": "3 Requests", "lanes": "4 Levels",
@@ -216,7 +225,9 @@ class MainScreen(EditingMixin, Screen):
         done = nxt.request if nxt is not None else len(e.scenario.requests)
         t.append(f" t={e.time_us:.1f}µs", p.strong)
         t.append(f"  {len(e.results)} result(s), {done}/{len(e.scenario.requests)} requests", p.muted)
-        if r.running:
+        if r.running and r.replay_to is not None:
+            t.append(f"  ● replaying with the edit to #{r.replay_to} (space pauses)", p.accent)
+        elif r.running:
             t.append("  ● running (space pauses)", p.accent)
         elif e.finished:
             t.append("  ■ end of the queue (r restarts)", p.muted)
@@ -229,8 +240,8 @@ class MainScreen(EditingMixin, Screen):
             t.append(f"  stopped: {printable(stop.breakpoint.label)}", p.error)
         if e.breakpoints:
             t.append(f"  ● {len(e.breakpoints)} breakpoint(s)", p.error)
-        if self.session.scenario != e.scenario:
-            t.append("  edited since the run started: r restarts with it", p.warning)
+        if self.session.scenario != e.scenario:  # for a moment: a continue pausing to follow an edit
+            t.append("  taking the edit…", p.warning)
         self.query_one("#status", Static).update(t)
 
     # -- selection ---------------------------------------------------------------------
@@ -322,15 +333,35 @@ class MainScreen(EditingMixin, Screen):
         self._after(stop)
 
     @work(exclusive=True, group="engine")
-    async def _continue(self) -> None:
+    async def _continue(self, replay: bool = False) -> None:
+        """`c`, or (replay) the rest of a long replay after an edit."""
+        r = self.runner
         self._ticker = self.set_interval(RUN_REFRESH, self.refresh_run)
         try:
-            stop = await self.runner.cont()
+            stop = await (r.replay() if replay else r.cont())
         finally:
             self._ticker.stop()
             self._ticker = None
-        self.app.sync_runner()  # requests appended while it ran join the queue now
+        if self.followed(self.app.sync_runner()):  # an edit made while it ran (appended requests just join)
+            self.refresh_run()
+            return
         self._after(stop)
+        if replay and stop.reason != "paused":
+            self._say_followed(len(r.engine.results))
+
+    def followed(self, target: int | None) -> bool:
+        """After sync_runner: say that the run restarted with an edit, and finish a long replay
+        (the callers refresh the panels)."""
+        if target is None:
+            return False
+        if self.runner.replay_to is not None:  # later: a continue calling this must end before the next starts
+            self.call_later(self._continue, True)
+        elif target:
+            self._say_followed(len(self.runner.engine.results))
+        return True
+
+    def _say_followed(self, done: int) -> None:
+        self.app.notify(f"The run follows the edit: replayed from time 0 with it to result #{done}.", markup=False)
 
     def _after(self, stop: Stop) -> None:
         self.refresh_run()

@@ -27,9 +27,9 @@ from aptui.formats.real import convert
 from aptui.formats.errors import InputError
 from aptui.formats.real.exporting import ExportError
 from aptui.formats.real.registry import NAMED
-from aptui.formats.files import NotReplaceable, replaced_file, write_atomic
+from aptui.formats.files import write_atomic
 from aptui.formats.text import printable, printable_lines
-from aptui.ui.screens.forms import Question, _Form, centred
+from aptui.ui.screens.forms import _Form, centred, write_asking
 
 PREVIEW_CSS = """
 Preview { align: center middle; }
@@ -129,21 +129,9 @@ class ExportPreview(Preview):
         super().answer(value)
 
     def _chosen(self, path: str | None) -> None:
-        if not path:
-            return
-        self.suggestion = path
-        try:
-            replaced_file(path)  # a device, a FIFO or a directory is refused before asking anything
-        except NotReplaceable as e:
-            self.app.notify(str(e), title="Export not saved", severity="error", markup=False)
-            return
-        if os.path.lexists(path):
-            question = Question("Replace the file?", Text.assemble((printable(path), "bold"),
-                                                                  " exists. Replace it with this export?"),
-                                [("o", "Overwrite", "overwrite"), ("c", "Cancel", "cancel")])
-            self.app.push_screen(question, lambda a: self._write(path) if a == "overwrite" else None)
-            return
-        self._write(path)
+        if path:
+            self.suggestion = path
+            write_asking(self.app, path, "this export", "Export not saved", lambda: self._write(path))
 
     def _write(self, path: str) -> None:
         try:

@@ -15,7 +15,6 @@ from aptui.formats.text import printable
 from aptui.model.routing import COUNTERS, Lane
 from aptui.model.vocabulary import HopKind
 from aptui.ui.palette import Palette
-from aptui.ui.widgets.fit import fit
 
 NAME_WIDTH = 14
 NARROW_NAME = 8
@@ -25,8 +24,10 @@ class LaneList(OptionList):
     BINDING_GROUP_TITLE = "Levels"
     BINDINGS = [Binding("enter", "screen.repeat", "Repeat step", show=False,
                 tooltip="Repeat the last step command (s, n or c)")]
+    # One line per fact, cut at the edge: wrapping would also ask Rich to fold at width 0 when
+    # a resize lays the panel out before its column has room (a ValueError that killed the console).
     DEFAULT_CSS = """
-    LaneList { background: $surface; border: none; padding: 0; }
+    LaneList { background: $surface; border: none; padding: 0; text-wrap: nowrap; text-overflow: ellipsis; }
     LaneList:focus { border: none; }
     """
 
@@ -58,10 +59,13 @@ class LaneList(OptionList):
         if lanes:
             extra = max(0, min(3, (self.size.height - 1 - len(lanes)) // len(lanes)))
         narrow = width < 62
-        prompts = [self._header(p, narrow)] + [
-            self._row(lane, counters.get(lane, LaneCounters()), recent.get(lane, ()), lane == active, lane in marked,
-                      extra, narrow, p) for lane in lanes]
-        prompts = [fit(t, width) for t in prompts]
+        name_w, col_w, cycles_w = (NARROW_NAME, 4, 8) if narrow else (NAME_WIDTH, 5, 9)
+        values = {lane: _values(counters.get(lane, LaneCounters()), col_w - 1, cycles_w - 1) for lane in lanes}
+        # A column is as wide as its longest value and a space: neighbours never run together.
+        widths = [max([col_w, *(len(v[i]) + 1 for v in values.values())]) for i in range(len(COUNTERS))] + [cycles_w]
+        prompts = [self._header(p, name_w, widths)] + [
+            self._row(lane, values[lane], recent.get(lane, ()), lane == active, lane in marked, extra, name_w,
+                      widths, p) for lane in lanes]
         shape = (tuple(lanes), tuple(str(t) for t in prompts))
         if shape == self._shape:
             return
@@ -76,27 +80,25 @@ class LaneList(OptionList):
         self._shape = shape
 
     @staticmethod
-    def _header(p: Palette, narrow: bool) -> Text:
-        name_w, col_w = (NARROW_NAME, 4) if narrow else (NAME_WIDTH, 5)
+    def _header(p: Palette, name_w: int, widths: list[int]) -> Text:
         t = Text("   " + "lane".ljust(name_w), p.muted, no_wrap=True, overflow="ellipsis")
-        for counter in COUNTERS:
-            t.append(f"{counter.short[:col_w - 1]:>{col_w}}", p.muted)
-        t.append(f"{'cycles':>{8 if narrow else 9}}  last event", p.muted)
+        for counter, w in zip(COUNTERS, widths):
+            t.append(f"{counter.short[:w - 1]:>{w}}", p.muted)
+        t.append(f"{'cycles':>{widths[-1]}}  last event", p.muted)
         return t
 
     @staticmethod
-    def _row(lane: Lane, c: LaneCounters, recent, active: bool, marked: bool, extra: int, narrow: bool,
-             p: Palette) -> Text:
-        name_w, col_w = (NARROW_NAME, 4) if narrow else (NAME_WIDTH, 5)
-        name = lane_name(lane).replace("user space", "user").replace("kernel", "kern") if narrow else lane_name(lane)
+    def _row(lane: Lane, values: list[str], recent, active: bool, marked: bool, extra: int, name_w: int,
+             widths: list[int], p: Palette) -> Text:
+        name = lane_name(lane)
+        if name_w == NARROW_NAME:
+            name = name.replace("user space", "user").replace("kernel", "kern")
         t = Text(no_wrap=True, overflow="ellipsis")
         t.append("●" if marked else " ", p.error)
         t.append("▶ " if active else "  ", p.accent)
         t.append(name.ljust(name_w), p.accent if active else p.strong)
-        for counter in COUNTERS:
-            v = getattr(c, counter.field)
-            t.append(f"{v:>{col_w}}", p.strong if v else p.muted)
-        t.append(f"{c.cycles:>{8 if narrow else 9}}", p.strong if c.cycles else p.muted)
+        for v, w in zip(values, widths):
+            t.append(f"{v:>{w}}", p.muted if v == "0" else p.strong)
         events = list(recent)[-(extra + 1):] if recent else []
         if events:
             t.append("  ")
@@ -105,6 +107,21 @@ class LaneList(OptionList):
             t.append("\n" + " " * (3 + name_w))
             _event(t, ev, p)
         return t
+
+
+def _values(c: LaneCounters, width: int, cycles_width: int) -> list[str]:
+    return [count(getattr(c, counter.field), width) for counter in COUNTERS] + [count(c.cycles, cycles_width)]
+
+
+def count(n: int, width: int) -> str:
+    """`n` whole when it fits in `width`, else in at most four characters: 200k, 1.2M, 600M."""
+    whole = str(n)
+    if len(whole) <= width:
+        return whole
+    for unit in "kMGTP":
+        n /= 1000
+        if n < 999.5 or unit == "P":
+            return f"{n:.1f}{unit}" if n < 9.95 else f"{n:.0f}{unit}"
 
 
 def _event(t: Text, ev: Event, p: Palette) -> None:

@@ -12,7 +12,6 @@ from aptui.formats.text import printable
 from aptui.model import mask as m
 from aptui.model.vocabulary import Op
 from aptui.ui.palette import Palette
-from aptui.ui.widgets.fit import fit
 
 
 class RequestList(OptionList):
@@ -24,34 +23,25 @@ class RequestList(OptionList):
                 tooltip="Repeat the last step command (s, n or c)"),
     ]
     DEFAULT_CSS = """
-    RequestList { background: $surface; border: none; padding: 0; }
+    RequestList { background: $surface; border: none; padding: 0; text-wrap: nowrap; text-overflow: ellipsis; }
     RequestList:focus { border: none; }
     """
 
     def __init__(self, **kw):
         super().__init__(**kw)
+        self._results: list[Result] | None = None  # the run folded so far (a restart makes a new list)
         self._seen = 0  # results folded into the summary so far
         self._count: dict[int, int] = {}
         self._last: dict[int, Result] = {}
         self._shape: tuple = ()
-        self._args: tuple | None = None
-
-    def on_resize(self) -> None:
-        if self._args is not None:
-            self._shape = ()
-            self.update(*self._args)
 
     def update(self, engine: Engine, marked: set[int], p: Palette) -> None:
-        self._args = (engine, marked, p)
         results = engine.results
-        if len(results) < self._seen:
-            self._seen, self._count, self._last = 0, {}, {}
-        for r in results[self._seen:]:  # incremental: a run of 10^5 is folded once
+        if results is not self._results:  # a restart, or a replay after an edit to as many results
+            self._results, self._seen, self._count, self._last = results, 0, {}, {}
+        for r in results[self._seen:]:  # incremental: a run of 10^5 is folded once; in seq order
             self._count[r.request] = self._count.get(r.request, 0) + 1
-        if len(results) > self._seen:
-            for r in reversed(results[max(self._seen, len(results) - 64):]):
-                if r.request not in self._last or self._last[r.request].seq < r.seq:
-                    self._last[r.request] = r
+            self._last[r.request] = r
         self._seen = len(results)
         reqs = engine.scenario.requests
         cur = engine.current.request if engine.current is not None else None
@@ -60,8 +50,7 @@ class RequestList(OptionList):
             cur = nxt.request if nxt is not None else None
         width = max((len(printable(r.guest)) for r in reqs), default=5)
         width = min(max(width, 5), 18)
-        room = self.scrollable_content_region.width
-        prompts = [fit(self._prompt(i, r, i == cur, i in marked, width, p), room) for i, r in enumerate(reqs)]
+        prompts = [self._prompt(i, r, i == cur, i in marked, width, p) for i, r in enumerate(reqs)]
         shape = tuple(str(x) for x in prompts)
         if shape == self._shape:
             return
