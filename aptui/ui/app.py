@@ -246,7 +246,7 @@ class AptuiApp(App):
 
 
 def run_console(scenario: Scenario, file: str | None) -> int:
-    """Open the console (the CLI has already reported input errors)."""
+    """Open the console (the CLI has already reported input errors); Textual's return code, 1 after a crash."""
     import platformdirs
 
     from aptui import demos
@@ -256,4 +256,4 @@ def run_console(scenario: Scenario, file: str | None) -> int:
     app = AptuiApp(scenario, path, origin=origin, config_dir=platformdirs.user_config_path("aptui"),
                    state_dir=platformdirs.user_state_path("aptui"))
     app.run()
-    return 0
+    return app.return_code or 0
