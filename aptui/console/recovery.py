@@ -37,7 +37,8 @@ class UnreadableRecovery(Exception):
 class Recovery:
     def __init__(self, state_dir: Path | None, origin: str):
         self.origin = origin
-        digest = hashlib.sha256(origin.encode("utf-8")).hexdigest()[:16]
+        # surrogatepass: a path that is not UTF-8 (its bytes as lone surrogates) has a recovery file too
+        digest = hashlib.sha256(origin.encode("utf-8", "surrogatepass")).hexdigest()[:16]
         self.path = None if state_dir is None else state_dir / "recovery" / f"{digest}.toml"
 
     def write(self, scenario: Scenario) -> None:
