@@ -16,6 +16,7 @@ from aptui.formats import mdev
 from aptui.formats.errors import InputError
 from aptui.formats.files import read_input
 from aptui.formats.importing import Imported, Mdev, duplicate_uuids, mdev_scenario
+from aptui.formats.text import path_text
 from aptui.model.matrix import EMPTY
 from aptui.model.scenario import UUID, Guest
 
@@ -41,8 +42,8 @@ def read(path: str) -> Imported:
     if not mdevs:
         raise InputError(path, None, "no vfio_ap mdev node device found")
     notes += duplicate_uuids(mdevs)
-    return Imported(mdev_scenario(f"libvirt {p.name or path}", f"Imported by `aptui import libvirt {path}`.", mdevs),
-                    tuple(notes))
+    return Imported(mdev_scenario(path_text(f"libvirt {p.name or path}"),
+                                  path_text(f"Imported by `aptui import libvirt {path}`."), mdevs), tuple(notes))
 
 
 def _read_file(f: Path, notes: list[str], skip_other: bool) -> Mdev | None:
