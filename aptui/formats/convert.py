@@ -17,7 +17,7 @@ from aptui.formats.exporting import ExportError, Exported, targets
 from aptui.formats.files import NotReplaceable, replaced_file, write_atomic
 from aptui.formats.importing import Imported
 from aptui.formats.kinds import EXPORT_KINDS
-from aptui.formats.scenario import dumps
+from aptui.formats.scenario import dumps, loads
 from aptui.formats.text import printable
 from aptui.model.diagnostics import check
 from aptui.model.facilities import cpu_model_features
@@ -32,10 +32,15 @@ ONE_DOCUMENT = ("libvirt", "hostdev")  # libvirt takes one device per XML docume
 # -- import --------------------------------------------------------------------------------------
 def read(kind: str, path: str) -> Imported:
     """The scenario a real configuration describes, and what could not be carried over exactly.
-    Raises InputError (FILE:LINE: message) for what cannot be read."""
+    Raises InputError (FILE:LINE: message) for what cannot be read: the readers say why where
+    they can, and any path that cannot be listed or stat'ed on the way (too long, not searchable,
+    a loop of links) is the input's fault too."""
     if kind not in IMPORTERS:
         raise ValueError(f"unknown import kind {kind!r}; one of {', '.join(IMPORTERS)}")
-    return IMPORTERS[kind](path)
+    try:
+        return IMPORTERS[kind](path)
+    except OSError as e:
+        raise InputError(e.filename or path, None, f"cannot read: {e.strerror or e}") from None
 
 
 def import_scenario(kind: str, path: str) -> Scenario:
@@ -43,23 +48,39 @@ def import_scenario(kind: str, path: str) -> Scenario:
 
 
 def toml_text(imported: Imported, kind: str, path: str) -> str:
-    """The scenario file, its notes kept as comments at the top."""
+    """The scenario file, its notes kept as comments at the top. Loaded back before it is
+    returned: an import that aptui would refuse to open, or would open changed, is an InputError
+    of its input, never a file written."""
     head = [f"# Imported by `aptui import {kind} {printable(path)}` (aptui {__version__})."]
     head += [f"# warning: {printable(n)}" for n in imported.notes]
-    return "\n".join(head) + "\n" + dumps(imported.scenario)
+    text = "\n".join(head) + "\n" + dumps(imported.scenario)
+    try:
+        same = loads(text, path) == imported.scenario
+    except InputError as e:
+        raise InputError(path, None, f"imported, but aptui would not load the result: {e.message}") from None
+    if not same:
+        raise InputError(path, None, "imported, but the scenario file would not load back the same")
+    return text
 
 
 def import_command(kind: str, path: str, out: str | None) -> int:
     """Exit status 2, and no file written, when the input cannot be read."""
     try:
         replaced = None if out is None else replaced_file(out)  # a device, a FIFO: refused before any work
+    except NotReplaceable as e:
+        print(printable(str(e)), file=sys.stderr)  # OUT: not a regular file (...)
+        return 2
+    except OSError as e:  # a name too long, a directory that may not be searched
+        print(f"aptui: {printable(out)}: cannot write: {e.strerror or e}", file=sys.stderr)
+        return 2
+    try:
         if replaced is not None and os.path.exists(path) and os.path.samestat(replaced, os.stat(path)):
             raise InputError(out, None, "is the input itself: choose another output file")
         imported = read(kind, path)
-    except (InputError, NotReplaceable) as e:
-        print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, or OUT: not a regular file (...)
+        text = toml_text(imported, kind, path)
+    except InputError as e:
+        print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message
         return 2
-    text = toml_text(imported, kind, path)
     for note in imported.notes:
         print(f"aptui: warning: {printable(note)}", file=sys.stderr)
     if out is None:
