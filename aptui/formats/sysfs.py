@@ -383,9 +383,11 @@ def script_text(scenario: Scenario, topo: Topology, views: list[GuestView]) -> s
 
 
 def _word(name: str) -> str:
-    """A hypervisor's name as the script matches and prints it: quoted for sh, its control
-    characters spelled as escapes (the script holds none, and says the name the way it must be typed)."""
-    return shlex.quote(printable(name))
+    """A hypervisor's name as the script matches and prints it: always in single quotes (shlex.quote
+    leaves a plain word bare, and a bare ``esac``, ``fi`` or ``done`` as a case pattern is a syntax
+    error), its control characters spelled as escapes (the script holds none, and says the name
+    the way it must be typed)."""
+    return "'" + printable(name).replace("'", "'\"'\"'") + "'"
 
 
 def _machine(topo: Topology, parent: str, views: list[GuestView]) -> list[str]:
