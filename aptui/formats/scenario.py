@@ -163,6 +163,7 @@ class _Reader:
         self.tree(guests)
         names = {g.name for g in guests}
         requests = tuple(self.request(r, i, names) for i, r in enumerate(self.array_of_tables(doc, "request")))
+        self.run_length(requests, guests)
         pol = self.table(doc, "policy", ())
         self.keys(pol, POLICY_KEYS, ("policy",), "[policy]")
         policy = Policy(self.typed(pol.get("nested_emulation", False), (bool,), ("policy", "nested_emulation"),
@@ -264,6 +265,14 @@ class _Reader:
         repeat = self.integer(t.get("repeat", 1), w + ("repeat",), "request repeat", b.check_repeat)
         wait = self.number(t.get("wait_us", 0), w + ("wait_us",), "request wait_us", b.check_wait_us)
         return Request(guest, op, apqn, repeat, wait)
+
+    def run_length(self, requests: tuple[Request, ...], guests: list[Guest]) -> None:
+        """Refused up front, at the request that passes the bound: a run too long to keep in memory."""
+        by_name = {g.name: g for g in guests}
+        total = 0
+        for i, r in enumerate(requests):
+            total += b.instructions(r, by_name[r.guest])
+            self.bound(("request", i, "repeat"), "request repeat", b.check_run_length, total)
 
     def costs(self, t: dict) -> Costs:
         w = ("costs",)
