@@ -8,9 +8,12 @@ import sys
 from pathlib import Path
 
 from aptui import __version__
-from aptui.formats.text import printable
+from aptui.formats.text import printable, printable_lines
 
 COMMANDS = ("run", "check", "demo", "import", "export")
+# sysexits.h EX_SOFTWARE: a fault of aptui's own, never a verdict on the input (check's 1, input errors' 2).
+EX_SOFTWARE = 70
+DEBUG = "APTUI_DEBUG"  # set (to anything but empty or 0) to see the traceback of such a fault
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,6 +27,20 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         sys.stderr.close()
         return 0
+    except Exception as e:  # MemoryError and RecursionError among them: a bug or the machine, not the input
+        return _fault(e)
+
+
+def _fault(e: Exception) -> int:
+    """One line, and the status of its own, for what escaped every reader's checks: a script
+    that tests for 1 or 2 must not take aptui's fault for a verdict on its file."""
+    if os.environ.get(DEBUG, "") not in ("", "0"):
+        import traceback
+
+        sys.stderr.write(printable_lines("".join(traceback.format_exception(e))))
+    what = "out of memory" if isinstance(e, MemoryError) else f"internal error: {type(e).__name__}: {str(e)[:200]}"
+    print(printable(f"aptui: {what} (set {DEBUG}=1 for the traceback; please report it)"), file=sys.stderr)
+    return EX_SOFTWARE
 
 
 class _Parser(argparse.ArgumentParser):
@@ -141,13 +158,20 @@ def _import(kind: str, path: str, out: str | None) -> int:
 
     try:
         replaced = None if out is None else replaced_file(out)  # a device, a FIFO: refused before any work
+    except NotReplaceable as e:
+        print(printable(str(e)), file=sys.stderr)  # OUT: not a regular file (...)
+        return 2
+    except OSError as e:  # a name too long, a directory that may not be searched
+        print(f"aptui: {printable(out)}: cannot write: {e.strerror or e}", file=sys.stderr)
+        return 2
+    try:
         if replaced is not None and os.path.exists(path) and os.path.samestat(replaced, os.stat(path)):
             raise InputError(out, None, "is the input itself: choose another output file")
         imported = convert.read(kind, path)
-    except (InputError, NotReplaceable) as e:
-        print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, or OUT: not a regular file (...)
+        text = convert.toml_text(imported, kind, path)
+    except InputError as e:
+        print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message
         return 2
-    text = convert.toml_text(imported, kind, path)
     for note in imported.notes:
         _warn(note)
     if out is None:
@@ -221,4 +245,4 @@ def _console(args: list[str]) -> int:
         return 2
     from aptui.ui.app import run_console
 
-    return run_console(scenario, ns.file)
+    return EX_SOFTWARE if run_console(scenario, ns.file) else 0  # Textual has shown the traceback of a crash

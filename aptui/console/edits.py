@@ -44,6 +44,15 @@ def _replace_guest(s: Scenario, guest: Guest) -> Scenario:
     return attrs.evolve(s, guests=tuple(guest if g.name == guest.name else g for g in s.guests))
 
 
+def _runnable(s: Scenario, field: str) -> Scenario:
+    """`s`, if its requests stay within the loader's bound on a run (model.bounds.check_run_length):
+    a guest's SCANs grow with its matrix and its apqci, and a request adds its own."""
+    guests = {g.name: g for g in s.guests}
+    with _field(field):
+        b.check_run_length(sum(b.instructions(r, guests[r.guest]) for r in s.requests))
+    return s
+
+
 # -- matrix ------------------------------------------------------------------------------
 def set_ids(s: Scenario, name: str, mask: str, ids, on: bool) -> Scenario:
     """Assign (on) or unassign ids of one mask (apm/aqm/adm) of a guest, refusing what the kernel refuses."""
@@ -60,6 +69,7 @@ def set_ids(s: Scenario, name: str, mask: str, ids, on: bool) -> Scenario:
         reason = refusal(s, edited, mask, ids - current)
         if reason:
             raise Refused(reason)
+        return _runnable(_replace_guest(s, edited), field)
     return _replace_guest(s, edited)
 
 
@@ -162,7 +172,7 @@ def update_guest(s: Scenario, name: str, *, new_name: str | None = None, parent:
         b.check_l1_apie(edited.parent, edited.apie)
     if new_name is not None and new_name != name:
         out = rename_guest(out, name, new_name)
-    return out
+    return _runnable(out, "CPU features")
 
 
 def rename_guest(s: Scenario, old: str, new: str) -> Scenario:
@@ -197,7 +207,9 @@ def make_request(s: Scenario, guest: str, op: str, apqn: str = "", repeat: str |
     wait = _real("wait µs", wait_us or 0)
     with _field("wait µs"):
         b.check_wait_us(wait)
-    return Request(guest, op, q, rep, wait)
+    request = Request(guest, op, q, rep, wait)
+    _runnable(add_request(s, request), "repeat")
+    return request
 
 
 def _whole(name: str, raw: str | int) -> int:

@@ -46,7 +46,8 @@ class Recovery:
     def __init__(self, state_dir: Path | None, origin: str):
         self.origin = origin
         self.state_dir = state_dir
-        self._stem = hashlib.sha256(origin.encode("utf-8")).hexdigest()[:16]
+        # surrogatepass: a path that is not UTF-8 (its bytes as lone surrogates) has a recovery file too
+        self._stem = hashlib.sha256(origin.encode("utf-8", "surrogatepass")).hexdigest()[:16]
         # This console's file: the pid says whose it is to a person; the lock says it to a console.
         name = f"{self._stem}-{os.getpid()}-{secrets.token_hex(3)}.toml"
         self.path = None if state_dir is None else state_dir / "recovery" / name

@@ -6,6 +6,7 @@ import re
 
 # What a terminal acts on rather than shows: C0, DEL and C1 (U+009B alone is an 8-bit CSI).
 TERMINAL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 def printable(text: str) -> str:
@@ -16,6 +17,19 @@ def printable(text: str) -> str:
     if text.isprintable():
         return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def path_text(path: str) -> str:
+    """A path as a scenario holds it (a name, a description): a byte that is not UTF-8 reaches
+    Python as a lone surrogate, which neither TOML nor JSON can hold, so it becomes U+FFFD here,
+    and the scenario saves and loads back equal."""
+    return _SURROGATES.sub("\ufffd", path)
+
+
+def excerpt(text: str, limit: int = 24) -> str:
+    """A value from a file as a message quotes it: enough to find it, never the whole of a
+    megabyte-long token; repr escapes what `printable` would."""
+    return repr(text[:limit]) + ("..." if len(text) > limit else "")
 
 
 def printable_lines(text: str) -> str:

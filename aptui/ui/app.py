@@ -269,7 +269,7 @@ class AptuiApp(App):
 
 
 def run_console(scenario: Scenario, file: str | None) -> int:
-    """Open the console (the CLI has already reported input errors)."""
+    """Open the console (the CLI has already reported input errors); Textual's return code, 1 after a crash."""
     import platformdirs
 
     from aptui import demos

@@ -64,8 +64,14 @@ def write_json(out, scenario_name: str, results: list[Result], counters: dict[La
     out.write('{"scenario": ' + _dumps(scenario_name) + ',\n "results": [')
     step = 256  # chunks below malloc's mmap threshold: no page-fault churn
     for i in range(0, len(results), step):
-        body = ",\n  ".join([_entry(r, routes, strings) for r in results[i:i + step]])
-        out.write(("\n  " if i == 0 else ",\n  ") + body)
+        chunk = results[i:i + step]
+        head = "\n  " if i == 0 else ",\n  "
+        if any(r.op == _SCAN for r in chunk):  # an entry per SCAN, with up to 65,536 TAPQs: one at a time
+            for r in chunk:
+                out.write(head + _entry(r, routes, strings))
+                head = ",\n  "
+        else:
+            out.write(head + ",\n  ".join([_entry(r, routes, strings) for r in chunk]))
     levels = ",\n  ".join(
         _dumps({"level": lane[0], "where": lane[1], **attrs.asdict(c)})
         for lane, c in counters.items()

@@ -15,7 +15,7 @@ SUFFIX_MODES = {"C": "cca", "A": "accel", "P": "ep11"}
 HWTYPES = {"CEX2": (6, 7), "CEX3": (8, 9), "CEX4": 10, "CEX5": 11, "CEX6": 12, "CEX7": 13, "CEX8": 14}
 NEWEST = 14  # CEX8; newer cards report a compatible type through QACT
 
-_TYPE = re.compile(r"^CEX(\d+)([ACP])$", re.I)
+_TYPE = re.compile(r"^CEX([0-9]{1,9})([ACP])$", re.I)  # ASCII digits, few enough for int()
 
 
 def from_type(text: str) -> tuple[str, str, bool] | None:

@@ -11,7 +11,8 @@ from aptui import __version__
 from aptui.formats.real.exporting import ExportError, Exported, targets
 from aptui.formats.real.importing import Imported
 from aptui.formats.real.registry import EXPORTS, IMPORTS, NAMED
-from aptui.formats.scenario.file import dumps
+from aptui.formats.errors import InputError
+from aptui.formats.scenario.file import dumps, loads
 from aptui.formats.text import printable
 from aptui.model.diagnostics import check
 from aptui.model.scenario import Scenario
@@ -21,10 +22,15 @@ from aptui.model.topology import Topology
 # -- import --------------------------------------------------------------------------------------
 def read(kind: str, path: str) -> Imported:
     """The scenario a real configuration describes, and what could not be carried over exactly.
-    Raises InputError (FILE:LINE: message) for what cannot be read."""
+    Raises InputError (FILE:LINE: message) for what cannot be read: the readers say why where
+    they can, and any path that cannot be listed or stat'ed on the way (too long, not searchable,
+    a loop of links) is the input's fault too."""
     if kind not in IMPORTS:
         raise ValueError(f"unknown import kind {kind!r}; one of {', '.join(IMPORTS)}")
-    return NAMED[kind].function("read")(path)
+    try:
+        return NAMED[kind].function("read")(path)
+    except OSError as e:
+        raise InputError(e.filename or path, None, f"cannot read: {e.strerror or e}") from None
 
 
 def import_scenario(kind: str, path: str) -> Scenario:
@@ -32,10 +38,19 @@ def import_scenario(kind: str, path: str) -> Scenario:
 
 
 def toml_text(imported: Imported, kind: str, path: str) -> str:
-    """The scenario file, its notes kept as comments at the top."""
+    """The scenario file, its notes kept as comments at the top. Loaded back before it is
+    returned: an import that aptui would refuse to open, or would open changed, is an InputError
+    of its input, never a file written."""
     head = [f"# Imported by `aptui import {kind} {printable(path)}` (aptui {__version__})."]
     head += [f"# warning: {printable(n)}" for n in imported.notes]
-    return "\n".join(head) + "\n" + dumps(imported.scenario)
+    text = "\n".join(head) + "\n" + dumps(imported.scenario)
+    try:
+        same = loads(text, path) == imported.scenario
+    except InputError as e:
+        raise InputError(path, None, f"imported, but aptui would not load the result: {e.message}") from None
+    if not same:
+        raise InputError(path, None, "imported, but the scenario file would not load back the same")
+    return text
 
 
 # -- export --------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from functools import reduce
 
 import attrs
 
+from aptui.formats.text import path_text
 from aptui.model.matrix import EMPTY, Matrix
 from aptui.model.scenario import HOST, Adapter, Guest, Host, Scenario
 
@@ -45,7 +46,7 @@ def guest_names(mdevs: list[Mdev], taken: set[str]) -> list[str]:
     used = set(taken)
     names = []
     for md in mdevs:
-        base = md.label.strip()
+        base = path_text(md.label).strip()
         if not base or (md.uuid and _squash(md.uuid) in _squash(base)):
             base = f"mdev-{md.uuid[:8]}" if md.uuid else "mdev"
         name, n = base, 2

@@ -17,6 +17,7 @@ from aptui.formats.errors import InputError
 from aptui.formats.files import read_input
 from aptui.formats.real.exporting import Exported
 from aptui.formats.real.importing import Imported, Mdev, duplicate_uuids, mdev_scenario
+from aptui.formats.text import path_text
 from aptui.model.matrix import EMPTY
 from aptui.model.scenario import UUID, Guest
 from aptui.model.topology import GuestView, Topology
@@ -43,8 +44,8 @@ def read(path: str) -> Imported:
     if not mdevs:
         raise InputError(path, None, "no vfio_ap mdev node device found")
     notes += duplicate_uuids(mdevs)
-    return Imported(mdev_scenario(f"libvirt {p.name or path}", f"Imported by `aptui import libvirt {path}`.", mdevs),
-                    tuple(notes))
+    return Imported(mdev_scenario(path_text(f"libvirt {p.name or path}"),
+                                  path_text(f"Imported by `aptui import libvirt {path}`."), mdevs), tuple(notes))
 
 
 def _read_file(f: Path, notes: list[str], skip_other: bool) -> Mdev | None:

@@ -18,7 +18,7 @@ from aptui.formats.errors import InputError
 from aptui.formats.real.exporting import Exported, seen
 from aptui.formats.files import read_text
 from aptui.formats.real.importing import L1_NAME, Imported, host_domains
-from aptui.formats.text import printable
+from aptui.formats.text import excerpt, path_text, printable
 from aptui.model import mask as m
 from aptui.model.bounds import MAX_DEPTH, Violation, check_adapter
 from aptui.model.matrix import Matrix
@@ -41,6 +41,7 @@ BUS_KEYS = ("ap_domain", "ap_max_domain_id", "ap_max_adapter_id", "ap_interrupts
 
 _CARD = re.compile(r"^[0-9a-fA-F]{2}$")
 _QUEUE = re.compile(r"^([0-9a-fA-F]{2})\.([0-9a-fA-F]{4})$")
+_NUMBER = re.compile(r"[+-]?[0-9]{1,9}")  # a column's number: ASCII digits, few enough for int()
 _BUS = re.compile(r"^(%s)\b\s*[=:]?\s*(.*)$" % "|".join(BUS_KEYS))
 
 
@@ -120,11 +121,13 @@ class _Listing:
         if q:
             key = (int(q.group(1), 16), int(q.group(2), 16))
             table, what = self.queues, f"queue {ident}"
+            if key[1] > m.MAX_ID:
+                self.fail(n, f"queue {ident}: domain ids are 00..ff (8 bits of the APQN)")
         elif _CARD.match(ident):
             key = int(ident, 16)
             table, what = self.cards, f"card {ident}"
         else:
-            self.fail(n, f"{ident!r} is neither a card (xx) nor a queue (xx.yyyy) in hex")
+            self.fail(n, f"{excerpt(ident)} is neither a card (xx) nor a queue (xx.yyyy) in hex")
         if key in table:
             self.fail(n, f"{what} is listed twice (first on line {table[key][0]})")
         table[key] = (n, rec)
@@ -171,10 +174,9 @@ class _Listing:
             self.fail(n, f"card {aid:02x}: {e}")
         depth = 8
         if "QDEPTH" in rec:
-            try:
-                depth = int(rec["QDEPTH"], 10)
-            except ValueError:
-                self.fail(n, f"QDEPTH {rec['QDEPTH']!r} is not a number")
+            if not _NUMBER.fullmatch(rec["QDEPTH"]):
+                self.fail(n, f"QDEPTH {excerpt(rec['QDEPTH'])} is not a number")
+            depth = int(rec["QDEPTH"])
             clamped = min(max(depth, 1), MAX_DEPTH)
             if clamped != depth:
                 self.notes.append(f"{where}: QDEPTH {depth} is outside 1..{MAX_DEPTH} (lszcrypt and kernel versions "
@@ -198,10 +200,10 @@ class _Listing:
             letters = rec.get("FUNCTIONS", "")
             mode = next((k for k, c in cards.MODE_LETTERS.items() if c in letters), None)
         number = rec.get("HWTYPE", "")
-        kind = cards.from_hwtype(int(number) if number.isascii() and number.isdigit() else None)
+        kind = cards.from_hwtype(int(number) if _NUMBER.fullmatch(number) else None)
         if kind is None or mode is None:
-            self.notes.append(f"{where}: type {rec.get('TYPE', '-')!r} and mode {rec.get('MODE', '-')!r} do not "
-                              f"say what the card is: modelled as {kind or 'CEX8'} in {mode or 'cca'} mode")
+            self.notes.append(f"{where}: type {excerpt(rec.get('TYPE', '-'))} and mode {excerpt(rec.get('MODE', '-'))} "
+                              f"do not say what the card is: modelled as {kind or 'CEX8'} in {mode or 'cca'} mode")
         return kind or "CEX8", mode or "cca"
 
     def reserved(self) -> Reserved:
@@ -256,7 +258,8 @@ class _Listing:
         host = Host(apxa, tuple(self.adapter(a) for a in sorted(adapters)), domains)
         l1 = Guest(L1_NAME, adapters=frozenset(adapters), usage_domains=frozenset(usage),
                    control_domains=frozenset(control), reserved=self.reserved())
-        scenario = Scenario(f"lszcrypt {label}", f"Imported by `aptui import lszcrypt {self.path}`.", host, (l1,))
+        scenario = Scenario(path_text(f"lszcrypt {label}"),
+                            path_text(f"Imported by `aptui import lszcrypt {self.path}`."), host, (l1,))
         return Imported(scenario, tuple(self.notes))
 
 

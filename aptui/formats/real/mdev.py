@@ -10,6 +10,7 @@ import re
 
 import attrs
 
+from aptui.formats.text import excerpt
 from aptui.model import mask as m
 from aptui.model.matrix import Matrix
 
@@ -28,26 +29,31 @@ ASSIGN = {
 AP_CONFIG = "ap_config"
 ATTRS = (*ASSIGN, AP_CONFIG)
 _MASK = re.compile(r"^(0[xX])?[0-9a-fA-F]{1,64}$")
+_KERNEL_NUMBER = re.compile(r"0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*")
+ULONG_DIGITS = 22  # no unsigned long takes more characters, in any base (0 and 22 octal digits)
 
 
 def parse_mask(text: str) -> int:
     """A mask as sysfs shows apmask, the QCI masks and ap_config: ``0x`` and up to 64 hex digits,
-    shorter ones padded on the right as the kernel pads them. Nothing else (no sign, no ``_``)."""
+    shorter ones padded on the right as the kernel pads them. Nothing else (no sign, no ``_``).
+    The error quotes nothing of the text: a sysfs attribute may be a link to anything."""
     if not _MASK.match(text.strip()):
-        raise ValueError(f"not a mask of 1 to 64 hex digits: {text.strip()[:70]!r}")
+        raise ValueError("not a mask of 1 to 64 hex digits (0x and 256 bits)")
     return m.parse_mask(text)
 
 
 def kernel_number(text: str) -> int:
-    """An id as the kernel's kstrtoul(base 0) reads it: ``0x`` hex, leading ``0`` octal, else decimal."""
+    """An id as the kernel's kstrtoul(base 0) reads it: ``0x`` hex, leading ``0`` octal, else
+    decimal; one too long for an unsigned long is refused as the kernel does (ERANGE), before
+    int() would spend its time on it."""
     t = text.strip()
-    if re.fullmatch(r"0[xX][0-9a-fA-F]+", t):
+    if not _KERNEL_NUMBER.fullmatch(t):
+        raise ValueError(f"{excerpt(t)} is not a number (decimal, 0x hex or 0 octal, as the kernel reads it)")
+    if len(t) > ULONG_DIGITS:
+        raise ValueError(f"{excerpt(t)} is out of range for the kernel (ERANGE): more than 64 bits")
+    if t[:2] in ("0x", "0X"):
         return int(t, 16)
-    if re.fullmatch(r"0[0-7]*", t):
-        return int(t, 8)
-    if re.fullmatch(r"[1-9][0-9]*", t):
-        return int(t)
-    raise ValueError(f"{text!r} is not a number (decimal, 0x hex or 0 octal, as the kernel reads it)")
+    return int(t, 8) if t[0] == "0" else int(t)
 
 
 def apply(matrix: Matrix, name: str, value: str) -> Matrix:
@@ -66,7 +72,7 @@ def parse_ap_config(text: str) -> Matrix:
     """``apm,aqm,adm``: three sysfs masks, as ap_config shows and takes them."""
     parts = text.strip().split(",")
     if len(parts) != 3:
-        raise ValueError(f"ap_config is three masks 'apm,aqm,adm', not {text.strip()!r}")
+        raise ValueError(f"ap_config is three masks 'apm,aqm,adm', not {len(parts)}")
     apm, aqm, adm = (parse_mask(p) for p in parts)
     return Matrix(apm, aqm, adm)
 

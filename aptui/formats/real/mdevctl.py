@@ -14,6 +14,7 @@ from aptui.formats.files import read_text
 from aptui.formats.real.exporting import Exported
 from aptui.formats.real.importing import Imported, Mdev, duplicate_uuids, mdev_scenario
 from aptui.formats.real.json_lines import line_of, loads
+from aptui.formats.text import path_text
 from aptui.model.matrix import EMPTY
 from aptui.model.scenario import UUID, Guest
 from aptui.model.topology import GuestView, Topology
@@ -32,8 +33,8 @@ def read(path: str) -> Imported:
     if not mdevs:
         raise InputError(path, None, "no vfio_ap-passthrough mdev configuration found")
     notes += duplicate_uuids(mdevs)
-    return Imported(mdev_scenario(f"mdevctl {p.name or path}", f"Imported by `aptui import mdevctl {path}`.", mdevs),
-                    tuple(notes))
+    return Imported(mdev_scenario(path_text(f"mdevctl {p.name or path}"),
+                                  path_text(f"Imported by `aptui import mdevctl {path}`."), mdevs), tuple(notes))
 
 
 def _read_dir(p: Path, notes: list[str]) -> list[Mdev]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import stat
 from pathlib import Path
 
 from aptui import __version__
@@ -18,7 +19,7 @@ from aptui.formats.real import cards, mdev
 from aptui.formats.errors import InputError
 from aptui.formats.real.exporting import Exported
 from aptui.formats.real.importing import L1_NAME, Imported, Mdev, host_domains, mdev_guests
-from aptui.formats.text import printable
+from aptui.formats.text import path_text, printable
 from aptui.model import mask as m
 from aptui.model.bounds import MAX_DEPTH, Violation, check_adapter
 from aptui.model.matrix import Matrix
@@ -49,24 +50,47 @@ _DOMAIN_LINE = re.compile(r"^[0-9a-fA-F]{1,4}$")
 # -- reading -------------------------------------------------------------------------------------
 def read(path: str) -> Imported:
     root = Path(path)
-    if not root.is_dir():
+    tree = _Tree(root)
+    if not tree.is_dir(root):
         raise InputError(path, None, "not a directory: a sysfs tree is laid out like /sys (bus/ap, devices/ap, "
                                      "devices/vfio_ap)")
-    if not (root / "bus" / "ap").is_dir():
+    if not tree.is_dir(tree.bus):
         raise InputError(path, None, "no bus/ap directory: not a sysfs tree of a Linux with the AP bus")
-    return _Tree(root).imported(root.resolve().name or str(root))
+    return tree.imported(path_text(os.path.basename(tree.real) or path))
 
 
 class _Tree:
+    """The tree under `root`, read without leaving it: /sys links only within itself (devices
+    under bus/ap/devices, mdevs of devices/vfio_ap/matrix on some kernels), so a link that leads
+    out is refused rather than followed, and no message quotes what an attribute holds."""
+
     def __init__(self, root: Path):
         self.root = root
+        self.real = os.path.realpath(root)
         self.bus = root / "bus" / "ap"
         self.notes: list[str] = []
 
-    def text(self, p: Path) -> str | None:
-        """A sysfs attribute, or None when it is absent."""
+    def inside(self, p: Path) -> str:
+        """`p` with every link resolved, which must stay within the root."""
+        real = os.path.realpath(p)
+        if real != self.real and not real.startswith(self.real.rstrip("/") + "/"):
+            raise InputError(str(p), None, "a symbolic link out of the sysfs tree: not followed")
+        return real
+
+    def is_dir(self, p: Path) -> bool:
         try:
-            with os.fdopen(os.open(p, os.O_RDONLY | os.O_NONBLOCK), "rb") as f:
+            return stat.S_ISDIR(os.stat(self.inside(p)).st_mode)
+        except FileNotFoundError:
+            return False
+        except OSError as e:
+            raise InputError(str(p), None, f"cannot read: {e.strerror or e}") from None
+
+    def text(self, p: Path) -> str | None:
+        """A sysfs attribute, or None when it is absent. Opened without following a link: its
+        real path has none, unless one was put there since."""
+        try:
+            fd = os.open(self.inside(p), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+            with os.fdopen(fd, "rb") as f:
                 raw = f.read(1 << 20) or b""
         except FileNotFoundError:
             return None
@@ -86,7 +110,7 @@ class _Tree:
                 raise ValueError
             return int(t.strip(), 0)
         except ValueError:
-            raise InputError(str(p), 1, f"expected a number, got {t.strip()[:40]!r}") from None
+            raise InputError(str(p), 1, "expected a number (decimal, or 0x hex)") from None
 
     def mask(self, p: Path) -> int | None:
         """A bus mask; None when absent or ``not supported`` (no QCI)."""
@@ -99,8 +123,10 @@ class _Tree:
             raise InputError(str(p), 1, str(e)) from None
 
     def entries(self, d: Path) -> list[os.DirEntry]:
+        """The entries of directory `d`; read them through ``d / e.name``, which names them as the
+        operator does (and is checked again), not ``e.path``, which is the resolved one."""
         try:
-            with os.scandir(d) as it:
+            with os.scandir(self.inside(d)) as it:
                 return list(it)
         except FileNotFoundError:
             return []
@@ -115,7 +141,7 @@ class _Tree:
     def cards(self) -> dict[int, tuple[Path, set[str], set[int]]]:
         """card id -> (directory, attribute names, domains of its queue directories)."""
         top = self.root / "devices" / "ap"
-        if not top.is_dir():
+        if not self.is_dir(top):
             top = self.bus / "devices"
         out = {}
         strange: set[str] = set()
@@ -126,14 +152,18 @@ class _Tree:
                     strange.add(e.name)
                 continue
             aid = int(c.group(1), 16)
+            card = top / e.name
             names, domains = set(), set()
-            for q in self.entries(Path(e.path)):
+            for q in self.entries(card):
                 qm = _QUEUE.match(q.name)
                 if qm and int(qm.group(1), 16) == aid:
+                    if int(qm.group(2), 16) > m.MAX_ID:
+                        raise InputError(str(card / q.name), None, "a queue directory of a domain above ff: domain "
+                                                                   "ids are 00..ff (8 bits of the APQN)")
                     domains.add(int(qm.group(2), 16))
                 else:
                     names.add(q.name)
-            out[aid] = (Path(e.path), names, domains)
+            out[aid] = (card, names, domains)
         self.unknown(str(top), strange)
         return out
 
@@ -181,8 +211,9 @@ class _Tree:
         out = []
         strange: set[str] = set()
         for e in sorted(self.entries(top), key=lambda e: e.name):
-            if UUID.fullmatch(e.name) and e.is_dir():
-                out.append((self.mdev(e.name, Path(e.path)), Path(e.path)))
+            d = top / e.name
+            if UUID.fullmatch(e.name) and self.is_dir(d):
+                out.append((self.mdev(e.name, d), d))
             elif e.name not in MATRIX_ENTRIES:
                 strange.add(e.name)
         self.unknown(str(top), strange)
@@ -217,7 +248,7 @@ class _Tree:
                 continue
             found = _APQN_LINE.match(line)
             if not found or not any(found.groups()):
-                raise InputError(str(p), n, f"expected an APQN like 05.0004 (or 05. or .0004), got {line[:40]!r}")
+                raise InputError(str(p), n, "expected an APQN like 05.0004 (or 05. or .0004)")
             a, d = (int(x, 16) if x else None for x in found.groups())
             if max(a or 0, d or 0) > m.MAX_ID:
                 raise InputError(str(p), n, f"{line!r} has an id above 255")
@@ -242,7 +273,7 @@ class _Tree:
             if not line:
                 continue
             if not _DOMAIN_LINE.match(line):
-                raise InputError(str(p), n, f"expected a domain like 0004, got {line[:40]!r}")
+                raise InputError(str(p), n, "expected a domain like 0004")
             if int(line, 16) > m.MAX_ID:
                 raise InputError(str(p), n, f"domain {line!r} is above 255")
             out.add(int(line, 16))
@@ -278,7 +309,7 @@ class _Tree:
                    control_domains=frozenset(config.control_domains), reserved=self.reserved())
         found = self.mdevs()
         guests = mdev_guests([md for md, _ in found], L1_NAME)
-        scenario = Scenario(f"sysfs {label}", f"Imported by `aptui import sysfs {self.root}`.",
+        scenario = Scenario(f"sysfs {label}", path_text(f"Imported by `aptui import sysfs {self.root}`."),
                             self.host(adapters, config), (l1, *guests))
         self.compare_guest_matrix(scenario, guests, [d for _, d in found])
         return Imported(scenario, tuple(self.notes))
@@ -357,9 +388,11 @@ def export(topo: Topology, views: list[GuestView], named: bool) -> Exported:
 
 
 def _word(name: str) -> str:
-    """A hypervisor's name as the script matches and prints it: quoted for sh, its control
-    characters spelled as escapes (the script holds none, and says the name the way it must be typed)."""
-    return shlex.quote(printable(name))
+    """A hypervisor's name as the script matches and prints it: always in single quotes (shlex.quote
+    leaves a plain word bare, and a bare ``esac``, ``fi`` or ``done`` as a case pattern is a syntax
+    error), its control characters spelled as escapes (the script holds none, and says the name
+    the way it must be typed)."""
+    return "'" + printable(name).replace("'", "'\"'\"'") + "'"
 
 
 def _machine(topo: Topology, parent: str, views: list[GuestView]) -> list[str]:

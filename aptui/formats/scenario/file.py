@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import tomllib
 from pathlib import Path
 
 from aptui.formats.errors import InputError
 from aptui.formats.files import read_text, write_atomic
-from aptui.formats.scenario.toml_lines import key_lines, line_of
+from aptui.formats.scenario.toml_lines import deepest, key_lines, line_of, long_integer
+from aptui.formats.text import path_text
 from aptui.model import bounds as b
 from aptui.model import mask as m
 from aptui.model.bounds import COST_KEYS, US_COSTS, Violation
@@ -37,7 +39,7 @@ _ADAPTER = Adapter(0)  # the defaults of an adapter's keys
 
 def load(path: str | os.PathLike) -> Scenario:
     p = str(path)
-    return loads(read_text(p, "a scenario TOML file"), p, default_name=Path(p).stem)
+    return loads(read_text(p, "a scenario TOML file"), p, default_name=path_text(Path(p).stem))
 
 
 def loads(text: str, path: str = "<scenario>", default_name: str = "scenario") -> Scenario:
@@ -52,6 +54,16 @@ def loads(text: str, path: str = "<scenario>", default_name: str = "scenario") -
             line = text.count("\n") + 1
             msg = re.sub(r"\s*\(at end of document\)", "", msg)
         raise InputError(path, line, f"not valid TOML: {msg}") from None
+    except RecursionError:  # tomllib recurses once per level
+        depth, line = deepest(text)
+        raise InputError(path, line, f"nested {depth} levels deep (arrays, inline tables): deeper than the TOML "
+                                     "parser follows, and than any scenario needs") from None
+    except ValueError:  # tomllib's int() on an integer of more digits than Python converts
+        line = long_integer(text)
+        if line is None:
+            raise
+        raise InputError(path, line, f"an integer of more than {sys.get_int_max_str_digits()} digits: no scenario "
+                                     "value has so many") from None
     return _Reader(path, text).scenario(doc, default_name)
 
 
@@ -151,6 +163,7 @@ class _Reader:
         self.tree(guests)
         names = {g.name for g in guests}
         requests = tuple(self.request(r, i, names) for i, r in enumerate(self.array_of_tables(doc, "request")))
+        self.run_length(requests, guests)
         pol = self.table(doc, "policy", ())
         self.keys(pol, POLICY_KEYS, ("policy",), "[policy]")
         policy = Policy(self.typed(pol.get("nested_emulation", False), (bool,), ("policy", "nested_emulation"),
@@ -252,6 +265,14 @@ class _Reader:
         repeat = self.integer(t.get("repeat", 1), w + ("repeat",), "request repeat", b.check_repeat)
         wait = self.number(t.get("wait_us", 0), w + ("wait_us",), "request wait_us", b.check_wait_us)
         return Request(guest, op, apqn, repeat, wait)
+
+    def run_length(self, requests: tuple[Request, ...], guests: list[Guest]) -> None:
+        """Refused up front, at the request that passes the bound: a run too long to keep in memory."""
+        by_name = {g.name: g for g in guests}
+        total = 0
+        for i, r in enumerate(requests):
+            total += b.instructions(r, by_name[r.guest])
+            self.bound(("request", i, "repeat"), "request repeat", b.check_run_length, total)
 
     def costs(self, t: dict) -> Costs:
         w = ("costs",)

@@ -7,11 +7,48 @@ element of the adapters of the second [[guest]].
 
 from __future__ import annotations
 
+import re
+import sys
+
 Path = tuple
+# What is not TOML structure: strings (multi-line ones first) and comments.
+_SKIP = r'"""[\s\S]*?"""|' + r"'''[\s\S]*?'''|" + r'"(?:[^"\\\n]|\\.)*"|' + r"'[^'\n]*'|#[^\n]*"
+_BRACKETS = re.compile(_SKIP + r"|[\[{]|[\]}]")
+# A decimal integer (underscores between digits) longer than Python converts; not the fraction or
+# the exponent of a float, which convert at any length.
+_LONG_INTEGER = re.compile(_SKIP + r"|(?<![0-9_.eE])[0-9](?:_?[0-9]){%d,}" % (sys.get_int_max_str_digits() or 4300))
 
 
 def key_lines(text: str) -> dict[Path, int]:
     return _Scanner(text).scan()
+
+
+def deepest(text: str) -> tuple[int, int]:
+    """How deep arrays, inline tables and table headers nest at most, and the line where that
+    depth is first reached: where a parser that recurses runs out of stack."""
+    depth = most = 0
+    line = at = 1
+    pos = 0
+    for found in _BRACKETS.finditer(text):
+        c = found.group()
+        if c in ("[", "{"):
+            depth += 1
+            if depth > most:
+                line += text.count("\n", pos, found.start())
+                pos = found.start()
+                most, at = depth, line
+        elif c in ("]", "}"):
+            depth -= 1
+    return most, at
+
+
+def long_integer(text: str) -> int | None:
+    """The line of the first integer with more digits than Python converts (tomllib's int()
+    raises ValueError on it), or None."""
+    for found in _LONG_INTEGER.finditer(text):
+        if found.group()[0].isdigit():
+            return text.count("\n", 0, found.start()) + 1
+    return None
 
 
 def line_of(lines: dict[Path, int], path: Path) -> int | None:

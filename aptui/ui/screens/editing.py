@@ -182,7 +182,11 @@ class EditingMixin:
             self.app.notify("Select a guest to SCAN.", markup=False)
             return
         s = self.session.scenario
-        req = edits.make_request(s, name, "SCAN")
+        try:
+            req = edits.make_request(s, name, "SCAN")
+        except Refused as e:  # the queue is at the bound on a run
+            self.app.notify(str(e), title="Refused", severity="error", markup=False)
+            return
         probe = Engine(attrs.evolve(s, requests=(req,)))
         probe.run_blocking(breakpoints=())
         res = probe.results[0]

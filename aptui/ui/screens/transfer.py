@@ -160,11 +160,8 @@ def preview_import(app, kind: str, path: str) -> None:
     try:
         imported = convert.read(kind, path)
         text = convert.toml_text(imported, kind, path)
-    except InputError as e:
+    except InputError as e:  # convert.read makes any OSError of the input one
         app.notify(str(e), title="Import failed", severity="error", markup=False)
-        return
-    except OSError as e:  # an importer that lets one through: still not a crash
-        app.notify(f"{path}: cannot read: {e.strerror or e}", title="Import failed", severity="error", markup=False)
         return
 
     def answered(answer: str | None) -> None:
