@@ -45,15 +45,14 @@ class RequestList(OptionList):
         self._args = (engine, marked, p)
         results = engine.results
         if len(results) < self._seen:
-            self._seen, self._count, self._last = 0, {}, {}
-        for r in results[self._seen:]:  # incremental: a run of 10^5 is folded once
-            self._count[r.request] = self._count.get(r.request, 0) + 1
+            self._seen, self._last = 0, {}
         if len(results) > self._seen:
             for r in reversed(results[max(self._seen, len(results) - 64):]):
                 if r.request not in self._last or self._last[r.request].seq < r.seq:
                     self._last[r.request] = r
         self._seen = len(results)
         reqs = engine.scenario.requests
+        self._count = {i: engine.done(i) for i in range(len(reqs))}
         cur = engine.current.request if engine.current is not None else None
         if cur is None:
             nxt = engine.peek()
