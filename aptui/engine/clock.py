@@ -26,8 +26,9 @@ def _exact_additions(clock: float, cycles: int) -> int:
 
 def ticks_after(clock: float, cycles: int, times: int) -> float:
     """`clock` after `cycles` was added `times` times, one float addition at a time."""
-    if not cycles:
-        return clock
+    end = clock + times * cycles
+    if not cycles or (end < 2**53 and clock.is_integer()):  # nothing added, or whole ticks: every sum exact
+        return end
     while times:
         k = min(times, _exact_additions(clock, cycles))
         clock += k * cycles if k else cycles

@@ -76,7 +76,7 @@ class Result:
         return None if self.exception else cc_of(self.rc)
 
 
-@attrs.frozen
+@attrs.define(slots=True)
 class Segment:
     """`count` consecutive results of one request that differ only in their number and time: the
     k-th is entry `seq + k`, issued when `cycles` were added k times to `clock` (in ticks)."""

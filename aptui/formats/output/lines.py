@@ -15,15 +15,17 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 CHUNK = 2048  # lines per block: a block stays below the allocator's mmap threshold
+MANY = 32  # fewer lines cost less formatted one by one than laid out in columns
 _DIGITS = [bytes([48 + i]) for i in range(10)]
 TENTHS_BELOW = 10**15  # 15 significant digits: the float's repr gives them back
 
 
 def tenths(clock: float, cycles: int, count: int, mhz: int) -> tuple[int, int] | None:
     """The times clock/mhz, (clock + cycles)/mhz, ... as (first, step) in whole tenths of a µs,
-    when every one is such a time and the clock adds exactly (whole ticks below 2**53)."""
+    when every one is such a time and the clock adds exactly (whole ticks below 2**53), and
+    there are MANY of them."""
     last = clock + (count - 1) * cycles
-    if not (clock.is_integer() and last < 2**53 and 10 * int(clock) % mhz == 0 and 10 * cycles % mhz == 0):
+    if not (count >= MANY and clock.is_integer() and last < 2**53 and 10 * int(clock) % mhz == 0 and 10 * cycles % mhz == 0):
         return None
     first = 10 * int(clock) // mhz
     step = 10 * cycles // mhz

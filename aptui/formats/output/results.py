@@ -41,6 +41,7 @@ class _Json:
         self.out = out
         self.sep = "\n  "  # before the first entry; ",\n  " before every other
         self.routes: dict = {}  # id(route) -> (its text before the rc, after it, the route kept alive)
+        self.segments: dict = {}  # (id(route), rc, status) -> a segment's text around its numbers
         self.guests: dict = {}
 
     def add(self, entry: Result | Segment) -> None:
@@ -81,21 +82,29 @@ class _Json:
 
     def _lines(self, seg: Segment, first: int) -> Iterator[str]:
         """The segment's entries from its `first`, each after its separator."""
-        before, after = self._route_text(seg.route, seg)
-        mid = before + _rc_json(seg.rc, seg.route.exception) + after
-        tail = _STATUS_JSON[seg.status]
+        key = (id(seg.route), seg.rc, seg.status)
+        parts = self.segments.get(key)
+        if parts is None:
+            before, after = self._route_text(seg.route, seg)
+            mid = before + _rc_json(seg.rc, seg.route.exception) + after
+            tail = _STATUS_JSON[seg.status]
+            template = _SEP + '{"seq": %d' + mid.replace("%", "%%") + "%r" + tail.replace("%", "%%")
+            parts = self.segments[key] = (mid, tail, template)
         cycles, count = seg.route.cycles, seg.count - first
         clock = ticks_after(seg.clock, cycles, first)
         progression = tenths(clock, cycles, count, seg.mhz)
         if progression is not None:
-            yield from progression_lines(_SEP + '{"seq": ', mid, tail, seg.seq + first, *progression, count)
-            return
-        template = _SEP + '{"seq": %d' + mid.replace("%", "%%") + "%r" + tail.replace("%", "%%")
-        times = accumulate(repeat(cycles, count - 1), initial=clock)
-        seqs = range(seg.seq + first, seg.seq + seg.count)
-        mhz = seg.mhz
-        for start in range(0, count, CHUNK):
-            yield "".join([template % (n, x / mhz) for n, x in zip(seqs[start:start + CHUNK], islice(times, CHUNK))])
+            yield from progression_lines(_SEP + '{"seq": ', parts[0], parts[1], seg.seq + first, *progression, count)
+        else:
+            yield from _one_by_one(parts[2], seg.seq + first, clock, cycles, count, seg.mhz)
+
+
+def _one_by_one(template: str, seq: int, clock: float, cycles: int, count: int, mhz: int) -> Iterator[str]:
+    """`template % (number, time)` for each line, the times summed as the engine's clock does."""
+    times = accumulate(repeat(cycles, count - 1), initial=clock)
+    for start in range(0, count, CHUNK):
+        m = min(CHUNK, count - start)
+        yield "".join([template % (n, x / mhz) for n, x in zip(range(seq + start, seq + start + m), islice(times, m))])
 
 
 def _lane_json(lane) -> str:
@@ -212,13 +221,9 @@ class _Rows:
         progression = tenths(seg.clock, cycles, seg.count, seg.mhz)
         if progression is not None:
             yield from progression_lines("", mid, "\n", seg.seq, *progression, seg.count, w[0], w[8])
-            return
-        template = f"%{w[0]}d" + mid.replace("%", "%%") + f"%{w[8]}.1f\n"
-        times = accumulate(repeat(cycles, seg.count - 1), initial=seg.clock)
-        seqs = range(seg.seq, seg.seq + seg.count)
-        mhz = seg.mhz
-        for start in range(0, seg.count, CHUNK):
-            yield "".join([template % (n, x / mhz) for n, x in zip(seqs[start:start + CHUNK], islice(times, CHUNK))])
+        else:
+            template = f"%{w[0]}d" + mid.replace("%", "%%") + f"%{w[8]}.1f\n"
+            yield from _one_by_one(template, seg.seq, seg.clock, cycles, seg.count, seg.mhz)
 
     def _reason(self, guest: str, route: Route, count: int, seq: int) -> None:
         """Under the table, the rule behind each exception or empty answer (the route's `why`),
