@@ -119,14 +119,14 @@ class _Listing:
         q = _QUEUE.match(ident)
         if q:
             key = (int(q.group(1), 16), int(q.group(2), 16))
-            table, what = self.queues, f"queue {ident}"
+            table, what = self.queues, "queue"
         elif _CARD.match(ident):
             key = int(ident, 16)
-            table, what = self.cards, f"card {ident}"
+            table, what = self.cards, "card"
         else:
             self.fail(n, f"{ident!r} is neither a card (xx) nor a queue (xx.yyyy) in hex")
         if key in table:
-            self.fail(n, f"{what} is listed twice (first on line {table[key][0]})")
+            self.fail(n, f"{what} {ident} is listed twice (first on line {table[key][0]})")
         table[key] = (n, rec)
 
     def table_header(self, n: int, tokens: list[str]) -> None:
