@@ -18,14 +18,12 @@ import os
 import sys
 import tempfile
 
-import paired
+import paired  # first: it puts this checkout on the path
 from paired import APTUI, PYTHON, Pair, call, command, peak_rss_mib, verdict
 
-paired.prepare()
-
-from aptui.engine import Engine  # noqa: E402
-from aptui.formats.scenario.file import dumps  # noqa: E402
-from aptui.model import Adapter, Guest, Host, Request, Scenario  # noqa: E402
+from aptui.engine import Engine
+from aptui.formats.scenario.file import dumps
+from aptui.model import Adapter, Guest, Host, Request, Scenario
 
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 10**6
 API_N = 10**5
@@ -84,6 +82,7 @@ def bare_loop(n: int) -> int:
 
 
 def main() -> int:
+    paired.compile_checkout()
     print("paired runs (A B A B ...), CPU time (user + sys): best times, and the min and median of the ratios\n")
     with tempfile.TemporaryDirectory() as d:
         def saved(s: Scenario, name: str) -> str:

@@ -26,8 +26,10 @@ APTUI = [PYTHON, "-m", "aptui"]
 NEAR = 0.1  # within 10% of a target: noise decides, and the line says so
 
 
-def prepare() -> None:
-    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # the benchmarks import aptui from this checkout, not an installed one
+
+
+def compile_checkout() -> None:
     compileall.compile_dir(str(ROOT / "aptui"), quiet=1)
 
 
