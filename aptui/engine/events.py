@@ -3,8 +3,10 @@ run of identical ones), the results kept, lane counters."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterator
+from operator import itemgetter
 
 import attrs
 
@@ -131,9 +133,8 @@ class Results:
         k = i + self._count if i < 0 else i
         if not self._first <= k < self._count:
             raise IndexError(f"result index {i} out of the kept #{self._first + 1}..#{self._count}")
-        for start, entry in reversed(self._held):
-            if start <= k:
-                return entry.result(k - start) if type(entry) is Segment else entry
+        start, entry = self._held[bisect_right(self._held, k, key=itemgetter(0)) - 1]
+        return entry.result(k - start) if type(entry) is Segment else entry
 
     def __iter__(self) -> Iterator[Result]:
         return iter(self[0:])

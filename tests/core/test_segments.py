@@ -202,3 +202,17 @@ def test_a_clock_beyond_2_to_the_53_adds_as_floats_do():
     assert math.ulp(1e17) == 16
     assert run_json(s) == reference.run_json(s)
     assert run_table(s) == reference.run_table(s)
+
+
+def test_results_read_across_results_and_segments_like_the_tail_of_a_list():
+    s = Scenario("mix", host=Host(adapters=(Adapter(5),)),
+                 guests=(Guest("l", adapters=frozenset({5}), usage_domains=frozenset({4})),),
+                 requests=(Request("l", "TAPQ", (5, 4), 3), Request("l", "QACT", (5, 4), 40), Request("l", "TAPQ", (5, 4))))
+    stepped, run = Engine(s), Engine(s)
+    stepped.step_instruction()  # a Result, then segments
+    stepped.run_blocking()
+    run.run_blocking()
+    expected = [out.result_json(r) for r in reference.results(s)]
+    assert [out.result_json(r) for r in stepped.results] == expected == [out.result_json(r) for r in run.results]
+    assert [r.seq for r in run.results[1:44:7]] == [2, 9, 16, 23, 30, 37, 44]
+    assert run.results[-1].seq == 44 and run.results[-44].seq == 1
