@@ -114,19 +114,10 @@ def load_scenario(arg: str):
 
 
 def _run(scenario, as_json: bool) -> int:
-    import gc
-
-    from aptui.engine import Engine
     from aptui.formats.output import results
 
-    gc.disable()  # a run allocates one result per instruction and makes no cycles: skip the collector
-    engine = Engine(scenario)
-    engine.run_blocking(breakpoints=())
     out = sys.stdout
-    if as_json:
-        results.write_json(out, scenario.name, engine.results, engine.counters())
-    else:
-        results.write_table(out, scenario.name, engine.results, engine.counters())
+    (results.write_json if as_json else results.write_table)(out, scenario)
     out.flush()
     return 0
 

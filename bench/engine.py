@@ -1,32 +1,34 @@
-"""Engine throughput through `aptui run --json`, beside a bare Python loop (one mask test per
-instruction), and `aptui --version` start-up beside `python -c pass`.
+"""`aptui run --json` and the engine API beside a bare Python loop (one 256-bit mask test per
+instruction), and the peak memory of a long run.
 
-Targets (issue "Core"): >= 200,000 interpreted and >= 100,000 intercepted instructions per
-second through `aptui run --json` on one core; the cost per instruction must not grow with 100
-guests or full 256x256 matrices; `aptui --version` within 3x of `python -c pass`.
+Targets (issue 11): `run --json` of 10^6 repeated instructions within 3x of the bare loop over
+10^6; the engine API (no start-up, no JSON) over 10^5 repeated instructions faster than the
+bare loop over 10^5; `run --json` of 10^7 instructions under 100 MiB at its peak. The other
+workloads (intercepted, 10^5 requests of 10 mixed instructions, 100 guests with full 256x256
+matrices) are printed beside the same peer; the mixed one's cost is mostly reading its
+10^5 requests from TOML, and then one segment per request.
 
 Run: python bench/engine.py [N]
 """
 
 from __future__ import annotations
 
-import compileall
 import gc
 import os
-import resource
-import subprocess
 import sys
 import tempfile
-import time
 
-import aptui as aptui_package
+import paired  # first: it puts this checkout on the path
+from paired import APTUI, PYTHON, Pair, call, command, peak_rss_mib, verdict
+
 from aptui.engine import Engine
 from aptui.formats.scenario.file import dumps
 from aptui.model import Adapter, Guest, Host, Request, Scenario
 
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
-REPEATS = 7
-ENV = dict(os.environ)
+N = int(sys.argv[1]) if len(sys.argv) > 1 else 10**6
+API_N = 10**5
+PEAK_N = 10**7
+ROUNDS = 5
 
 
 def scenario(requests, guests=None, full=False) -> Scenario:
@@ -45,35 +47,21 @@ def scenario(requests, guests=None, full=False) -> Scenario:
     return Scenario("bench", host=host, guests=tuple(base + extra), requests=tuple(requests))
 
 
-def workloads():
-    interpreted = [Request("kvm2", "TAPQ", (5, 4), N)]
-    intercepted = [Request("nested1", "TAPQ", (5, 4), N)]
-    mixed = []
+def interpreted(n: int) -> Scenario:
+    return scenario([Request("kvm2", "TAPQ", (5, 4), n)])
+
+
+def workloads(n: int):
     ops = [("kvm2", "NQAP"), ("kvm2", "DQAP"), ("kvm2", "TAPQ"), ("kvm1", "TAPQ"), ("nested1", "TAPQ"),
            ("kvm2", "AQIC"), ("lpar1", "QACT"), ("kvm1", "NQAP"), ("kvm1", "DQAP"), ("kvm2", "RAPQ")]
-    per = 10
-    for i in range(N // per):
-        g, op = ops[i % len(ops)]
-        mixed.append(Request(g, op, (5, 4), per))
+    mixed = [Request(*ops[i % len(ops)], (5, 4), 10) for i in range(n // 10)]
+    intercepted = [Request("nested1", "TAPQ", (5, 4), n)]
     return [
-        ("interpreted", scenario(interpreted)),
-        ("intercepted", scenario(intercepted)),
-        ("mixed", scenario(mixed)),
-        ("interpreted, 100 guests, 256x256", scenario(interpreted, guests=100, full=True)),
-        ("intercepted, 100 guests, 256x256", scenario(intercepted, guests=100, full=True)),
+        ("intercepted", scenario(intercepted), ROUNDS),
+        ("mixed, 10^5 requests of 10" if n == 10**6 else f"mixed, {n // 10} requests of 10", scenario(mixed), 3),
+        ("interpreted, 100 guests, 256x256", scenario([Request("kvm2", "TAPQ", (5, 4), n)], 100, True), ROUNDS),
+        ("intercepted, 100 guests, 256x256", scenario(intercepted, 100, True), ROUNDS),
     ]
-
-
-def best(cmd: list[str]) -> float:
-    """Best of REPEATS runs of the CPU time (user + system) the command used: one core's work,
-    steadier than wall time on a shared machine."""
-    times = []
-    for _ in range(REPEATS):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=ENV)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        times.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-    return min(times)
 
 
 BARE = """
@@ -85,47 +73,44 @@ print(hit)
 """
 
 
-def main() -> None:
-    # Byte-compile aptui as `pip install` does: with PYTHONDONTWRITEBYTECODE set (as on this machine)
-    # an editable checkout would otherwise be compiled from source at every start.
-    compileall.compile_dir(os.path.dirname(aptui_package.__file__), quiet=1)
-    aptui = [sys.executable, "-m", "aptui"]
-    bare = best([sys.executable, "-c", BARE, str(N)])
-    print(f"N = {N:,} instructions per workload; best of {REPEATS}; CPU time (user + sys) of whole commands\n")
-    print(f"{'workload':36} {'aptui run --json':>17} {'instr/s':>10} {'bare loop':>10} {'ratio':>6}")
-    rates = {}
+def bare_loop(n: int) -> int:
+    mask = 1 << (255 - 5)
+    hit = 0
+    for _ in range(n):
+        hit += (mask >> (255 - 5)) & 1
+    return hit
+
+
+def main() -> int:
+    paired.compile_checkout()
+    print("paired runs (A B A B ...), CPU time (user + sys): best times, and the min and median of the ratios\n")
     with tempfile.TemporaryDirectory() as d:
-        for name, s in workloads():
-            path = os.path.join(d, "s.toml")
+        def saved(s: Scenario, name: str) -> str:
+            path = os.path.join(d, f"{name}.toml")
             with open(path, "w") as f:
                 f.write(dumps(s))
-            t = best(aptui + ["run", path, "--json"])
-            rates[name] = N / t
-            print(f"{name:36} {t:16.3f}s {N / t:10,.0f} {bare:9.3f}s {t / bare:5.1f}x")
-    print("\nengine alone, in process (no start-up, no file, no JSON): ns per instruction")
-    per = {}
-    gc.disable()  # as `aptui run` does
-    for name, s in workloads():
-        times = []
-        for _ in range(REPEATS):
-            engine = Engine(s)
-            t = time.perf_counter()
-            engine.run_blocking(())
-            times.append(time.perf_counter() - t)
-            assert engine.executed == N, (name, engine.executed)
-        per[name] = min(times) / N * 1e9
-        print(f"  {name:36} {per[name]:7.0f} ns")
-    print()
-    for kind, target in (("interpreted", 200_000), ("intercepted", 100_000)):
-        r, big = rates[kind], rates[f"{kind}, 100 guests, 256x256"]
-        print(f"{kind}: {r:,.0f}/s (target >= {target:,}: {'ok' if r >= target else 'MISSED'}); "
-              f"100 guests + 256x256 matrices: {big / r:.2f}x the rate of the small scenario, "
-              f"{per[f'{kind}, 100 guests, 256x256'] / per[kind]:.2f}x its engine cost per instruction")
-    version = best(aptui + ["--version"])
-    empty = best([sys.executable, "-c", "pass"])
-    print(f"\naptui --version {version * 1000:.0f} ms, python -c pass {empty * 1000:.0f} ms: "
-          f"{version / empty:.2f}x (target <= 3x)")
+            return path
+
+        bare = command([PYTHON, "-c", BARE, str(N)])
+        run = saved(interpreted(N), "interpreted")
+        print(Pair(command(APTUI + ["run", run, "--json"]), bare, ROUNDS)
+              .line(f"run --json, {N:,} interpreted", f"bare loop, {N:,}", 3))
+        for name, s, rounds in workloads(N):
+            path = saved(s, "workload")
+            print(Pair(command(APTUI + ["run", path, "--json"]), bare, rounds).line(f"run --json, {name}", "same"))
+        print(Pair(command(APTUI + ["run", run]), bare, ROUNDS).line(f"run (the table), {N:,} interpreted", "same"))
+
+        gc.disable()  # as in the peer: neither allocates cycles
+        api = interpreted(API_N)
+        print(Pair(call(lambda: Engine(api).run_blocking(())), call(lambda: bare_loop(API_N)), 9)
+              .line(f"engine API, {API_N:,} interpreted", f"bare loop, {API_N:,}, in process", 1))
+        gc.enable()
+
+        peak = peak_rss_mib(APTUI + ["run", saved(interpreted(PEAK_N), "peak"), "--json"])
+        print(f"\nrun --json, {PEAK_N:,} interpreted: peak memory {peak:.1f} MiB "
+              f"(target < 100 MiB: {verdict(peak, 100)})")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -3,7 +3,10 @@
 Deterministic: the same scenario always gives the same results. A console drives it with
 run / step_instruction / step_transition / pause / reset; every transition of an
 instruction is emitted as an Event to the subscribed listeners. With no listener and no
-transition breakpoint the engine replays cached routes without building events.
+transition breakpoint the engine replays cached routes without building events, and a run of
+identical instructions (a request's repetitions, as far as its queue answers them alike) is
+one Segment, computed in one step: the cost of a run follows its requests, not its instructions.
+Results are handed to `sink` as they complete and only the latest are kept (`results`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,9 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 import attrs
 
 from aptui.engine.breakpoints import Breakpoint, BreakpointKind
-from aptui.engine.events import Event, Instruction, LaneCounters, Result, Stop, instruction_events, result_text
+from aptui.engine.clock import ticks_after
+from aptui.engine.events import (Event, Instruction, LaneCounters, Result, Results, Segment, Stop, instruction_events,
+                                 result_text)
 from aptui.engine.queues import Queue
 from aptui.model.facilities import ap_bus_probe_apqns
 from aptui.model.routing import COUNTERS, Lane, Route, compute_route, lane_counts
@@ -51,10 +56,16 @@ class _InFlight:
     result: Result | None = None  # once answered
 
 
+KEPT = 1024  # results kept: the console's panels read the latest few
+
+
 class Engine:
-    def __init__(self, scenario: Scenario):
+    def __init__(self, scenario: Scenario, sink: Callable[[Result | Segment], None] | None = None):
+        """`sink` is given every result as it completes, in order: a Segment for a run of
+        identical ones, else a Result (a SCAN, an instruction stepped or listened to)."""
         self.breakpoints: list[Breakpoint] = []
         self._listeners: list[Callable[[Event], None]] = []
+        self._sink = sink
         self.reset(scenario)
 
     # -- state ---------------------------------------------------------------------------
@@ -69,7 +80,7 @@ class Engine:
         self._uses: dict[tuple, _Use] = {}
         self._physical: dict[tuple[int, int], Queue] = {}
         self._emulated: dict[tuple[str, tuple[int, int]], Queue] = {}
-        self.results: list[Result] = []
+        self.results = Results(KEPT)
         self.executed = 0
         self.clock = 0.0  # ticks: CPU cycles at clock_mhz
         self._req = 0
@@ -110,6 +121,12 @@ class Engine:
 
     def route(self, guest: str, op: str, apqn: tuple[int, int] | None) -> Route:
         return self._use(guest, op, apqn).route
+
+    def done(self, request: int) -> int:
+        """How many results of the request are complete."""
+        if request == self._req:
+            return self._rep
+        return self.scenario.requests[request].repeat if request < self._req else 0
 
     # -- listeners and breakpoints -------------------------------------------------------
     def subscribe(self, listener: Callable[[Event], None]) -> None:
@@ -166,25 +183,21 @@ class Engine:
         on_trans = [b for b in bps if b.on_transition]
         any_condition = any(b.kind == BreakpointKind.TRANSITION_IF for b in on_trans)
         watched = {b.value for b in on_trans if b.kind == BreakpointKind.LANE}
+        # Other instruction breakpoints test what all repetitions of a request share: if one
+        # hits the first instruction of a segment, it hits every one.
+        segments = not any(b.kind == BreakpointKind.INSTRUCTION_IF for b in on_instr)
         skip = self._inflight is None
-        fast = not (bps or self._listeners)
-        requests = self.scenario.requests
-        scan = Op.SCAN  # a local: naming an enum member is a slow lookup on Python 3.11
         n = 0
         while True:
-            n += 1
             if n >= batch:
                 n = 0
                 yield
             if self._pause:
                 self._pause = False
                 return Stop("paused")
+            n += 1
             if len(results) >= until:
                 return Stop("reached")
-            if fast and self._inflight is None and self._scan is None and self._req < len(requests) \
-                    and requests[self._req].op != scan:
-                n += self._burst(min(batch, until - len(results)))
-                continue
             if self._inflight is not None:
                 ev = self._step_inflight()
                 for b in on_trans:
@@ -194,22 +207,22 @@ class Engine:
             instr = self.peek()
             if instr is None:
                 return Stop("end")
-            if skip:
-                skip = False
-            else:
-                for b in on_instr:
-                    if b.hits_instruction(instr):
-                        return Stop("breakpoint", instruction=instr, breakpoint=b)
+            hit = next((b for b in on_instr if b.hits_instruction(instr)), None)
+            if hit is not None and not skip:
+                return Stop("breakpoint", instruction=instr, breakpoint=hit)
+            skip = False
             use = self._use(instr.guest, instr.op, instr.apqn)
             if self._listeners or any_condition or (watched and any(h.lane in watched for h in use.route.hops)):
                 self._begin(instr, use)
-                continue
-            self._complete(instr, use, self.clock + instr.wait_ticks)
+            elif segments and not instr.in_scan:
+                n += self._segment(use, 1 if hit is not None else min(batch - n + 1, until - len(results))) - 1
+            else:
+                self._complete(instr, use, self.clock + instr.wait_ticks)
 
     async def run_to_end(self) -> list[Result]:
-        """Run everything, ignoring breakpoints."""
+        """Run everything, ignoring breakpoints: every result, if all are kept."""
         await self.run(breakpoints=())
-        return self.results
+        return list(self.results)
 
     def step_transition(self) -> Stop:
         """One transition: issue, one hop, or the answer back to the guest (with the result)."""
@@ -291,18 +304,21 @@ class Engine:
             use = self._uses[key] = _Use(compute_route(self.topology, s.costs, s.policy, guest, op, apqn))
         return use
 
-    def _physical_queue(self, apqn: tuple[int, int]) -> Queue:
-        q = self._physical.get(apqn)
-        if q is None:
-            q = self._physical[apqn] = self._new_queue(apqn[0])
-        return q
-
-    def _emulated_queue(self, owner: str, apqn: tuple[int, int]) -> Queue:
-        key = (owner, apqn)
-        q = self._emulated.get(key)
-        if q is None:
-            q = self._emulated[key] = self._new_queue(apqn[0])
-        return q
+    def _queue(self, route: Route, apqn: tuple[int, int]) -> Queue | None:
+        """The queue that answers the route's instructions: physical, emulated, or none (a fixed answer)."""
+        outcome = route.outcome
+        if outcome is Outcome.PHYSICAL or outcome is Outcome.IRQ:
+            q = self._physical.get(apqn)
+            if q is None:
+                q = self._physical[apqn] = self._new_queue(apqn[0])
+            return q
+        if outcome is Outcome.EMULATED:
+            key = (route.owner, apqn)
+            q = self._emulated.get(key)
+            if q is None:
+                q = self._emulated[key] = self._new_queue(apqn[0])
+            return q
+        return None
 
     def _new_queue(self, adapter_id: int) -> Queue:
         a = self.scenario.host.adapter_or_default(adapter_id)
@@ -314,56 +330,46 @@ class Engine:
         use.count += 1
         self.executed += 1
         self._next = None
-        outcome = route.outcome
-        rc = route.rc
-        status = None
-        if outcome is Outcome.PHYSICAL or outcome is Outcome.IRQ:
-            rc, status = self._physical_queue(instr.apqn).execute(instr.op, issue_time)
-        elif outcome is Outcome.EMULATED:
-            rc, status = self._emulated_queue(route.owner, instr.apqn).execute(instr.op, issue_time)
+        queue = self._queue(route, instr.apqn)
+        rc, status = (route.rc, None) if queue is None else queue.execute(instr.op, issue_time)
         res = Result(instr.seq, instr.request, instr.guest, self._level[instr.guest], instr.op, instr.apqn,
                      rc, route.exception, route, route.cycles, issue_time / self._mhz, status)
         self.clock = issue_time + route.cycles
         if instr.in_scan:
             self._scan_step(res)
         else:
-            self.results.append(res)
+            self._add(res)
             self._next_repetition()
         return res
 
-    def _burst(self, limit: int) -> int:
-        """Run up to `limit` repetitions of the current (non-SCAN) request with no events and no
-        breakpoints: the hot loop of `aptui run`. Same results as going through `_complete`."""
+    def _segment(self, use: _Use, limit: int) -> int:
+        """The next repetitions of the current request (no SCAN), up to `limit`, as far as they
+        get the same answer: one Segment, with no events and no breakpoints. How many."""
         r = self.scenario.requests[self._req]
-        n = min(limit, r.repeat - self._rep)
-        use = self._use(r.guest, r.op, r.apqn)
         route = use.route
-        mhz = self._mhz
-        clock = self.clock + (r.wait_us * mhz if self._rep == 0 else 0)
-        outcome = route.outcome
-        execute = None
-        if outcome is Outcome.PHYSICAL or outcome is Outcome.IRQ:
-            execute = self._physical_queue(r.apqn).execute
-        elif outcome is Outcome.EMULATED:
-            execute = self._emulated_queue(route.owner, r.apqn).execute
-        guest, op, apqn, req, level = r.guest, r.op, r.apqn, self._req, self._level[r.guest]
-        rc, status, exc, cycles = route.rc, None, route.exception, route.cycles
-        append = self.results.append
-        seq = len(self.results)
-        for seq in range(seq + 1, seq + n + 1):
-            if execute is not None:
-                rc, status = execute(op, clock)
-            append(Result(seq, req, guest, level, op, apqn, rc, exc, route, cycles, clock / mhz, status))
-            clock += cycles
-        self.clock = clock
-        use.count += n
-        self.executed += n
+        issue = self.clock + (r.wait_us * self._mhz if self._rep == 0 else 0)
+        count = min(limit, r.repeat - self._rep)
+        queue = self._queue(route, r.apqn)
+        if queue is None:
+            rc, status = route.rc, None
+        else:
+            count, rc, status = queue.execute_run(r.op, issue, route.cycles, count)
+        self._add(Segment(len(self.results) + 1, self._req, r.guest, self._level[r.guest], r.op, r.apqn, route, rc,
+                          status, issue, count, self._mhz))
+        self.clock = ticks_after(issue, route.cycles, count)
+        use.count += count
+        self.executed += count
         self._next = None
-        self._rep += n
+        self._rep += count
         if self._rep >= r.repeat:
             self._req += 1
             self._rep = 0
-        return n
+        return count
+
+    def _add(self, entry: Result | Segment) -> None:
+        self.results.add(entry)
+        if self._sink is not None:
+            self._sink(entry)
 
     def _scan_step(self, res: Result) -> None:
         """SCAN (spec 6): QCI, then TAPQ on every APQN of its answer, APID then APQI order."""
@@ -392,7 +398,7 @@ class Engine:
             if self._scan.todo:
                 return
         self._scan = None
-        self.results.append(top)
+        self._add(top)
         self._next_repetition()
 
     def _probing_scan(self, r) -> _Scan:

@@ -1,11 +1,16 @@
-"""What the engine reports: an Event per transition, a Result per instruction, lane counters."""
+"""What the engine reports: an Event per transition, a Result per instruction (a Segment for a
+run of identical ones), the results kept, lane counters."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections import deque
 from collections.abc import Callable, Iterator
+from operator import itemgetter
 
 import attrs
 
+from aptui.engine.clock import ticks_after
 from aptui.engine.responses import cc_of, rc_name
 from aptui.model import mask as m
 from aptui.model.routing import COUNTERS, Lane, Route, enters_lane, instruction_text
@@ -71,6 +76,68 @@ class Result:
     @property
     def cc(self) -> int | None:
         return None if self.exception else cc_of(self.rc)
+
+
+@attrs.define(slots=True)
+class Segment:
+    """`count` consecutive results of one request that differ only in their number and time: the
+    k-th is entry `seq + k`, issued when `cycles` were added k times to `clock` (in ticks)."""
+
+    seq: int
+    request: int
+    guest: str
+    level: int
+    op: str
+    apqn: tuple[int, int] | None
+    route: Route
+    rc: int | None
+    status: str | None
+    clock: float
+    count: int
+    mhz: int
+
+    def result(self, k: int) -> Result:
+        r = self.route
+        return Result(self.seq + k, self.request, self.guest, self.level, self.op, self.apqn, self.rc, r.exception, r,
+                      r.cycles, ticks_after(self.clock, r.cycles, k) / self.mhz, self.status)
+
+
+class Results:
+    """The results of a run so far, read like a list: len() counts every one, indices and slices
+    name them from the first, but only the latest (at least `keep`) are kept, as Results or
+    Segments; an index older than those is an IndexError, as is iterating once any is gone."""
+
+    def __init__(self, keep: int):
+        self._keep = keep
+        self._held: deque[tuple[int, Result | Segment]] = deque()  # (index of its first result, it)
+        self._first = 0  # index of the oldest result kept
+        self._count = 0
+
+    def add(self, entry: Result | Segment) -> None:
+        self._held.append((self._count, entry))
+        self._count += entry.count if type(entry) is Segment else 1
+        held = self._held
+        while len(held) > 1 and self._count - held[1][0] >= self._keep:
+            held.popleft()
+            self._first = held[0][0]
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, i: int | slice) -> Result | list[Result]:
+        if isinstance(i, slice):
+            start, stop, step = i.indices(self._count)
+            if start < stop and start < self._first:
+                raise IndexError(f"results before #{self._first + 1} are not kept")
+            return [self[k] for k in range(start, stop, step)]
+        k = i + self._count if i < 0 else i
+        if not self._first <= k < self._count:
+            raise IndexError(f"result index {i} out of the kept #{self._first + 1}..#{self._count}")
+        start, entry = self._held[bisect_right(self._held, k, key=itemgetter(0)) - 1]
+        return entry.result(k - start) if type(entry) is Segment else entry
+
+    def __iter__(self) -> Iterator[Result]:
+        return iter(self[0:])
 
 
 def result_text(r: Result, compact: bool = False) -> str:

@@ -1,12 +1,15 @@
 """An AP queue, physical or emulated, on the simulated clock (spec 5).
 
-Times are in clock ticks (CPU cycles at clock_mhz) so that the clock stays exact.
+Times are in clock ticks (CPU cycles at clock_mhz) so that the clock stays exact. A run of
+identical instructions is answered in one call (execute_run), as far as the answer stays the
+same; execute answers one instruction.
 """
 
 from __future__ import annotations
 
 from collections import deque
 
+from aptui.engine.clock import first_at_or_after, ticks_after
 from aptui.engine.responses import CHECKSTOPPED, DECONFIGURED, NORMAL, Q_FULL, RESET_IN_PROGRESS
 
 _STATE_RC = {"deconfigured": DECONFIGURED, "checkstopped": CHECKSTOPPED}
@@ -55,6 +58,47 @@ class Queue:
             self.irq = True
             return NORMAL, None
         return NORMAL, None  # QACT
+
+    def execute_run(self, op: str, now: float, cycles: int, count: int) -> tuple[int, int, str | None]:
+        """Answer `count` instructions `op`, issued at `now` and then every `cycles` ticks, as far
+        as they get the first one's answer: (how many, rc, status). The queue is left as after
+        them. The answer changes where the clock reaches the end of a reset or a reply's ready
+        time, and where NQAP fills the queue or DQAP finds no reply ready."""
+        if self.state_rc is not None:
+            return count, self.state_rc, None
+        if now < self.reset_until and op in _BLOCKED_BY_RESET:
+            return first_at_or_after(now, cycles, count, self.reset_until), RESET_IN_PROGRESS, None
+        slots = self.slots
+        if op == "TAPQ":  # only R changes, when the oldest reply becomes ready
+            ripens = first_at_or_after(now, cycles, count, slots[0]) if slots else count
+            return ripens or count, NORMAL, self.status(now)
+        if op == "NQAP":
+            accepted = min(count, self.depth - len(slots))
+            if accepted <= 0:
+                return count, Q_FULL, None
+            for _ in range(accepted):
+                slots.append(now + self.process_ticks)
+                now += cycles
+            return accepted, NORMAL, None
+        if op == "DQAP":
+            if not slots:
+                return count, Q_FULL, None
+            if slots[0] > now:
+                return first_at_or_after(now, cycles, count, slots[0]), Q_FULL, None
+            taken = 0
+            while taken < count and slots and slots[0] <= now:
+                slots.popleft()
+                taken += 1
+                now += cycles
+            return taken, NORMAL, None
+        if op in ("RAPQ", "ZAPQ"):
+            slots.clear()
+            self.irq = False
+            self.reset_until = ticks_after(now, cycles, count - 1) + self.reset_ticks
+            return count, NORMAL, None
+        if op == "AQIC":
+            self.irq = True
+        return count, NORMAL, None  # AQIC, QACT
 
     def status(self, now: float) -> str:
         """E (empty), R (replies waiting), F (full), I (interrupts enabled); '-' when clear."""

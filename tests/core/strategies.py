@@ -1,5 +1,6 @@
 """Hypothesis strategies: random but valid scenarios (trees of any shape up to 4 guest levels)."""
 
+import attrs
 from hypothesis import strategies as st
 
 from aptui.model import Adapter, Costs, Guest, Host, Policy, Request, Reserved, Scenario
@@ -62,3 +63,27 @@ def scenarios(draw, max_guests: int = 8, max_requests: int = 8):
     description = draw(st.text(max_size=40))
     return Scenario(name, description, host, tuple(guests), tuple(requests),
                     Policy(draw(st.booleans())), costs)
+
+
+@st.composite
+def busy_scenarios(draw):
+    """Scenarios that keep queues busy: long repeats of queue ops, mostly on APQNs the guests
+    hold, waits that let replies ripen and resets end, and clocks whose ticks are fractions or
+    beyond 2**53 (where adding cycles rounds)."""
+    s = draw(scenarios(max_requests=0))
+    held = sorted({(a, d) for g in s.guests for a in g.adapters for d in g.usage_domains}) or [(5, 4)]
+    apqns = st.sampled_from(held) | st.tuples(ADAPTER_IDS, DOMAIN_IDS)
+    queue_ops = st.sampled_from(("TAPQ", "NQAP", "DQAP", "RAPQ", "ZAPQ", "AQIC", "QACT"))
+    requests = []
+    for _ in range(draw(st.integers(0, 12))):
+        op = draw(queue_ops | st.sampled_from(OPS))
+        apqn = None if op in ("QCI", "SCAN") else draw(apqns)
+        repeat = draw(st.integers(1, 40) | st.sampled_from([1, 1, 300]))
+        wait = draw(st.sampled_from([0, 0, 0, 0.1, 0.5, 37, 100.5, 300, 2000, 1e11]))
+        requests.append(Request(draw(st.sampled_from([g.name for g in s.guests])), op, apqn, repeat, wait))
+    cycles = st.sampled_from([0, 1, 999, 1000, 1234, 3 * 2**40])
+    costs = draw(st.builds(Costs, interpret=cycles, sie_exit=cycles, exception=cycles,
+                           clock_mhz=st.sampled_from([1, 3, 5000, 7777, 10**6]),
+                           cca_us=st.sampled_from([0, 1.5, 0.3, 300]), accel_us=st.sampled_from([0.1, 50]),
+                           reset_us=st.sampled_from([0, 0.7, 100])))
+    return attrs.evolve(s, requests=tuple(requests), costs=costs)

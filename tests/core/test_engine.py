@@ -111,7 +111,7 @@ async def test_pause_stops_a_long_run_and_continue_finishes_it():
     assert stop.reason == "paused" and 0 < len(engine.results) < 200000
     assert (await engine.run()).reason == "end"
     assert len(engine.results) == 200000
-    assert [r.seq for r in engine.results[:3]] == [1, 2, 3]
+    assert [r.seq for r in engine.results[-3:]] == [199998, 199999, 200000]
 
 
 async def test_reset_goes_back_to_time_zero_with_a_new_configuration():
@@ -120,7 +120,7 @@ async def test_reset_goes_back_to_time_zero_with_a_new_configuration():
     assert engine.time_us > 0
     s = demo("2018-nested-emulation")
     engine.reset(s)
-    assert engine.time_us == 0 and engine.results == [] and engine.executed == 0
+    assert engine.time_us == 0 and len(engine.results) == 0 and engine.executed == 0
     await engine.run()
     assert engine.results[0].rc == 0 and engine.results[0].cycles == 38000
     assert engine.results[1].found == [(5, 4)]

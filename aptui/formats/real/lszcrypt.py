@@ -73,7 +73,7 @@ class _Listing:
     def parse(self, text: str) -> None:
         for n, line in enumerate(text.splitlines(), 1):
             tokens = line.split()
-            if not tokens or "#" in line or "$" in line or set(line.strip()) == {"-"}:
+            if not tokens or "#" in line or "$" in line or (len(tokens) == 1 and not tokens[0].strip("-")):
                 continue
             head = tokens[0].upper()
             if head in ("CARD.DOM", "CARD.DOMAIN"):
@@ -82,9 +82,9 @@ class _Listing:
                 self.table_header(n, tokens)
             elif self.table_row >= 0:
                 self.table_line(n, tokens)
-            elif line.strip() in LEGEND:
+            elif head[1:] == ":" and line.strip() in LEGEND:
                 continue
-            elif _BUS.match(line.strip()):
+            elif tokens[0].startswith(BUS_KEYS) and _BUS.match(line.strip()):
                 self.bus_line(n, line.strip())
             elif self.columns is not None:
                 self.row(n, tokens)
@@ -112,7 +112,7 @@ class _Listing:
         extra = len(tokens) - len(cols)
         if extra < 0 or (extra and "STATUS" not in cols):
             self.fail(n, f"{len(tokens)} fields, but the header has {len(cols)} columns ({' '.join(cols)})")
-        if "STATUS" in cols:
+        if extra:
             s = cols.index("STATUS")
             tokens = tokens[:s] + [" ".join(tokens[s: s + 1 + extra])] + tokens[s + 1 + extra:]
         rec = dict(zip(cols, tokens))
@@ -120,16 +120,16 @@ class _Listing:
         q = _QUEUE.match(ident)
         if q:
             key = (int(q.group(1), 16), int(q.group(2), 16))
-            table, what = self.queues, f"queue {ident}"
+            table, what = self.queues, "queue"
             if key[1] > m.MAX_ID:
                 self.fail(n, f"queue {ident}: domain ids are 00..ff (8 bits of the APQN)")
         elif _CARD.match(ident):
             key = int(ident, 16)
-            table, what = self.cards, f"card {ident}"
+            table, what = self.cards, "card"
         else:
             self.fail(n, f"{excerpt(ident)} is neither a card (xx) nor a queue (xx.yyyy) in hex")
         if key in table:
-            self.fail(n, f"{what} is listed twice (first on line {table[key][0]})")
+            self.fail(n, f"{what} {ident} is listed twice (first on line {table[key][0]})")
         table[key] = (n, rec)
 
     def table_header(self, n: int, tokens: list[str]) -> None:
@@ -228,10 +228,10 @@ class _Listing:
         if not verbose and self.queues:
             self.notes.append(f"{self.path}: a plain listing shows only the queues of the host's own drivers "
                               "(all reserved here); queues given to vfio_ap are missing: use lszcrypt -V")
-        adapters = {a for a, _ in host}
+        others = [k for k in self.queues if k not in host]  # one pass each: linear in the queues
         domains = {d for _, d in host}
-        keep = {a for a in adapters if all(k in host for k in self.queues if k[0] == a and k[1] in domains)}
-        domains = {d for d in domains if all(k in host for k in self.queues if k[1] == d and k[0] in keep)}
+        keep = {a for a, _ in host} - {a for a, d in others if d in domains}
+        domains -= {d for a, d in others if a in keep}
         if {k for k in host if k[0] in keep and k[1] in domains} != host:
             self.notes.append(f"{self.path}: the queues of the host's own drivers are not all adapters x all "
                               "domains of a set, as apmask/aqmask make them: reserved keeps a block of them that is")

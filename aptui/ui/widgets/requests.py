@@ -29,7 +29,7 @@ class RequestList(OptionList):
 
     def __init__(self, **kw):
         super().__init__(**kw)
-        self._results: list[Result] | None = None  # the run folded so far (a restart makes a new list)
+        self._results = None  # the engine's results folded so far (a restart makes a new one)
         self._seen = 0  # results folded into the summary so far
         self._count: dict[int, int] = {}
         self._last: dict[int, Result] = {}
@@ -37,13 +37,15 @@ class RequestList(OptionList):
 
     def update(self, engine: Engine, marked: set[int], p: Palette) -> None:
         results = engine.results
-        if results is not self._results:  # a restart, or a replay after an edit to as many results
-            self._results, self._seen, self._count, self._last = results, 0, {}, {}
-        for r in results[self._seen:]:  # incremental: a run of 10^5 is folded once; in seq order
-            self._count[r.request] = self._count.get(r.request, 0) + 1
-            self._last[r.request] = r
+        if results is not self._results or len(results) < self._seen:  # a restart, or a replay after an edit
+            self._results, self._seen, self._last = results, 0, {}
+        if len(results) > self._seen:  # the latest result of each request, from the window the engine keeps
+            for r in reversed(results[max(self._seen, len(results) - 64):]):
+                if r.request not in self._last or self._last[r.request].seq < r.seq:
+                    self._last[r.request] = r
         self._seen = len(results)
         reqs = engine.scenario.requests
+        self._count = {i: engine.done(i) for i in range(len(reqs))}
         cur = engine.current.request if engine.current is not None else None
         if cur is None:
             nxt = engine.peek()
