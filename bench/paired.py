@@ -10,6 +10,7 @@ Commands run with this checkout first on the path, byte-compiled as `pip install
 from __future__ import annotations
 
 import compileall
+import gc
 import os
 import resource
 import statistics
@@ -44,8 +45,10 @@ def command(cmd: list[str]) -> Callable[[], float]:
 
 
 def call(fn: Callable[[], object]) -> Callable[[], float]:
-    """A function to time in this process: the CPU time it takes."""
+    """A function to time in this process: the CPU time it takes, from a collected heap (so that
+    neither pays for the other's garbage)."""
     def run() -> float:
+        gc.collect()
         t = time.process_time()
         fn()
         return time.process_time() - t
@@ -67,7 +70,7 @@ class Pair:
         """`what` beside `peer`: best CPU times, the ratio's min and median, and the verdict."""
         low, mid = min(self.ratios), statistics.median(self.ratios)
         aim = f"target <= {target:g}x: {verdict(mid, target)}" if target else "(no target)"
-        return (f"{what:46} {min(self.a):7.3f} s   {peer:30} {min(self.b):7.3f} s   "
+        return (f"{what:46} {min(self.a) * 1000:9.1f} ms  {peer:30} {min(self.b) * 1000:9.1f} ms  "
                 f"ratio min {low:6.2f}x median {mid:6.2f}x   {aim}")
 
 

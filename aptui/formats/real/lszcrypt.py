@@ -116,10 +116,11 @@ class _Listing:
             s = cols.index("STATUS")
             tokens = tokens[:s] + [" ".join(tokens[s: s + 1 + extra])] + tokens[s + 1 + extra:]
         rec = dict(zip(cols, tokens))
-        ident = rec["CARD.DOM"]
+        ident = tokens[0]  # the CARD.DOM column
         q = _QUEUE.match(ident)
         if q:
-            key = (int(q.group(1), 16), int(q.group(2), 16))
+            card, domain = q.groups()
+            key = (int(card, 16), int(domain, 16))
             table, what = self.queues, "queue"
             if key[1] > m.MAX_ID:
                 self.fail(n, f"queue {ident}: domain ids are 00..ff (8 bits of the APQN)")
