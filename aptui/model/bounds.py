@@ -22,10 +22,10 @@ class Violation(ValueError):
     """A value a scenario cannot hold; the message says why, not where."""
 
 
-# A run keeps the result of every instruction in memory, so a scenario's requests may make
-# MAX_REPEAT instructions in all, a SCAN's TAPQs among them. At the bound `aptui run --json` peaks
-# at 2.3 GB (10^7 TAPQs, 45 s) to 3.2 GB (152 SCANs of 65,536 APQNs, 2.5 minutes), measured with
-# /usr/bin/time -v on Python 3.11.
+# A scenario's requests may make MAX_REPEAT instructions in all, a SCAN's TAPQs among them: the
+# bound of a run's time and output. A run streams its results; a SCAN's entry is held whole while
+# it runs, so `aptui run --json` peaks at about 20 MiB (10^7 TAPQs) to 400 MB (a SCAN of 65,536
+# APQNs), measured with /usr/bin/time -v on Python 3.11.
 MAX_REPEAT = 10**7
 # How many APQNs an AP bus without QCI probes (spec 6; facilities.ap_bus_probe_apqns).
 PROBED_WITHOUT_QCI = (AP_BUS_MAX_IDS_WITHOUT_QCI[0] + 1) * (AP_BUS_MAX_IDS_WITHOUT_QCI[1] + 1)
@@ -84,11 +84,11 @@ def instructions(request: Request, guest: Guest) -> int:
 
 
 def check_run_length(total: int) -> int:
-    """The instructions of the requests so far (`instructions`): within MAX_REPEAT, because a run
-    keeps every result; refused before a run, not by running out of memory in one."""
+    """The instructions of the requests so far (`instructions`): within MAX_REPEAT, refused before
+    a run rather than found out during one."""
     if total > MAX_REPEAT:
         raise Violation(f"the requests make {total:,} instructions up to here (a SCAN 1 and a TAPQ per APQN it may "
-                        f"probe), above the {MAX_REPEAT:,} whose results a run keeps in memory (up to 3.2 GB)")
+                        f"probe), above the {MAX_REPEAT:,} a run may make")
     return total
 
 

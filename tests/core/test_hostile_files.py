@@ -344,7 +344,7 @@ def test_scans_count_their_tapqs_against_the_bound(tmp_path, capsys, text, accep
     assert (code != 2) == accepted
     if not accepted:
         assert err.startswith(f"{f}:{line}: request repeat: the requests make 10,0")
-        assert "above the 10,000,000 whose results a run keeps in memory" in err
+        assert "above the 10,000,000 a run may make" in err
 
 
 def test_the_console_refuses_edits_past_the_bound():
