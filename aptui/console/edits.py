@@ -54,8 +54,9 @@ def _runnable(s: Scenario, field: str) -> Scenario:
 
 
 # -- matrix ------------------------------------------------------------------------------
-def set_ids(s: Scenario, name: str, mask: str, ids, on: bool) -> Scenario:
-    """Assign (on) or unassign ids of one mask (apm/aqm/adm) of a guest, refusing what the kernel refuses."""
+def set_ids(s: Scenario, name: str, mask: str, ids, on: bool, topology: Topology | None = None) -> Scenario:
+    """Assign (on) or unassign ids of one mask (apm/aqm/adm) of a guest, refusing what the kernel refuses.
+    `topology`: the one of `s` when the caller has it (the console's session), so it is not built again."""
     g = s.guest(name)
     field = FIELDS[mask]
     current: frozenset[int] = getattr(g, field)
@@ -66,17 +67,18 @@ def set_ids(s: Scenario, name: str, mask: str, ids, on: bool) -> Scenario:
         return s
     edited = attrs.evolve(g, **{field: new})
     if on:
-        reason = refusal(s, edited, mask, ids - current)
+        reason = refusal(s, edited, mask, ids - current, topology)
         if reason:
             raise Refused(reason)
         return _runnable(_replace_guest(s, edited), field)
     return _replace_guest(s, edited)
 
 
-def refusal(s: Scenario, edited: Guest, mask: str, added: frozenset[int]) -> str | None:
+def refusal(s: Scenario, edited: Guest, mask: str, added: frozenset[int],
+            topology: Topology | None = None) -> str | None:
     """Why the kernel (or PR/SM for an LPAR) refuses to assign `added` ids to `edited`, or None:
     the verdict of `vfio_ap.assign_verdict`, in the words of the sysfs write."""
-    topo = Topology(s)
+    topo = topology if topology is not None and topology.scenario is s else Topology(s)
     name = edited.name
     lpar = edited.parent == HOST
     limit = topo.view(name).id_limits[0 if mask == "apm" else 1]

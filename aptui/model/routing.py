@@ -168,7 +168,7 @@ def firmware_interprets(v: GuestView, costs: Costs, op: str, apqn: tuple[int, in
     hop = Hop(0, Where.FIRMWARE, HopKind.INTERPRET, costs.interpret,
               f"firmware interprets {what} against {name}'s effective CRYCB")
     if op == Op.QCI:
-        return Route((hop,), Outcome.QCI, FIRMWARE, (), rc=0, matrix=v.hw, why=_empty_why(v) if not v.hw.apm else "")
+        return Route((hop,), Outcome.QCI, FIRMWARE, (), rc=0, matrix=v.hw, why=_empty_why(v))
     if v.hw.has_apqn(*apqn):
         return Route((hop,), Outcome.PHYSICAL, FIRMWARE, ())
     return Route((hop,), Outcome.FIXED, FIRMWARE, (), rc=0x01, why=_empty_why(v) or
@@ -182,7 +182,7 @@ def _empty_why(v: GuestView) -> str:
     if v.guest.backend == Backend.NONE:
         return (f"{v.name} has no vfio-ap device (backend none), yet QEMU turns APIE on with the `ap` CPU feature: "
                 "the firmware interprets against an empty CRYCB")
-    if v.crycb.apm and v.crycb.aqm and v.level >= 4 and v.crycb_format in (0, 1):
+    if v.empty_shadow and v.crycb.apm and v.crycb.aqm:
         return (f"the vSIE shadow of an L{v.level} is format 2; {v.name} and its parent are format 0/1, "
                 "so the first shadow fills APCB0 and the next ANDs APCB1, which nobody wrote")
     return f"{v.name}'s effective CRYCB is empty"
@@ -193,11 +193,7 @@ def _l1_aqic(v: GuestView, costs: Costs, apqn: tuple[int, int]) -> Route:
     if not offers_facility_65(v.level, v.guest.features):
         return _firmware_exception(costs, ProgramException.SPECIFICATION,
                                    f"{v.name} lacks CPU feature apqi (facility 65): specification exception")
-    if _beyond_apcb0(v, apqn):
-        return _firmware_exception(costs, ProgramException.SPECIFICATION,
-                                   f"{v.name} has a format-{v.crycb_format} CRYCB: {m.format_apqn(*apqn)} is beyond "
-                                   "APID 63 / APQI 15, specification exception")
-    return firmware_interprets(v, costs, Op.AQIC, apqn)
+    return firmware_interprets(v, costs, Op.AQIC, apqn)  # its id check too: an L1 runs under the machine's SIE
 
 
 def handle_pqap_aqic(topo: Topology, costs: Costs, v: GuestView, apqn: tuple[int, int]) -> Route:

@@ -41,6 +41,7 @@ class GuestView:
     filtered: Matrix  # after step 3: what KVM can write into the guest's CRYCB format
     crycb: Matrix
     hw: Matrix
+    empty_shadow: bool  # spec 2.3: hw is empty because the vSIE shadows of format 0/1 never meet
     emulated: Matrix | None  # the emulated devices' matrix when the parent emulates AP for it
     config: Matrix  # what this guest's own QCI answers its guests (P.config for its children)
 
@@ -139,9 +140,10 @@ class Topology:
         shadow_apcb = vfio_ap_mdev_filter_matrix(assigned, dropped)
         filtered = apcb_truncate(shadow_apcb, fmt)
         crycb = filtered if (apie and g.backend == Backend.PASSTHROUGH) else EMPTY
+        empty_shadow = parent is not None and vsie_shadow_chain_empty(level, fmt, hyp_format)
         if parent is None:
             hw = crycb
-        elif vsie_shadow_chain_empty(level, fmt, hyp_format):
+        elif empty_shadow:
             hw = EMPTY
         else:
             hw = crycb & parent.hw
@@ -151,7 +153,7 @@ class Topology:
         else:
             config = emulated if emulated is not None else EMPTY
         return GuestView(g, level, fmt, has_ap, apie, apie_chain, culprit, validity, pconfig, limits, assigned,
-                         tuple(dropped), shadow_apcb, filtered, crycb, hw, emulated, config)
+                         tuple(dropped), shadow_apcb, filtered, crycb, hw, empty_shadow, emulated, config)
 
     def view(self, name: str) -> GuestView:
         return self.views[name]

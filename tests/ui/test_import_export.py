@@ -29,6 +29,17 @@ async def _import(pilot, app, kind: str, path: Path) -> None:
     await pilot.pause()
 
 
+async def _export_to(pilot, app, kind: str, path) -> None:
+    """Export the selected guest as `kind` from the palette, Save as `path` in the preview."""
+    _command(app, f"Export selected guest as {kind}…").callback()
+    await pilot.pause()
+    await pilot.click("#answer-save")
+    await pilot.pause()
+    app.screen.query_one("#path", Input).value = str(path)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
 async def test_palette_offers_every_import_and_export(make_app):
     app = make_app()
     async with app.run_test(size=SIZE):
@@ -111,13 +122,7 @@ async def test_export_previews_and_save_writes_then_asks_before_replacing(make_a
         assert not isinstance(app.screen, ExportPreview)
         # Again, to the same file: it asks first; cancel keeps the file as it was.
         target.write_text("keep me")
-        _command(app, "Export selected guest as qemu…").callback()
-        await pilot.pause()
-        await pilot.click("#answer-save")
-        await pilot.pause()
-        app.screen.query_one("#path", Input).value = str(target)
-        await pilot.press("enter")
-        await pilot.pause()
+        await _export_to(pilot, app, "qemu", target)
         assert isinstance(app.screen, Question)
         await pilot.press("c")
         await pilot.pause()
@@ -153,13 +158,7 @@ async def test_export_write_error_is_a_notification(make_app, notes, tmp_path):
     seen = notes(app)
     async with app.run_test(size=SIZE) as pilot:
         app.screen.select(("guest", "kvm1"))
-        _command(app, "Export selected guest as sysfs…").callback()
-        await pilot.pause()
-        await pilot.click("#answer-save")
-        await pilot.pause()
-        app.screen.query_one("#path", Input).value = str(tmp_path / "missing" / "x.sh")
-        await pilot.press("enter")
-        await pilot.pause()
+        await _export_to(pilot, app, "sysfs", tmp_path / "missing" / "x.sh")
         assert isinstance(app.screen, ExportPreview)  # still open: choose another path
         assert seen[-1][2] == "error" and "cannot write" in seen[-1][0]
 
@@ -171,13 +170,7 @@ async def test_export_save_as_refuses_a_fifo_before_asking(make_app, notes, tmp_
     seen = notes(app)
     async with app.run_test(size=SIZE) as pilot:
         app.screen.select(("guest", "kvm1"))
-        _command(app, "Export selected guest as mdevctl…").callback()
-        await pilot.pause()
-        await pilot.click("#answer-save")
-        await pilot.pause()
-        app.screen.query_one("#path", Input).value = str(fifo)
-        await pilot.press("enter")
-        await pilot.pause()
+        await _export_to(pilot, app, "mdevctl", fifo)
         assert isinstance(app.screen, ExportPreview)  # no "Replace the file?": it cannot be replaced
         message, title, severity = seen[-1]
         assert message == f"{fifo}: not a regular file (FIFO): refusing to replace it" and severity == "error"

@@ -93,14 +93,18 @@ class _Scanner:
                     table = path
                 self.out[table] = start
             else:
-                start = self.line
-                path = table + self._key()
-                self.out[path] = start
-                self._skip_space()
-                self.i += 1  # '='
-                self._value(path)
+                self._assignment(table)
             self._skip_to_eol()
         return self.out
+
+    def _assignment(self, table: Path) -> None:
+        """`key = value` inside `table` (a section or an inline table): the key's line, then the value's."""
+        start = self.line
+        path = table + self._key()
+        self.out[path] = start
+        self._skip_space()
+        self.i += 1  # '='
+        self._value(path)
 
     def _resolve(self, header: Path) -> Path:
         """A header's path with the current index of every array of tables it passes through:
@@ -196,12 +200,7 @@ class _Scanner:
                 if self.s[self.i] == ",":
                     self.i += 1
                     continue
-                start = self.line
-                key = path + self._key()
-                self.out[key] = start
-                self._skip_space()
-                self.i += 1  # '='
-                self._value(key)
+                self._assignment(path)
         elif c in "\"'":
             self._string()
         else:

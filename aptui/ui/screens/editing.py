@@ -45,7 +45,7 @@ class EditingMixin:
         ids = sorted(event.ids)
         shown = m.format_ids(ids, 2 if event.mask == "apm" else 4)
         try:
-            new = edits.set_ids(s, name, event.mask, event.ids, event.on)
+            new = edits.set_ids(s, name, event.mask, event.ids, event.on, self.session.topology)
         except Refused as e:
             self.app.notify(str(e), title="Refused", severity="error", markup=False)
             return
