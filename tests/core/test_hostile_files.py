@@ -163,8 +163,8 @@ def test_paths_nobody_may_not_search():
     """The same as a real unprivileged process: nobody, in a directory of root's that is mode 0700."""
     as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable]
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
-    if subprocess.run([*as_nobody, "-c", "import aptui"], capture_output=True, env=env).returncode:
-        pytest.skip("nobody cannot read this checkout or its Python environment (a private temporary directory)")
+    if subprocess.run([*as_nobody, "-c", "import attrs, rich, aptui.formats.real, aptui.cli"], capture_output=True, env=env).returncode:
+        pytest.skip("nobody cannot import aptui and its dependencies here (a checkout or Python environment in a private directory)")
     top = Path(tempfile.mkdtemp())
     try:
         top.chmod(0o755)
