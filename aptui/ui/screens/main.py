@@ -51,6 +51,8 @@ class MainScreen(EditingMixin, Screen):
         Binding("enter", "repeat", "Repeat", show=False, tooltip="Repeat the last step command (s, n or c)"),
         Binding("ctrl+z", "undo", "Undo", tooltip="Undo the last edit"),
         Binding("ctrl+y", "redo", "Redo", tooltip="Redo the last undone edit"),
+        Binding("i", "chain", "Chain", tooltip="The selected guest's chain from the machine down: each level's "
+                "APIE, CRYCB format, filtered and shadowed matrix, and where the chain breaks"),
         Binding("z", "zoom", "Zoom", show=False, tooltip="Give the focused panel the whole screen (again: back)"),
         Binding("q", "app.quit", "Quit", show=False, tooltip="Quit, as ctrl+q (asks when there are unsaved changes)"),
         *(Binding(str(i), f"focus_panel('{p}')", f"Go to {title}", show=False, tooltip=f"Focus the {title} panel")
@@ -302,6 +304,16 @@ class MainScreen(EditingMixin, Screen):
             self.maximize(self.focused)
 
     # -- stepping ----------------------------------------------------------------------
+    def action_chain(self) -> None:
+        kind, name = self.selected
+        if kind != "guest":
+            self.app.notify("Select a guest in the topology first: the chain runs from the machine down to it.",
+                            markup=False)
+            return
+        from aptui.ui.screens.chain import ChainScreen
+
+        self.app.push_screen(ChainScreen(name))
+
     def action_step(self) -> None:
         self._drive("step")
 
