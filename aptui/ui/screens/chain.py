@@ -13,12 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from aptui.console.chain import Chain, Mark, guest_chain
 from aptui.formats.text import printable
 from aptui.model.scenario import HOST
 from aptui.ui.palette import Palette
+from aptui.ui.widgets.footer import Footer
 
 
 def chain_table(chain: Chain, palette: Palette) -> Table:
