@@ -133,3 +133,22 @@ def test_a_listing_covers_one_hypervisor_and_imports_back_without_conflicts(tmp_
         f = tmp_path / f"{hypervisor}.json"
         f.write_text(export("mdevctl", s, hypervisor=hypervisor).text)
         assert [d.code for d in check(mdevctl.read(str(f)).scenario)] == []
+
+
+@pytest.mark.parametrize("start", ["auto", "manual"])
+def test_start_is_kept_both_ways(tmp_path, start):
+    s = loads((FIXTURES.parent.parent.parent / "aptui/demos/passthrough.toml").read_text()
+              .replace('name = "kvm2"\nparent = "lpar1"', f'name = "kvm2"\nparent = "lpar1"\nstart = "{start}"'))
+    text = export_text("mdevctl", s, "kvm2")
+    assert f'"start": "{start}"' in text
+    f = tmp_path / s.guest("kvm2").mdev_uuid
+    f.write_text(text)
+    assert guest(mdevctl.read(str(f)).scenario, f.name).start == start
+
+
+def test_a_config_without_start_is_manual_as_mdevctl_defines_it(tmp_path):
+    f = tmp_path / "9f579710-6ffc-4201-987a-4ffa0fb1f3a5"
+    f.write_text('{"mdev_type": "vfio_ap-passthrough", "attrs": [{"assign_adapter": "5"}]}')
+    imported = mdevctl.read(str(f))
+    assert guest(imported.scenario, f.name).start == "manual"
+    assert any("no start" in n for n in imported.notes)
