@@ -76,6 +76,9 @@ def _command(args: list[str]) -> int:
     one_document = " and ".join(f.name for f in FORMATS if f.one_document)
     p.add_argument("--guest", metavar="NAME", help="the guest (default: every passthrough guest below an L1; "
                    f"{one_document} need it when there are several)")
+    one_hypervisor = ", ".join(f.name for f in FORMATS if f.one_hypervisor)
+    p.add_argument("--hypervisor", metavar="NAME", help="only the guests this guest or LPAR runs as their hypervisor "
+                   f"({one_hypervisor} need it when the guests run under several)")
     ns = parser.parse_args(args)
     if ns.command == "demo":
         return _demo(ns.name)
@@ -89,7 +92,7 @@ def _command(args: list[str]) -> int:
         print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
         return 2
     if ns.command == "export":
-        return _export(ns.kind, scenario, ns.guest)
+        return _export(ns.kind, scenario, ns.guest, ns.hypervisor)
     if ns.command == "run":
         return _run(scenario, ns.json)
     return _check(scenario, ns.json)
@@ -178,12 +181,12 @@ def _import(kind: str, path: str, out: str | None) -> int:
     return 0
 
 
-def _export(kind: str, scenario, guest: str | None) -> int:
+def _export(kind: str, scenario, guest: str | None, hypervisor: str | None = None) -> int:
     from aptui.formats.real import convert
     from aptui.formats.real.exporting import ExportError
 
     try:
-        exported = convert.export(kind, scenario, guest)
+        exported = convert.export(kind, scenario, guest, hypervisor)
     except ExportError as e:
         print(f"aptui: {printable(str(e))}", file=sys.stderr)
         return 2

@@ -26,6 +26,13 @@ class Feature(StrEnum):
     APQI = "apqi"  # PQAP(AQIC), AP interruptions, facility 65
 
 
+class Start(StrEnum):
+    """mdevctl's ``start`` of an mdev config: created at boot, or only by ``mdevctl start``."""
+
+    AUTO = "auto"  # ap-check checks it at define against other auto configs and the persistent masks
+    MANUAL = "manual"  # a standby definition: checked only when it is started
+
+
 class Op(StrEnum):
     TAPQ = "TAPQ"
     RAPQ = "RAPQ"

@@ -15,7 +15,7 @@ import stat
 from pathlib import Path
 
 from aptui import __version__
-from aptui.formats.real import cards, mdev
+from aptui.formats.real import apmasks, cards, mdev
 from aptui.formats.errors import InputError
 from aptui.formats.real.exporting import Exported
 from aptui.formats.real.importing import L1_NAME, Imported, Mdev, host_domains, mdev_guests
@@ -23,7 +23,7 @@ from aptui.formats.text import path_text, printable
 from aptui.model import mask as m
 from aptui.model.bounds import MAX_DEPTH, Violation, check_adapter
 from aptui.model.matrix import Matrix
-from aptui.model.scenario import UUID, Adapter, Guest, Host, Reserved, Scenario
+from aptui.model.scenario import UUID, Adapter, Guest, Host, Reserved, Scenario, boot_masks
 from aptui.model.topology import GuestView, Topology
 
 BUS_ENTRIES = {
@@ -305,8 +305,10 @@ class _Tree:
                 self.notes.append(f"{self.bus}/ap_adapter_mask: adapter {aid:02x} has no card directory: modelled as "
                                   "a CEX8 in CCA mode, depth 8")
                 adapters[aid] = Adapter(aid)
+        reserved = self.reserved()
         l1 = Guest(L1_NAME, adapters=frozenset(config.adapters), usage_domains=frozenset(config.usage_domains),
-                   control_domains=frozenset(config.control_domains), reserved=self.reserved())
+                   control_domains=frozenset(config.control_domains), reserved=reserved,
+                   persistent_reserved=self.persistent(reserved))
         found = self.mdevs()
         guests = mdev_guests([md for md, _ in found], L1_NAME)
         scenario = Scenario(f"sysfs {label}", path_text(f"Imported by `aptui import sysfs {self.root}`."),
@@ -321,6 +323,17 @@ class _Tree:
             self.notes.append(f"{self.bus}: no apmask/aqmask: no queue taken as reserved for lpar1's own drivers")
             return Reserved()
         return Reserved(frozenset(m.ids_of(masks[0])), frozenset(m.ids_of(masks[1])))
+
+    def persistent(self, active: Reserved) -> Reserved | None:
+        """The persistent masks of the 41-ap.rules beside the tree (ROOT/../etc/udev/rules.d), a mask
+        it does not set being the active one, as libap's `ap_read_udev_masks` reads them."""
+        found = apmasks.rules_beside(self.root)
+        if found is None:
+            return None
+        path, masks = found
+        self.notes.append(f"{path}: read for the persistent masks (chzdev --persistent)")
+        now = apmasks.masks_of(active)
+        return boot_masks(active, apmasks.reserved_of(masks.get("apmask", now[0]), masks.get("aqmask", now[1])))
 
     def host(self, adapters: dict[int, Adapter], config: Matrix) -> Host:
         features = self.text(self.bus / "features")
