@@ -116,8 +116,29 @@ _LOSS_LABELS = {
 
 
 class Errno(StrEnum):
-    """What an mdev sysfs write (or PR/SM, for an LPAR) answers an assignment (ref 5.3)."""
+    """What a vfio_ap sysfs write (or PR/SM, for an LPAR) answers (ref 3.2, 5.3): an mdev's
+    assign_* or ap_config, or the bus's apmask/aqmask."""
 
-    ENODEV = "ENODEV"  # the id is beyond what the hypervisor's configuration addresses
-    EADDRNOTAVAIL = "EADDRNOTAVAIL"  # a queue kept for the host's own zcrypt drivers (apmask/aqmask)
-    EADDRINUSE = "EADDRINUSE"  # a queue already in a sibling mdev's matrix
+    ENODEV = "ENODEV"
+    EADDRNOTAVAIL = "EADDRNOTAVAIL"
+    EADDRINUSE = "EADDRINUSE"
+    EINVAL = "EINVAL"
+    EBUSY = "EBUSY"
+
+    @property
+    def meaning(self) -> str:
+        """What the kernel means by it, in words an operator can act on."""
+        return _ERRNO_MEANINGS[self]
+
+
+_ERRNO_MEANINGS = {
+    Errno.ENODEV: "an id above the highest the hypervisor's configuration addresses (ap_max_adapter_id, "
+                  "ap_max_domain_id): assign ids within them",
+    Errno.EADDRNOTAVAIL: "a queue reserved for the host's own zcrypt drivers by apmask/aqmask (older kernels: "
+                         "not bound to vfio_ap): clear its adapter or domain bit in apmask/aqmask first",
+    Errno.EADDRINUSE: "a queue already in the matrix of another mdev: an APQN goes to one mdev only; unassign it "
+                      "there or pick another",
+    Errno.EINVAL: "a value the kernel cannot parse (not a number, or not a mask of 256 bits)",
+    Errno.EBUSY: "taking a queue back for the host's drivers (apmask/aqmask) while an mdev has it assigned: "
+                 "unassign it from the mdev first",
+}
