@@ -26,12 +26,16 @@ CODES = {  # code: severity, in the order diagnostics of one severity and guest 
     "apqn-reserved-by-host": Severity.ERROR,
     "crycb-format-mismatch": Severity.ERROR,
     "no-usage-domain": Severity.ERROR,
+    "cex-plugin-verify": Severity.ERROR,  # these four: `aptui check --k8s`, model/cex_plugin.py
+    "cex-plugin-vfio-ap": Severity.ERROR,
     "beyond-crycb-format": Severity.WARNING,
     "not-in-parent": Severity.WARNING,
     "adapter-filtered": Severity.WARNING,
     "interpretation-below-emulation": Severity.WARNING,
     "apie-without-crycb": Severity.WARNING,
     "no-apft": Severity.WARNING,
+    "cex-plugin-no-device": Severity.WARNING,
+    "cex-plugin-mode-mismatch": Severity.WARNING,
     "usage-not-control": Severity.INFO,
 }
 _CODE_ORDER = {c: i for i, c in enumerate(CODES)}

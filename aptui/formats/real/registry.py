@@ -43,6 +43,7 @@ FORMATS = (
                reads="a libvirt nodedev XML file (or a directory of them)"),
     RealFormat("hostdev", "libvirt", "export_hostdev", "xml", one_document=True),
     RealFormat("qemu", "qemu", "export", "args"),
+    RealFormat("k8s", "k8s", "export", "json", any_guest=True, one_document=True),
 )
 NAMED = {f.name: f for f in FORMATS}
 IMPORTS = tuple(f.name for f in FORMATS if f.reads)
