@@ -28,6 +28,8 @@ CODES = {  # code: severity, in the order diagnostics of one severity and guest 
     "apqn-reserved-persistent": Severity.ERROR,
     "crycb-format-mismatch": Severity.ERROR,
     "no-usage-domain": Severity.ERROR,
+    "cex-plugin-verify": Severity.ERROR,  # these four: `aptui check --k8s`, model/cex_plugin.py
+    "cex-plugin-vfio-ap": Severity.ERROR,
     "beyond-crycb-format": Severity.WARNING,
     "not-in-parent": Severity.WARNING,
     "adapter-filtered": Severity.WARNING,
@@ -35,6 +37,8 @@ CODES = {  # code: severity, in the order diagnostics of one severity and guest 
     "apie-without-crycb": Severity.WARNING,
     "no-apft": Severity.WARNING,
     "mdev-cannot-start": Severity.WARNING,
+    "cex-plugin-no-device": Severity.WARNING,
+    "cex-plugin-mode-mismatch": Severity.WARNING,
     "usage-not-control": Severity.INFO,
 }
 _CODE_ORDER = {c: i for i, c in enumerate(CODES)}

@@ -65,8 +65,8 @@ def export(kind: str, scenario: Scenario, guest: str | None = None, hypervisor: 
     topo = Topology(scenario)
     views = on_hypervisor(topo, targets(topo, guest, any_guest=fmt.any_guest), hypervisor, fmt.one_hypervisor)
     if fmt.one_document and len(views) > 1:
-        raise ExportError(f"{len(views)} passthrough guests ({', '.join(repr(v.name) for v in views)}) and libvirt "
-                          "takes one device per XML document: choose one with --guest NAME")
+        raise ExportError(f"{len(views)} passthrough guests ({', '.join(repr(v.name) for v in views)}) and {kind} "
+                          "writes one guest per document: choose one with --guest NAME")
     names = {v.name for v in views}
     notes = [f"{d.guest}: aptui check reports {d.code}: {d.message}"
              for d in check(scenario, topo) if d.severity == "error" and d.guest in names]

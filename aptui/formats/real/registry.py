@@ -51,6 +51,7 @@ FORMATS = (
                reads="/etc/udev/rules.d/41-ap.rules, the persistent AP bus masks chzdev writes"),
     RealFormat("lszdev", "apmasks", "export_lszdev", "txt", one_hypervisor=True, read="read_lszdev",
                reads="the output of lszdev -t ap (the active and persistent AP bus masks) saved to a file"),
+    RealFormat("k8s", "k8s", "export", "json", any_guest=True, one_document=True),
 )
 NAMED = {f.name: f for f in FORMATS}
 IMPORTS = tuple(f.name for f in FORMATS if f.reads)
