@@ -54,6 +54,8 @@ class MainScreen(EditingMixin, Screen):
         Binding("ctrl+y", "redo", "Redo", tooltip="Redo the last undone edit"),
         Binding("i", "chain", "Chain", tooltip="The selected guest's chain from the machine down: each level's "
                 "APIE, CRYCB format, filtered and shadowed matrix, and where the chain breaks"),
+        Binding("equals_sign", "compare", "Compare", show=False, tooltip="The requests run on this configuration, "
+                "with every hypervisor passthrough, and with nested emulation, side by side"),
         Binding("z", "zoom", "Zoom", show=False, tooltip="Give the focused panel the whole screen (again: back)"),
         Binding("q", "app.quit", "Quit", show=False, tooltip="Quit, as ctrl+q (asks when there are unsaved changes)"),
         *(Binding(str(i), f"focus_panel('{p}')", f"Go to {title}", show=False, tooltip=f"Focus the {title} panel")
@@ -318,6 +320,11 @@ class MainScreen(EditingMixin, Screen):
         from aptui.ui.screens.chain import ChainScreen
 
         self.app.push_screen(ChainScreen(name))
+
+    def action_compare(self) -> None:
+        from aptui.ui.screens.compare import CompareScreen
+
+        self.app.push_screen(CompareScreen())
 
     def action_step(self) -> None:
         self._drive("step")
