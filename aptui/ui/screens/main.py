@@ -31,6 +31,7 @@ from aptui.ui.widgets.requests import RequestList
 from aptui.ui.widgets.tree import TopologyTree
 
 RUN_REFRESH = 0.25  # seconds between panel updates while a run goes on
+PACES = (1.0, 0.5, 2.0)  # seconds between the auto-steps of the presenter's mode, as P cycles them
 BACKENDS = {"passthrough": "passthrough", "emulated": "emulated (hypothetical)", "none": "no AP backend"}
 MIN_SIZE = (60, 20)  # below it the panels cannot show a path or a request: say so instead
 PANELS = {"tree": "Topology", "matrix": "Matrix", "requests": "Requests", "lanes": "Levels", "path": "Path",
@@ -54,6 +55,8 @@ class MainScreen(EditingMixin, Screen):
         Binding("ctrl+y", "redo", "Redo", tooltip="Redo the last undone edit"),
         Binding("i", "chain", "Chain", tooltip="The selected guest's chain from the machine down: each level's "
                 "APIE, CRYCB format, filtered and shadowed matrix, and where the chain breaks"),
+        Binding("p", "play", "Play", tooltip="Auto-step: one transition at a pace, for an audience (p again stops)"),
+        Binding("P", "pace", "Pace", show=False, tooltip="Change the auto-step pace: 1 s, 0.5 s, 2 s per step"),
         Binding("equals_sign", "compare", "Compare", show=False, tooltip="The requests run on this configuration, "
                 "with every hypervisor passthrough, and with nested emulation, side by side"),
         Binding("z", "zoom", "Zoom", show=False, tooltip="Give the focused panel the whole screen (again: back)"),
@@ -67,6 +70,8 @@ class MainScreen(EditingMixin, Screen):
         self.selected: tuple = ("host", None)
         self.last_command: str | None = None
         self._ticker: Timer | None = None
+        self._player: Timer | None = None
+        self.pace = PACES[0]
         self.palette: Palette | None = None
 
     # -- layout ------------------------------------------------------------------------
@@ -247,6 +252,8 @@ class MainScreen(EditingMixin, Screen):
         stop = r.last_stop
         if stop is not None and stop.reason == "breakpoint" and not r.running:
             t.append(f"  stopped: {printable(stop.breakpoint.label)}", p.error)
+        if self._player is not None:
+            t.append(f"  ▶ auto-step every {self.pace:g} s (p stops, P paces)", p.accent)
         if e.breakpoints:
             t.append(f"  ● {len(e.breakpoints)} breakpoint(s)", p.error)
         if self.session.scenario != e.scenario:  # for a moment: a continue pausing to follow an edit
@@ -320,6 +327,38 @@ class MainScreen(EditingMixin, Screen):
         from aptui.ui.screens.chain import ChainScreen
 
         self.app.push_screen(ChainScreen(name))
+
+    def action_play(self) -> None:
+        if self._player is not None:
+            self._stop_playing()
+            return
+        if self.runner.engine.finished:
+            self.app.notify("End of the request queue: r restarts the run, then p plays it.", markup=False)
+            return
+        self._player = self.set_interval(self.pace, self._auto_step)
+        self._status()
+
+    def action_pace(self) -> None:
+        self.pace = PACES[(PACES.index(self.pace) + 1) % len(PACES)]
+        if self._player is not None:
+            self._player.stop()
+            self._player = self.set_interval(self.pace, self._auto_step)
+        self._status()
+
+    def _auto_step(self) -> None:
+        r = self.runner
+        if r.running or self.app.screen is not self:
+            return  # a continue, or a dialog over the panels: wait for the next tick
+        self._drive("step")
+        stop = r.last_stop
+        if r.engine.finished or (stop is not None and stop.reason == "breakpoint"):
+            self._stop_playing()
+
+    def _stop_playing(self) -> None:
+        if self._player is not None:
+            self._player.stop()
+            self._player = None
+        self._status()
 
     def action_compare(self) -> None:
         from aptui.ui.screens.compare import CompareScreen

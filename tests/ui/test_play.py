@@ -1,0 +1,47 @@
+"""The presenter's auto-step: p steps at a pace until the end of the queue, and stops at once on p."""
+
+from __future__ import annotations
+
+import asyncio
+
+SIZE = (120, 36)
+
+
+async def test_p_steps_at_the_pace_until_the_end(make_app):
+    app = make_app("2018")
+    async with app.run_test(size=SIZE) as pilot:
+        main = app.main
+        await pilot.press("p")
+        assert main._player is not None
+        assert "auto-step every 1 s" in str(main.query_one("#status").content)
+        for _ in range(200):  # the ticks, without waiting a second for each
+            if main._player is None:
+                break
+            main._auto_step()
+        await pilot.pause()
+        assert app.runner.engine.finished and main._player is None
+        assert "auto-step" not in str(main.query_one("#status").content)
+
+
+async def test_the_timer_steps_and_p_stops_it(make_app):
+    app = make_app("2018")
+    async with app.run_test(size=SIZE) as pilot:
+        main = app.main
+        main.pace = 0.05
+        await pilot.press("p")
+        await asyncio.sleep(0.3)
+        await pilot.press("p")
+        hops = app.runner.engine.hops_done, len(app.runner.engine.results)
+        assert hops != (0, 0) and main._player is None
+        await asyncio.sleep(0.2)
+        assert (app.runner.engine.hops_done, len(app.runner.engine.results)) == hops
+
+
+async def test_shift_p_cycles_the_pace(make_app):
+    app = make_app("2018")
+    async with app.run_test(size=SIZE) as pilot:
+        paces = []
+        for _ in range(3):
+            await pilot.press("P")
+            paces.append(app.main.pace)
+        assert paces == [0.5, 2.0, 1.0]
