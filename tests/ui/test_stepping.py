@@ -32,6 +32,8 @@ async def test_s_walks_an_l3_instruction_hop_by_hop(make_app):
         assert r.engine.results[0].exception == "operation"
         path = app.screen.query_one(PathView).render().plain
         assert "operation exception" in path and "reflect" in path and "50000" in path
+        await pilot.press("4")  # at 120x36 the levels share the space under the matrix with the path
+        assert app.screen.query_one(LaneList).display and not app.screen.query_one(PathView).display
         lanes_text = "\n".join(str(o.prompt) for o in app.screen.query_one(LaneList).options)
         assert "L2 user space" in lanes_text
 

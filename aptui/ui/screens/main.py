@@ -41,7 +41,7 @@ PANELS = {"tree": "Topology", "matrix": "Matrix", "requests": "Requests", "lanes
 class MainScreen(EditingMixin, Screen):
     # Both axes share "-tiny": too narrow or too short, the screen only says so (app.tcss).
     HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (MIN_SIZE[0], "-narrow"), (100, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-tiny"), (MIN_SIZE[1], "-short"), (30, "-tall")]
+    VERTICAL_BREAKPOINTS = [(0, "-tiny"), (MIN_SIZE[1], "-short"), (30, "-tall"), (45, "-roomy")]
     BINDING_GROUP_TITLE = "Run"
     BINDINGS = [
         Binding("s", "step", "Step", tooltip="One transition of the current instruction: the path grows hop by hop"),
@@ -87,7 +87,7 @@ class MainScreen(EditingMixin, Screen):
                     yield Static(id="cell-info")
                     yield Static(id="legend")
                 yield PathView(id="path", classes="page -current")
-                yield LaneList(id="lanes", classes="page")
+                yield LaneList(id="lanes", classes="page -behind")
         yield DiagnosticList(id="diagnostics")
         yield Static(id="status")
         yield Static(id="too-small")
@@ -296,12 +296,16 @@ class MainScreen(EditingMixin, Screen):
         self.set_focus(self.query_one(f"#{panel}"))  # now, not later: the next key may be in the same read
 
     def show_page(self, panel: str) -> None:
-        """On a short screen the right column shows one of matrix, path and levels at a time."""
+        """On a short screen the right column shows one of matrix, path and levels at a time; on
+        a tall one the matrix and one of path and levels."""
         page = {"matrix": "matrix-panel"}.get(panel, panel)
         if page not in ("matrix-panel", "path", "lanes"):
             return
         for w in self.query(".page"):
             w.set_class(w.id == page, "-current")
+        if page != "matrix-panel":  # below 45 rows the path and the levels share the space under the matrix
+            for w in self.query("#path, #lanes"):
+                w.set_class(w.id != page, "-behind")
 
     def on_descendant_focus(self, event) -> None:
         w = event.widget
