@@ -76,6 +76,8 @@ def _command(args: list[str]) -> int:
     one_document = " and ".join(f.name for f in FORMATS if f.one_document)
     p.add_argument("--guest", metavar="NAME", help="the guest (default: every passthrough guest below an L1; "
                    f"{one_document} need it when there are several)")
+    p.add_argument("--change", metavar="N", type=int, help="the scenario's N-th [[change]] instead, for the running "
+                   "guest: mdevctl (the JSON for mdevctl modify --live --jsonfile) or sysfs (one ap_config write)")
     ns = parser.parse_args(args)
     if ns.command == "demo":
         return _demo(ns.name)
@@ -89,7 +91,9 @@ def _command(args: list[str]) -> int:
         print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
         return 2
     if ns.command == "export":
-        return _export(ns.kind, scenario, ns.guest)
+        if ns.change is not None and ns.guest is not None:
+            parser.error("--change names its guest: give --change or --guest, not both")
+        return _export(ns.kind, scenario, ns.guest, ns.change)
     if ns.command == "run":
         return _run(scenario, ns.json)
     return _check(scenario, ns.json)
@@ -178,12 +182,12 @@ def _import(kind: str, path: str, out: str | None) -> int:
     return 0
 
 
-def _export(kind: str, scenario, guest: str | None) -> int:
-    from aptui.formats.real import convert
+def _export(kind: str, scenario, guest: str | None, change: int | None = None) -> int:
+    from aptui.formats.real import convert, live
     from aptui.formats.real.exporting import ExportError
 
     try:
-        exported = convert.export(kind, scenario, guest)
+        exported = convert.export(kind, scenario, guest) if change is None else live.export_change(kind, scenario, change)
     except ExportError as e:
         print(f"aptui: {printable(str(e))}", file=sys.stderr)
         return 2
