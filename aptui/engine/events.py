@@ -36,6 +36,7 @@ class Event:
     cycles: int
     time_us: float  # the instruction's issue time (its result's time_us)
     enters: bool = False  # the first hop in its lane: the instruction has just arrived there
+    change: int = 0  # the [[change]] whose reset (ZAPQ) this is; 0: an instruction of a request
 
     @property
     def lane(self) -> Lane:

@@ -7,7 +7,9 @@ import json
 import pytest
 from hypothesis import given
 
+from aptui import demos
 from aptui.cli import main
+from aptui.console import edits
 from aptui.engine import Engine
 from aptui.engine.events import Segment
 from aptui.formats.errors import InputError
@@ -16,6 +18,7 @@ from aptui.formats.real import mdev
 from aptui.formats.scenario import file as sf
 from aptui.model.diagnostics import check
 from aptui.model.hotplug import applied_changes
+from aptui.model.scenario import Change
 
 from .strategies import busy_scenarios
 
@@ -214,3 +217,26 @@ def test_exports_of_a_change(tmp_path, capsys):
     assert main(["export", "qemu", str(f), "--change", "1"]) == 2
     assert main(["export", "sysfs", str(f), "--change", "3"]) == 2
     assert "no change 3" in capsys.readouterr().err
+
+
+def test_the_live_change_demo():
+    s = sf.loads(demos.text("live-change"), demos.label("live-change"))
+    e = Engine(s)
+    e.run_blocking(breakpoints=())
+    rcs = [r.rc for r in e.results if r.op != "SCAN"]
+    assert rcs == [0, 0x01, 0x01, 0, 0x10]  # NQAP; unplugged (L3, L2); 07 answers; the reply lost in the reset
+    assert [c.refusal.errno if c.refusal else None for c in e.changes] == [None, None, "EADDRINUSE", None]
+    assert e.results[5].found == [(7, 4)] and e.changes[1].found_by == {"kvm1": 6}
+
+
+def test_console_edits_keep_the_changes_with_their_guest():
+    s = sf.loads(LIVE, "t.toml")
+    renamed = edits.rename_guest(s, "kvm1", "web")
+    assert {c.guest for c in renamed.changes} == {"web"}
+    assert edits.remove_guest(s, "kvm1").changes == ()
+    with pytest.raises(edits.Refused, match='backend "emulated"'):
+        edits.update_guest(s, "kvm1", backend="emulated")
+    live = edits.live_change(s, edits.set_ids(s, "kvm1", "aqm", {5}, True), "kvm1", 3.5)
+    assert live.changes[-1] == Change("kvm1", 3.5, usage_domains=frozenset({4, 5}))
+    with pytest.raises(edits.Refused, match="more than kvm1's matrix"):
+        edits.live_change(s, edits.set_ids(s, "kvm2", "adm", {5}, True), "kvm1", 3.5)
