@@ -255,14 +255,19 @@ class _Reader:
         for i, g in enumerate(guests):
             self.bound(("guest", i, "parent"), f'guest "{g.name}": parent', b.check_no_cycle, g.name, parents)
 
+    def entry(self, t: dict, w: tuple, keys: tuple, required: tuple, check_guest, guests) -> str:
+        """The keys of one [[request]] or [[change]] (`w`), and its guest, which `check_guest` takes."""
+        table = w[0]
+        self.keys(t, keys, w, f"[[{table}]]")
+        for key in required:
+            if key not in t:
+                self.fail(w, f"[[{table}]]: missing key '{key}'")
+        return self.bound(w + ("guest",), f"{table} guest", check_guest,
+                          self.text(t["guest"], w + ("guest",), f"{table} guest"), guests)
+
     def request(self, t: dict, i: int, names: set[str]) -> Request:
         w = ("request", i)
-        self.keys(t, REQUEST_KEYS, w, "[[request]]")
-        for key in ("guest", "op"):
-            if key not in t:
-                self.fail(w, f"[[request]]: missing key '{key}'")
-        guest = self.bound(w + ("guest",), "request guest", b.check_known_guest,
-                           self.text(t["guest"], w + ("guest",), "request guest"), names)
+        guest = self.entry(t, w, REQUEST_KEYS, ("guest", "op"), b.check_known_guest, names)
         op = self.choice(t["op"], OPS, w + ("op",), "request op")
         self.bound(w + ("apqn",) if "apqn" in t else w, "request apqn", b.check_request_apqn, op, "apqn" in t)
         apqn = None if op in OPS_WITHOUT_APQN else self.apqn(t["apqn"], w + ("apqn",), "request apqn")
@@ -273,12 +278,7 @@ class _Reader:
     def change(self, t: dict, i: int, guests: dict[str, Guest]) -> Change:
         """A [[change]]: a running guest's new assignments at `at_us`; a list left out stays as it is."""
         w = ("change", i)
-        self.keys(t, CHANGE_KEYS, w, "[[change]]")
-        for key in ("guest", "at_us"):
-            if key not in t:
-                self.fail(w, f"[[change]]: missing key '{key}'")
-        guest = self.bound(w + ("guest",), "change guest", b.check_change_guest,
-                           self.text(t["guest"], w + ("guest",), "change guest"), guests)
+        guest = self.entry(t, w, CHANGE_KEYS, ("guest", "at_us"), b.check_change_guest, guests)
         at = self.number(t["at_us"], w + ("at_us",), "change at_us", b.check_at_us)
         lists = {k: self.ids(t[k], w + (k,), f"change {k}") for k in CHANGE_FIELDS if k in t}
         return self.bound(w, "[[change]]", b.check_change_sets, Change(guest, at, **lists))
