@@ -83,6 +83,8 @@ def _command(args: list[str]) -> int:
     one_hypervisor = ", ".join(f.name for f in FORMATS if f.one_hypervisor)
     p.add_argument("--hypervisor", metavar="NAME", help="only the guests this guest or LPAR runs as their hypervisor "
                    f"({one_hypervisor} need it when the guests run under several)")
+    p.add_argument("--change", metavar="N", type=int, help="the scenario's N-th [[change]] instead, for the running "
+                   "guest: mdevctl (the JSON for mdevctl modify --live --jsonfile) or sysfs (one ap_config write)")
     ns = parser.parse_args(args)
     if ns.command == "demo":
         return _demo(ns.name)
@@ -96,7 +98,9 @@ def _command(args: list[str]) -> int:
         print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
         return 2
     if ns.command == "export":
-        return _export(ns.kind, scenario, ns.guest, ns.hypervisor)
+        if ns.change is not None and ns.guest is not None:
+            parser.error("--change names its guest: give --change or --guest, not both")
+        return _export(ns.kind, scenario, ns.guest, ns.hypervisor, ns.change)
     if ns.command == "run":
         return _run(scenario, ns.json)
     if ns.k8s is None and ns.node is not None:
@@ -211,12 +215,13 @@ def _import(kind: str, path: str, out: str | None) -> int:
     return 0
 
 
-def _export(kind: str, scenario, guest: str | None, hypervisor: str | None = None) -> int:
-    from aptui.formats.real import convert
+def _export(kind: str, scenario, guest: str | None, hypervisor: str | None = None, change: int | None = None) -> int:
+    from aptui.formats.real import convert, live
     from aptui.formats.real.exporting import ExportError
 
     try:
-        exported = convert.export(kind, scenario, guest, hypervisor)
+        exported = (convert.export(kind, scenario, guest, hypervisor) if change is None
+                    else live.export_change(kind, scenario, change))
     except ExportError as e:
         print(f"aptui: {printable(str(e))}", file=sys.stderr)
         return 2

@@ -17,8 +17,8 @@ from aptui.model import bounds as b
 from aptui.model import mask as m
 from aptui.model.bounds import US_COSTS, Violation
 from aptui.model.idlist import format_id, parse_id, parse_ids
-from aptui.model.scenario import (ADAPTER_TYPES, BACKENDS, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN, STATES, Adapter,
-                                  Guest, Host, Request, Reserved, Scenario)
+from aptui.model.scenario import (ADAPTER_TYPES, BACKENDS, CHANGE_FIELDS, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN,
+                                  STATES, Adapter, Change, Guest, Host, Request, Reserved, Scenario)
 from aptui.model.topology import Topology
 from aptui.model.ap_check import check_other_mdevs_sysfs
 from aptui.model.vfio_ap import assign_verdict, host_owned_queues
@@ -48,7 +48,7 @@ def _replace_guest(s: Scenario, guest: Guest) -> Scenario:
 def _runnable(s: Scenario, field: str) -> Scenario:
     """`s`, if its requests stay within the loader's bound on a run (model.bounds.check_run_length):
     a guest's SCANs grow with its matrix and its apqci, and a request adds its own."""
-    guests = {g.name: g for g in s.guests}
+    guests = b.widest({g.name: g for g in s.guests}, s.changes)
     with _field(field):
         b.check_run_length(sum(b.instructions(r, guests[r.guest]) for r in s.requests))
     return s
@@ -137,10 +137,11 @@ def descendants(s: Scenario, name: str) -> list[str]:
 
 
 def remove_guest(s: Scenario, name: str) -> Scenario:
-    """Remove a guest, its own guests and their requests."""
+    """Remove a guest, its own guests, their requests and their changes."""
     gone = {name, *descendants(s, name)}
     return attrs.evolve(s, guests=tuple(g for g in s.guests if g.name not in gone),
-                        requests=tuple(r for r in s.requests if r.guest not in gone))
+                        requests=tuple(r for r in s.requests if r.guest not in gone),
+                        changes=tuple(c for c in s.changes if c.guest not in gone))
 
 
 def update_guest(s: Scenario, name: str, *, new_name: str | None = None, parent: str | None = None,
@@ -174,6 +175,9 @@ def update_guest(s: Scenario, name: str, *, new_name: str | None = None, parent:
         b.check_l1_backend(edited.parent, edited.backend)
     with _field("APIE"):
         b.check_l1_apie(edited.parent, edited.apie)
+    if any(c.guest == name for c in s.changes):
+        with _field("backend" if backend is not None else "parent"):
+            b.check_change_guest(name, {x.name: x for x in out.guests})
     if new_name is not None and new_name != name:
         out = rename_guest(out, name, new_name)
     return _runnable(out, "CPU features")
@@ -185,7 +189,37 @@ def rename_guest(s: Scenario, old: str, new: str) -> Scenario:
         attrs.evolve(g, name=new if g.name == old else g.name, parent=new if g.parent == old else g.parent)
         for g in s.guests)
     requests = tuple(attrs.evolve(r, guest=new) if r.guest == old else r for r in s.requests)
-    return attrs.evolve(s, guests=guests, requests=requests)
+    changes = tuple(attrs.evolve(c, guest=new) if c.guest == old else c for c in s.changes)
+    return attrs.evolve(s, guests=guests, requests=requests, changes=changes)
+
+
+# -- changes of a running guest ----------------------------------------------------------
+def matrix_edit_base(befores: list[Scenario], current: Scenario, name: str) -> Scenario | None:
+    """The scenario before the latest run of edits (`befores`, the latest first) that changed
+    nothing but guest `name`'s matrix; None when the latest edit was another."""
+    base = None
+    for s in befores:
+        if name not in {g.name for g in s.guests} or _replace_guest(current, s.guest(name)) != s:
+            break
+        base = s
+    return base
+
+
+def live_change(before: Scenario, after: Scenario, name: str, at_us: float) -> Scenario:
+    """The edit of guest `name`'s matrix from `before` to `after`, made instead to the running
+    guest: `before` with a [[change]] at `at_us` that writes the edited matrix (one ap_config
+    write, `mdevctl modify --live`). Refused when the edit is not just that, or the guest has no mdev."""
+    with _field("guest"):
+        b.check_change_guest(name, {g.name: g for g in before.guests})
+    old, new = before.guest(name), after.guest(name)
+    if attrs.evolve(after, guests=before.guests) != before or _replace_guest(after, old) != before:
+        raise Refused(f"the last edit changes more than {name}'s matrix: only an assignment can be made live")
+    fields = {k: getattr(new, k) for k in CHANGE_FIELDS if getattr(new, k) != getattr(old, k)}
+    if not fields:
+        raise Refused(f"the last edit does not change {name}'s matrix")
+    with _field("at µs"):
+        b.check_at_us(at_us)
+    return _runnable(attrs.evolve(before, changes=before.changes + (Change(name, at_us, **fields),)), "adapters")
 
 
 # -- requests ----------------------------------------------------------------------------

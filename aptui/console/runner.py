@@ -18,6 +18,7 @@ from itertools import islice
 import attrs
 
 from aptui.engine import Engine, Event, Result, Route, Stop, instruction_events
+from aptui.engine.events import Hotplug
 from aptui.model.routing import Lane
 from aptui.model.scenario import Scenario
 from aptui.model.vocabulary import HopKind, Op
@@ -52,8 +53,9 @@ class Trace:
 
 class Runner:
     def __init__(self, scenario: Scenario):
-        self.engine = Engine(scenario)
+        self.engine = Engine(scenario, on_change=self._changed)
         self.recent: dict[Lane, deque[Event]] = {}
+        self.reached: list[Hotplug] = []  # the changes the run reached since the last step or continue began
         self.trace: Trace | None = None  # the instruction last stepped (or stopped in)
         self.last_stop: Stop | None = None
         self.running = False
@@ -67,6 +69,7 @@ class Runner:
     def restart(self, scenario: Scenario | None = None) -> None:
         self.engine.reset(scenario)
         self.recent.clear()
+        self.reached.clear()
         self.trace = None
         self.last_stop = None
         self.replay_to = None
@@ -99,6 +102,13 @@ class Runner:
         self._rebuild(self.engine.results[-RECENT:])
         return stop
 
+    def time_with(self, scenario: Scenario) -> float:
+        """The simulated time `scenario` reaches after as many results as this run has (a replay
+        without the panels): the "now" of an edit made as a change of the running guest."""
+        e = Engine(scenario)
+        e.run_blocking(breakpoints=(), results=len(self.engine.results))
+        return e.time_us
+
     def extend_requests(self, scenario: Scenario) -> None:
         """Take a scenario that only appends requests to the one running, without a restart."""
         self.engine.extend_requests(scenario)
@@ -106,15 +116,18 @@ class Runner:
     # -- stepping ----------------------------------------------------------------------
     def step(self) -> Stop:
         self.replay_to = None
+        self.reached.clear()
         return self._stepped(self.engine.step_transition())
 
     def next(self) -> Stop:
         self.replay_to = None
+        self.reached.clear()
         return self._stepped(self.engine.step_instruction())
 
     async def cont(self, batch: int = 64) -> Stop:
         """Until a breakpoint, a pause or the end; events are rebuilt from the results afterwards."""
         self.replay_to = None
+        self.reached.clear()
         before = len(self.engine.results)
         stop = await self._run(batch=batch)
         self._rebuild(self.engine.results[max(before, len(self.engine.results) - RECENT):])
@@ -144,15 +157,23 @@ class Runner:
 
     # -- what the panels draw ----------------------------------------------------------
     def path(self) -> Trace | None:
-        """What the Path panel draws: the instruction last stepped, else the next one, no hop taken."""
+        """What the Path panel draws: the instruction last stepped, else the next one, no hop taken.
+        Looking at the next instruction makes the changes due before it happen (`reached`)."""
+        e = self.engine
+        nxt = e.peek() if e.current is None else None
         if self.trace is not None:
             return self.trace
-        e = self.engine
-        nxt = e.peek()
         if nxt is None:
             return None
         return Trace(nxt.seq, nxt.guest, e.topology.views[nxt.guest].level, nxt.op, nxt.apqn,
                      e.route(nxt.guest, nxt.op, nxt.apqn), 0)
+
+    def _changed(self, change: Hotplug) -> None:
+        """A change reached: the Path panel names it, and its resets join the lanes' recent events."""
+        self.reached.append(change)
+        for r in change.resets:
+            for ev in islice(instruction_events(0, 0, r.guest, r.level, r.op, r.apqn, r.route.hops, r.time_us), 1, None):
+                self.recent.setdefault(ev.lane, deque(maxlen=RECENT)).append(attrs.evolve(ev, change=change.number))
 
     def _record(self, ev: Event) -> None:
         if ev.kind not in (HopKind.ISSUE, HopKind.ANSWER):

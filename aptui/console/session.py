@@ -73,6 +73,10 @@ class Session:
         self._set(step.before)
         return step
 
+    def edits(self) -> list[Step]:
+        """The undoable edits, the latest first."""
+        return self._undo[::-1]
+
     def mark_saved(self, path: str) -> None:
         self.path = path
         self.saved = self.scenario

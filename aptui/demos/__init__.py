@@ -6,7 +6,7 @@ from importlib import resources
 
 DEFAULT = "2018"
 ORDER = ("2018", "2018-nested-emulation", "passthrough", "sibling-conflict", "format-mismatch", "host-reserved",
-         "queues", "depth4-no-apxa", "aqic-nested", "no-ap-passes-nothing", "none-sees-facility")
+         "queues", "live-change", "depth4-no-apxa", "aqic-nested", "no-ap-passes-nothing", "none-sees-facility")
 
 
 def names() -> list[str]:

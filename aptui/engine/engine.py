@@ -7,6 +7,12 @@ transition breakpoint the engine replays cached routes without building events, 
 identical instructions (a request's repetitions, as far as its queue answers them alike) is
 one Segment, computed in one step: the cost of a run follows its requests, not its instructions.
 Results are handed to `sink` as they complete and only the latest are kept (`results`).
+
+A scenario's [[change]]s (model.hotplug) happen between instructions: before the first one
+issued at or after the change's time, the parent's vfio_ap resets the queues that leave the
+guest (ZAPQ, routed and counted as the parent's instructions) and the topology becomes the
+changed scenario's. The CRYCB update itself (vcpus blocked, vSIE restarted) costs no cycles here:
+neither the spec nor the reference gives a figure for it.
 """
 
 from __future__ import annotations
@@ -18,11 +24,12 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 import attrs
 
 from aptui.engine.breakpoints import Breakpoint, BreakpointKind
-from aptui.engine.clock import ticks_after
-from aptui.engine.events import (Event, Instruction, LaneCounters, Result, Results, Segment, Stop, instruction_events,
-                                 result_text)
+from aptui.engine.clock import first_at_or_after, ticks_after
+from aptui.engine.events import (Event, Hotplug, Instruction, LaneCounters, Result, Results, Segment, Stop,
+                                 instruction_events, result_text)
 from aptui.engine.queues import Queue
 from aptui.model.facilities import ap_bus_probe_apqns
+from aptui.model.hotplug import Applied, applied_changes, change_text, hot_unplugged
 from aptui.model.routing import COUNTERS, Lane, Route, compute_route, lane_counts
 from aptui.model.vocabulary import Feature, Op, Outcome
 from aptui.model.scenario import Scenario
@@ -60,12 +67,15 @@ KEPT = 1024  # results kept: the console's panels read the latest few
 
 
 class Engine:
-    def __init__(self, scenario: Scenario, sink: Callable[[Result | Segment], None] | None = None):
+    def __init__(self, scenario: Scenario, sink: Callable[[Result | Segment], None] | None = None,
+                 on_change: Callable[[Hotplug], None] | None = None):
         """`sink` is given every result as it completes, in order: a Segment for a run of
-        identical ones, else a Result (a SCAN, an instruction stepped or listened to)."""
+        identical ones, else a Result (a SCAN, an instruction stepped or listened to).
+        `on_change` is given each change as the run reaches it, between those results."""
         self.breakpoints: list[Breakpoint] = []
         self._listeners: list[Callable[[Event], None]] = []
         self._sink = sink
+        self._on_change = on_change
         self.reset(scenario)
 
     # -- state ---------------------------------------------------------------------------
@@ -89,6 +99,10 @@ class Engine:
         self._next: Instruction | None = None
         self._inflight: _InFlight | None = None
         self._pause = False
+        self._pending: deque[Applied] = deque(applied_changes(s, self.topology))
+        self._retired: list[_Use] = []  # the routes of the topologies before the latest change, with their counts
+        self.changes: list[Hotplug] = []  # the changes reached so far
+        self._unscanned: dict[str, list[Hotplug]] = {}  # guest -> changes its AP bus has not scanned since
 
     def extend_requests(self, scenario: Scenario) -> None:
         """Take a scenario that only appends requests to the running one, without a restart:
@@ -265,7 +279,7 @@ class Engine:
                 for i, x in enumerate(vec):
                     a[i] += x * times
 
-        for use in self._uses.values():
+        for use in (*self._retired, *self._uses.values()):
             if use.count:
                 add(use.route.lane_counts, use.count)
         if self._inflight is not None:
@@ -277,6 +291,8 @@ class Engine:
         """The next instruction to issue (None at the end). SCAN expands into QCI + TAPQs."""
         if self._next is not None:
             return self._next
+        if self._pending and self._inflight is None:
+            self._apply_due()
         reqs = self.scenario.requests
         if self._scan is None and self._req < len(reqs) and reqs[self._req].op == Op.SCAN \
                 and Feature.APQCI not in self.topology.guests[reqs[self._req].guest].features:
@@ -349,6 +365,8 @@ class Engine:
         route = use.route
         issue = self.clock + (r.wait_us * self._mhz if self._rep == 0 else 0)
         count = min(limit, r.repeat - self._rep)
+        if self._pending:  # the run stops before the first repetition at or after the next change
+            count = first_at_or_after(issue, route.cycles, count, self._pending[0].change.at_us * self._mhz)
         queue = self._queue(route, r.apqn)
         if queue is None:
             rc, status = route.rc, None
@@ -398,6 +416,8 @@ class Engine:
             if self._scan.todo:
                 return
         self._scan = None
+        for change in self._unscanned.pop(top.guest, ()):
+            change.found_by[top.guest] = top.seq
         self._add(top)
         self._next_repetition()
 
@@ -407,6 +427,52 @@ class Engine:
                      0, self.clock / self._mhz, ap_available=True, found=[], steps=[])
         wait = r.wait_us * self._mhz if self._rep == 0 else 0
         return _Scan(top, deque(ap_bus_probe_apqns()), wait, probing=True)
+
+    def _next_issue(self) -> float | None:
+        """When the next instruction will be issued (its request's wait included); None at the end."""
+        if self._scan is not None:
+            return self.clock + self._scan.wait_ticks
+        reqs = self.scenario.requests
+        if self._req >= len(reqs):
+            return None
+        return self.clock + (reqs[self._req].wait_us * self._mhz if self._rep == 0 else 0)
+
+    def _apply_due(self) -> None:
+        """Every change due by the next instruction's issue, in time order."""
+        issue = self._next_issue()
+        while self._pending and issue is not None and self._pending[0].change.at_us * self._mhz <= issue:
+            self._apply(self._pending.popleft())
+
+    def _apply(self, a: Applied) -> None:
+        """The ap_config write at the change's time: refused whole, or the parent's vfio_ap resets
+        (ZAPQ) each queue that leaves the guest, one after another, and the guest and its
+        descendants run on the changed scenario's views from now on."""
+        name = a.change.guest
+        old = self.topology
+        t = a.change.at_us * self._mhz
+        resets: list[Result] = []
+        if not a.refused:
+            parent = old.guests[name].parent
+            for q in hot_unplugged(old.view(name), a.topology.view(name)):
+                use = self._use(parent, Op.ZAPQ, q)
+                use.count += 1
+                route = use.route
+                queue = self._queue(route, q)
+                rc, _ = (route.rc, None) if queue is None else queue.execute(Op.ZAPQ, t)
+                resets.append(Result(len(resets) + 1, -1, parent, self._level[parent], Op.ZAPQ, q, rc,
+                                     route.exception, route, route.cycles, t / self._mhz))
+                t += route.cycles
+            self._retired += [u for u in self._uses.values() if u.count]
+            self._uses = {}
+            self.topology = a.topology
+        change = Hotplug(a.number, name, self._level[name], float(a.change.at_us), change_text(a), a.new, a.verdict, resets,
+                         [] if a.refused else a.seen(old))
+        for seen in change.seen:
+            if seen.gained:
+                self._unscanned.setdefault(seen.guest, []).append(change)
+        self.changes.append(change)
+        if self._on_change is not None:
+            self._on_change(change)
 
     def _next_repetition(self) -> None:
         self._rep += 1

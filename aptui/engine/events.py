@@ -13,6 +13,9 @@ import attrs
 from aptui.engine.clock import ticks_after
 from aptui.engine.responses import cc_of, rc_name
 from aptui.model import mask as m
+from aptui.model.hotplug import Seen
+from aptui.model.matrix import Matrix
+from aptui.model.vfio_ap import Verdict
 from aptui.model.routing import COUNTERS, Lane, Route, enters_lane, instruction_text
 from aptui.model.vocabulary import HopKind, Op, Where
 
@@ -33,6 +36,7 @@ class Event:
     cycles: int
     time_us: float  # the instruction's issue time (its result's time_us)
     enters: bool = False  # the first hop in its lane: the instruction has just arrived there
+    change: int = 0  # the [[change]] whose reset (ZAPQ) this is; 0: an instruction of a request
 
     @property
     def lane(self) -> Lane:
@@ -164,6 +168,33 @@ class LaneCounters:
 
     def as_tuple(self) -> tuple[int, ...]:
         return attrs.astuple(self)
+
+
+@attrs.define
+class Hotplug:
+    """A [[change]] as the run met it (model.hotplug): applied or refused at `time_us`, the ZAPQs
+    the parent's vfio_ap issued for the queues that left the guest (their results: route, rc,
+    time), what each guest's `hw` lost and gained, and the SCAN (its result's seq) at which each
+    guest's AP bus first looked again after it."""
+
+    number: int
+    guest: str
+    level: int
+    time_us: float
+    text: str
+    new: Matrix  # the matrix the ap_config write asks for
+    refusal: Verdict | None
+    resets: list[Result]
+    seen: list[Seen]
+    found_by: dict[str, int] = attrs.Factory(dict)
+
+    def cost(self) -> dict[Lane, int]:
+        """The cycles of the resets per lane; the CRYCB update itself has no figure (see `Engine`)."""
+        out: dict[Lane, int] = {}
+        for r in self.resets:
+            for h in r.route.hops:
+                out[h.lane] = out.get(h.lane, 0) + h.cycles
+        return out
 
 
 @attrs.frozen

@@ -14,7 +14,8 @@ import attrs
 
 from aptui.model.facilities import AP_BUS_MAX_IDS_WITHOUT_QCI
 from aptui.model.mask import MAX_ID
-from aptui.model.scenario import HOST, LEGACY_TYPES, MODES, OPS_WITHOUT_APQN, UUID, Costs, Guest, Request
+from aptui.model.scenario import (CHANGE_FIELDS, HOST, LEGACY_TYPES, MODES, OPS_WITHOUT_APQN, UUID, Change, Costs, Guest,
+                                  Request)
 from aptui.model.vocabulary import Feature, Op
 
 
@@ -95,6 +96,41 @@ def check_run_length(total: int) -> int:
 def check_wait_us(x: int | float) -> int | float:
     """The idle time before a request, in simulated µs: no time travel, and within MAX_US."""
     return check_within(x, 0, MAX_US)
+
+
+def check_at_us(x: int | float) -> int | float:
+    """When a change happens, in simulated µs from the start of the run: within 0..MAX_US."""
+    return check_within(x, 0, MAX_US)
+
+
+def check_change_guest(name: str, guests: Mapping[str, Guest]) -> str:
+    """A change rewrites an mdev: only a passthrough guest below an L1 has one. An L1 is an LPAR:
+    PR/SM changes its crypto configuration (dynamic changes from the HMC), not vfio_ap."""
+    check_known_guest(name, guests)
+    g = guests[name]
+    if g.parent == HOST:
+        raise Violation(f'"{name}" is an L1, an LPAR: its adapters and domains change through PR/SM (the HMC), '
+                        "not through a vfio_ap mdev; a [[change]] is for a passthrough guest below an L1")
+    if g.backend != "passthrough":
+        raise Violation(f'"{name}" has backend "{g.backend}": only a passthrough guest has a vfio_ap mdev to change')
+    return name
+
+
+def check_change_sets(change: Change) -> Change:
+    """A change sets at least one of its guest's masks."""
+    if all(getattr(change, k) is None for k in CHANGE_FIELDS):
+        raise Violation(f"a change sets at least one of {', '.join(CHANGE_FIELDS)}")
+    return change
+
+
+def widest(guests: Mapping[str, Guest], changes: Collection[Change]) -> dict[str, Guest]:
+    """Each guest with every id any of its changes assigns: what its SCANs probe at most."""
+    out = dict(guests)
+    for c in changes:
+        g = out[c.guest]
+        out[c.guest] = attrs.evolve(g, **{k: getattr(g, k) | v for k in CHANGE_FIELDS
+                                          if (v := getattr(c, k)) is not None})
+    return out
 
 
 def check_depth(n: int) -> int:

@@ -12,6 +12,7 @@ from aptui.model import mask as m
 from aptui.model.crycb import apcb_limits
 from aptui.model.matrix import Matrix
 from aptui.model.facilities import apqi_available
+from aptui.model.hotplug import applied_changes
 from aptui.model.routing import ap_bus_configuration
 from aptui.model.scenario import HOST, Scenario
 from aptui.model.topology import Topology
@@ -30,6 +31,7 @@ CODES = {  # code: severity, in the order diagnostics of one severity and guest 
     "no-usage-domain": Severity.ERROR,
     "cex-plugin-verify": Severity.ERROR,  # these four: `aptui check --k8s`, model/cex_plugin.py
     "cex-plugin-vfio-ap": Severity.ERROR,
+    "change-refused": Severity.ERROR,
     "beyond-crycb-format": Severity.WARNING,
     "not-in-parent": Severity.WARNING,
     "adapter-filtered": Severity.WARNING,
@@ -95,8 +97,20 @@ def check(scenario: Scenario, topology: Topology | None = None) -> list[Diagnost
         order[name] = i
         out += _guest_diagnostics(topo, name)
     out += _sibling_conflicts(topo)
+    out += _change_refusals(topo)
     out.sort(key=lambda d: (SEVERITIES.index(d.severity), order[d.guest], _CODE_ORDER[d.code], d.apqns))
     return out
+
+
+def _change_refusals(topo: Topology) -> list[Diagnostic]:
+    """change-refused: a [[change]] whose ap_config write the kernel refuses (`ap_config_store`);
+    the run goes on with the guest's matrix as it was."""
+    if not topo.scenario.changes:
+        return []
+    return [Diagnostic("change-refused", a.change.guest,
+                       f"change {a.number} at {a.change.at_us:g} µs: writing ap_config fails with {a.verdict.errno}: "
+                       f"{a.verdict.message}. ap_config is all or nothing: {a.change.guest} keeps its matrix.")
+            for a in applied_changes(topo.scenario, topo) if a.refused]
 
 
 def _host_ids(topo: Topology) -> list[Diagnostic]:

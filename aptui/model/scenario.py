@@ -151,6 +151,25 @@ class Request:
 
 
 @attrs.frozen
+class Change:
+    """A change of a running guest's mdev at `at_us` on the simulated clock: one `ap_config` write
+    (`mdevctl modify --live`). A list left None keeps the guest's assignment of that mask."""
+
+    guest: str
+    at_us: float
+    adapters: frozenset[int] | None = None
+    usage_domains: frozenset[int] | None = None
+    control_domains: frozenset[int] | None = None
+
+    def applied(self, g: Guest) -> Guest:
+        """The guest with this change's assignments."""
+        return attrs.evolve(g, **{k: v for k in CHANGE_FIELDS if (v := getattr(self, k)) is not None})
+
+
+CHANGE_FIELDS = ("adapters", "usage_domains", "control_domains")
+
+
+@attrs.frozen
 class Policy:
     nested_emulation: bool = False
 
@@ -185,6 +204,7 @@ class Scenario:
     requests: tuple[Request, ...] = ()
     policy: Policy = Policy()
     costs: Costs = Costs()
+    changes: tuple[Change, ...] = ()  # in the file's order; they apply in time order (model.hotplug)
 
     def guest(self, name: str) -> Guest:
         for g in self.guests:

@@ -4,6 +4,7 @@ import attrs
 from hypothesis import strategies as st
 
 from aptui.model import Adapter, Costs, Guest, Host, Policy, Request, Reserved, Scenario
+from aptui.model.scenario import Change
 from aptui.model.bounds import modes_of
 from aptui.model.scenario import ADAPTER_TYPES, BACKENDS, FEATURES, OPS, STARTS, STATES, boot_masks
 
@@ -71,7 +72,19 @@ def scenarios(draw, max_guests: int = 8, max_requests: int = 8):
     name = draw(st.text(min_size=1, max_size=12).filter(lambda s: s.strip()))
     description = draw(st.text(max_size=40))
     return Scenario(name, description, host, tuple(guests), tuple(requests),
-                    Policy(draw(st.booleans())), costs)
+                    Policy(draw(st.booleans())), costs, draw(changes(guests)))
+
+
+def changes(guests: list[Guest], max_changes: int = 3):
+    """[[change]]s of the guests that have an mdev (passthrough below an L1), at times that fall
+    before, between and after requests."""
+    mdevs = [g.name for g in guests if g.parent != "host" and g.backend == "passthrough" and g.active]
+    if not mdevs:
+        return st.just(())
+    one = st.builds(Change, st.sampled_from(mdevs), st.sampled_from([0, 0.4, 1, 37, 100.5, 300, 2000]),
+                    st.none() | ids(ADAPTER_IDS), st.none() | ids(DOMAIN_IDS), st.none() | ids(DOMAIN_IDS))
+    one = one.filter(lambda c: c.adapters is not None or c.usage_domains is not None or c.control_domains is not None)
+    return st.lists(one, max_size=max_changes).map(tuple)
 
 
 @st.composite
@@ -79,7 +92,7 @@ def busy_scenarios(draw):
     """Scenarios that keep queues busy: long repeats of queue ops, mostly on APQNs the guests
     hold, waits that let replies ripen and resets end, and clocks whose ticks are fractions or
     beyond 2**53 (where adding cycles rounds)."""
-    s = draw(scenarios(max_requests=0))
+    s = draw(scenarios(max_requests=0))  # its changes fall among the busy requests
     held = sorted({(a, d) for g in s.guests for a in g.adapters for d in g.usage_domains}) or [(5, 4)]
     apqns = st.sampled_from(held) | st.tuples(ADAPTER_IDS, DOMAIN_IDS)
     queue_ops = st.sampled_from(("TAPQ", "NQAP", "DQAP", "RAPQ", "ZAPQ", "AQIC", "QACT"))

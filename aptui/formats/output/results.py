@@ -12,10 +12,11 @@ from itertools import accumulate, islice, repeat
 
 from aptui.engine.clock import ticks_after
 from aptui.engine.engine import Engine
-from aptui.engine.events import Result, Segment, result_text
+from aptui.engine.events import Hotplug, Result, Segment, result_text
 from aptui.engine.queues import STATUS_TEXTS
 from aptui.engine.responses import cc_of
 from aptui.formats.output.lines import CHUNK, progression_lines, tenths
+from aptui.formats.real.mdev import ap_config_text
 from aptui.model.routing import COUNTERS, Route, lane_name
 from aptui.formats.text import printable
 from aptui.model import mask as m
@@ -122,8 +123,30 @@ def _rc_json(rc: int | None, exception: str | None) -> str:
     return rcs
 
 
+def change_json(c: Hotplug) -> dict:
+    """One change the run reached, for the top-level "changes" list (the "results" stay one entry
+    per executed instruction): the ap_config written, the kernel's refusal, the resets the
+    parent's vfio_ap issued (entries as in "results", without a seq), their cycles per lane, and
+    what each guest lost and gained, with the SCAN (seq) at which its AP bus looked again."""
+    resets = []
+    for r in c.resets:
+        entry = result_json(r)
+        del entry["seq"]
+        resets.append(entry)
+    return {
+        "change": c.number, "guest": c.guest, "level": c.level, "time_us": c.time_us, "ap_config": ap_config_text(c.new),
+        "refused": None if c.refusal is None else {"errno": c.refusal.errno, "message": c.refusal.message},
+        "resets": resets,
+        "cost": [{"level": lane[0], "where": lane[1], "cycles": cycles} for lane, cycles in c.cost().items()],
+        "guests": [{"guest": x.guest, "level": x.level, "lost": [m.format_apqn(*q) for q in x.lost],
+                    "gained": [m.format_apqn(*q) for q in x.gained], "scanned_by": c.found_by.get(x.guest)}
+                   for x in c.seen],
+    }
+
+
 def write_json(out, scenario: Scenario) -> None:
-    """Run the scenario: `{"scenario", "results", "levels"}`, one result per line, each written as it completes."""
+    """Run the scenario: `{"scenario", "results", "levels"}`, one result per line, each written as it
+    completes; with [[change]]s, a "changes" list between "results" and "levels"."""
     out.write('{"scenario": ' + _dumps(scenario.name) + ',\n "results": [')
     entries = _Json(out)
     engine = Engine(scenario, sink=entries.add)
@@ -132,7 +155,11 @@ def write_json(out, scenario: Scenario) -> None:
         _dumps({"level": lane[0], "where": lane[1], **attrs.asdict(c)})
         for lane, c in engine.counters().items()
     )
-    out.write(("\n " if engine.results else "") + "],\n \"levels\": [\n  " + levels + "\n ]}\n")
+    out.write(("\n " if engine.results else "") + "],\n")
+    if scenario.changes:
+        out.write(' "changes": [' + ",".join("\n  " + _dumps(change_json(c)) for c in engine.changes)
+                  + ("\n " if engine.changes else "") + "],\n")
+    out.write(" \"levels\": [\n  " + levels + "\n ]}\n")
 
 
 # -- human-readable ----------------------------------------------------------------------
@@ -152,10 +179,11 @@ def write_table(out, scenario: Scenario) -> None:
     """Run the scenario twice: once for the column widths (they depend on every row), once
     to write the rows as they complete; then why, and the counters per level."""
     widths = _Widths()
-    Engine(scenario, sink=widths.add).run_blocking(breakpoints=())
+    first = Engine(scenario, sink=widths.add)
+    first.run_blocking(breakpoints=())
     out.write(f"scenario: {printable(scenario.name)}\n\n")
-    rows = _Rows(out, widths.widths)
-    engine = Engine(scenario, sink=rows.add)
+    rows = _Rows(out, widths.widths, first.changes)
+    engine = Engine(scenario, sink=rows.add, on_change=rows.change)
     engine.run_blocking(breakpoints=())
     rows.write_reasons()
     out.write("\nper level\n")
@@ -198,9 +226,10 @@ SHOWN_SEQS = 5  # entries named per reason; the rest are counted
 class _Rows:
     """The second pass: the header, then each row as it completes; the reasons it collects."""
 
-    def __init__(self, out, widths: list[int]):
+    def __init__(self, out, widths: list[int], changes: list[Hotplug] = ()):
         self.out = out
         self.widths = widths
+        self.scanned = {c.number: c.found_by for c in changes}  # known from the first pass
         self.reasons: dict[tuple[str, str], list] = {}  # (guest, why) -> [count, first seqs]
         out.write(_line(HEADER, widths) + "  ".join("-" * w for w in widths) + "\n")
 
@@ -213,6 +242,10 @@ class _Rows:
         for text in self._lines(entry):
             self.out.write(text)
         self._reason(entry.guest, entry.route, entry.count, entry.seq)
+
+    def change(self, c: Hotplug) -> None:
+        """A change between the rows, where the run reached it."""
+        self.out.write("".join(change_lines(c, self.scanned.get(c.number, c.found_by))))
 
     def _lines(self, seg: Segment) -> Iterator[str]:
         w = self.widths
@@ -241,6 +274,32 @@ class _Rows:
         for (guest, why), (count, seqs) in self.reasons.items():
             more = f" +{count - len(seqs)}" if count > len(seqs) else ""
             self.out.write(f"{', '.join(f'#{n}' for n in seqs)}{more}  {printable(guest)}: {printable(why)}\n")
+
+
+def change_lines(c: Hotplug, scanned: dict[str, int]) -> list[str]:
+    """A change in words, one line each: what was written, the resets, what each guest lost and gained."""
+    head = f"-- change {c.number} at {c.time_us:.1f} us: {printable(c.text)}: "
+    if c.refusal is not None:
+        return [head + f"ap_config refused ({c.refusal.errno}: {printable(c.refusal.message)}); nothing changes\n"]
+    out = [head + "ap_config written\n"]
+    for r in c.resets:
+        out.append(f"   {printable(r.guest)}'s vfio_ap resets {m.format_apqn(*r.apqn)}: ZAPQ {result_text(r, compact=True)}, "
+                   f"{lane_name(r.route.handled_by)}, {r.cycles} cycles\n")
+    for x in c.seen:
+        parts = []
+        if x.lost:
+            parts.append(f"loses {_apqn_list(x.lost)} at once")
+        if x.gained:
+            seq = scanned.get(x.guest)
+            parts.append(f"gains {_apqn_list(x.gained)}, found by its AP bus at "
+                         + (f"its next SCAN (#{seq})" if seq else "its next SCAN (none in this run)"))
+        out.append(f"   {printable(x.guest)} (L{x.level}) " + "; ".join(parts) + "\n")
+    return out
+
+
+def _apqn_list(apqns) -> str:
+    shown = ", ".join(m.format_apqn(*q) for q in apqns[:4])
+    return shown + (f" +{len(apqns) - 4}" if len(apqns) > 4 else "")
 
 
 def _aligned(row, widths, right: set[int] = RIGHT) -> list[str]:

@@ -22,17 +22,18 @@ from aptui.model import mask as m
 from aptui.model.bounds import COST_KEYS, US_COSTS, Violation
 from aptui.model.idlist import id_items, parse_id_item
 from aptui.model.scenario import (
-    ADAPTER_TYPES, BACKENDS, DEFAULT_FEATURES, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN, STARTS, STATES, Adapter,
-    Costs, Guest, Host, Policy, Request, Reserved, Scenario, boot_masks,
+    ADAPTER_TYPES, BACKENDS, CHANGE_FIELDS, DEFAULT_FEATURES, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN, STARTS,
+    STATES, Adapter, Change, Costs, Guest, Host, Policy, Request, Reserved, Scenario, boot_masks,
 )
 
-TOP_KEYS = ("format", "name", "description", "host", "guest", "request", "policy", "costs")
+TOP_KEYS = ("format", "name", "description", "host", "guest", "request", "policy", "costs", "change")
 HOST_KEYS = ("apxa", "adapters", "domains")
 ADAPTER_KEYS = ("id", "type", "mode", "depth", "state")
 GUEST_KEYS = ("name", "parent", "backend", "adapters", "usage_domains", "control_domains", "crycb_format", "apie",
               "features", "reserved", "uuid", "persistent_reserved", "start", "active")
 RESERVED_KEYS = ("adapters", "domains")
 REQUEST_KEYS = ("guest", "op", "apqn", "repeat", "wait_us")
+CHANGE_KEYS = ("guest", "at_us", *CHANGE_FIELDS)
 POLICY_KEYS = ("nested_emulation",)
 _ADAPTER = Adapter(0)  # the defaults of an adapter's keys
 
@@ -163,12 +164,15 @@ class _Reader:
         self.tree(guests)
         names = {g.name: g.active for g in guests}
         requests = tuple(self.request(r, i, names) for i, r in enumerate(self.array_of_tables(doc, "request")))
-        self.run_length(requests, guests)
+        by_name = {g.name: g for g in guests}
+        changes = tuple(self.change(c, i, by_name) for i, c in enumerate(self.array_of_tables(doc, "change")))
+        self.run_length(requests, b.widest(by_name, changes))
         pol = self.table(doc, "policy", ())
         self.keys(pol, POLICY_KEYS, ("policy",), "[policy]")
         policy = Policy(self.typed(pol.get("nested_emulation", False), (bool,), ("policy", "nested_emulation"),
                                    "nested_emulation", "true or false"))
-        return Scenario(name, description, host, tuple(guests), requests, policy, self.costs(self.table(doc, "costs", ())))
+        return Scenario(name, description, host, tuple(guests), requests, policy, self.costs(self.table(doc, "costs", ())),
+                        changes)
 
     def host(self, t: dict) -> Host:
         w = ("host",)
@@ -267,14 +271,19 @@ class _Reader:
         for i, g in enumerate(guests):
             self.bound(("guest", i, "parent"), f'guest "{g.name}": parent', b.check_no_cycle, g.name, parents)
 
+    def entry(self, t: dict, w: tuple, keys: tuple, required: tuple, check_guest, guests) -> str:
+        """The keys of one [[request]] or [[change]] (`w`), and its guest, which `check_guest` takes."""
+        table = w[0]
+        self.keys(t, keys, w, f"[[{table}]]")
+        for key in required:
+            if key not in t:
+                self.fail(w, f"[[{table}]]: missing key '{key}'")
+        return self.bound(w + ("guest",), f"{table} guest", check_guest,
+                          self.text(t["guest"], w + ("guest",), f"{table} guest"), guests)
+
     def request(self, t: dict, i: int, names: dict[str, bool]) -> Request:
         w = ("request", i)
-        self.keys(t, REQUEST_KEYS, w, "[[request]]")
-        for key in ("guest", "op"):
-            if key not in t:
-                self.fail(w, f"[[request]]: missing key '{key}'")
-        guest = self.bound(w + ("guest",), "request guest", b.check_known_guest,
-                           self.text(t["guest"], w + ("guest",), "request guest"), names)
+        guest = self.entry(t, w, REQUEST_KEYS, ("guest", "op"), b.check_known_guest, names)
         self.bound(w + ("guest",), "request guest", b.check_running, guest, names[guest], "requests")
         op = self.choice(t["op"], OPS, w + ("op",), "request op")
         self.bound(w + ("apqn",) if "apqn" in t else w, "request apqn", b.check_request_apqn, op, "apqn" in t)
@@ -283,9 +292,18 @@ class _Reader:
         wait = self.number(t.get("wait_us", 0), w + ("wait_us",), "request wait_us", b.check_wait_us)
         return Request(guest, op, apqn, repeat, wait)
 
-    def run_length(self, requests: tuple[Request, ...], guests: list[Guest]) -> None:
-        """Refused up front, at the request that passes the bound: a run too long to keep in memory."""
-        by_name = {g.name: g for g in guests}
+    def change(self, t: dict, i: int, guests: dict[str, Guest]) -> Change:
+        """A [[change]]: a running guest's new assignments at `at_us`; a list left out stays as it is."""
+        w = ("change", i)
+        guest = self.entry(t, w, CHANGE_KEYS, ("guest", "at_us"), b.check_change_guest, guests)
+        self.bound(w + ("guest",), "change guest", b.check_running, guest, guests[guest].active, "live changes")
+        at = self.number(t["at_us"], w + ("at_us",), "change at_us", b.check_at_us)
+        lists = {k: self.ids(t[k], w + (k,), f"change {k}") for k in CHANGE_FIELDS if k in t}
+        return self.bound(w, "[[change]]", b.check_change_sets, Change(guest, at, **lists))
+
+    def run_length(self, requests: tuple[Request, ...], by_name: dict[str, Guest]) -> None:
+        """Refused up front, at the request that passes the bound: a run too long to keep in memory.
+        A guest's SCANs count with every id its changes give it."""
         total = 0
         for i, r in enumerate(requests):
             total += b.instructions(r, by_name[r.guest])
@@ -363,6 +381,9 @@ def dumps(s: Scenario) -> str:
             out.append(f"repeat = {r.repeat}")
         if r.wait_us:
             out.append(f"wait_us = {_num(r.wait_us)}")
+    for c in s.changes:
+        out += ["", "[[change]]", f"guest = {_str(c.guest)}", f"at_us = {_num(c.at_us)}"]
+        out += [f"{k} = {_ids(getattr(c, k))}" for k in CHANGE_FIELDS if getattr(c, k) is not None]
     return "\n".join(out) + "\n"
 
 

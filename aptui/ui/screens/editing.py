@@ -75,6 +75,29 @@ class EditingMixin:
                 self.app.notify(cells.explain(a, d), title="Applied, but", severity="warning", markup=False)
                 return
 
+    def action_live_change(self) -> None:
+        """The latest matrix edit of the selected guest, made to the running guest instead: the
+        guest keeps its matrix from time 0 and gets a [[change]] at the run's current time."""
+        kind, name = self.selected
+        if kind != "guest":
+            self.app.notify("Select the guest whose matrix you edited.", markup=False)
+            return
+        s = self.session.scenario
+        base = edits.matrix_edit_base([step.before for step in self.session.edits()], s, name)
+        if base is None:
+            self.app.notify(f"The last edit is not one of {name}'s matrix: edit it first (a, u, o), then L.",
+                            severity="warning", markup=False)
+            return
+        at = self.runner.time_with(base)
+        try:
+            new = edits.live_change(base, s, name, at)
+        except Refused as e:
+            self.app.notify(str(e), title="Refused", severity="error", markup=False)
+            return
+        if self.edit(new, f"apply the edit of {name} to the running guest at {at:.1f} µs", focus=name):
+            self.app.notify(f"{name} keeps its matrix until {at:.1f} µs; then change {len(new.changes)} writes "
+                            "ap_config (mdevctl modify --live). s or n reaches it.", markup=False)
+
     def action_undo(self) -> None:
         step = self.session.undo()
         if step is None:

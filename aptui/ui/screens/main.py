@@ -59,6 +59,9 @@ class MainScreen(EditingMixin, Screen):
         Binding("P", "pace", "Pace", show=False, tooltip="Change the auto-step pace: 1 s, 0.5 s, 2 s per step"),
         Binding("equals_sign", "compare", "Compare", show=False, tooltip="The requests run on this configuration, "
                 "with every hypervisor passthrough, and with nested emulation, side by side"),
+        Binding("L", "live_change", "Live", show=False,
+                tooltip="Make the last matrix edit of a guest a change of the running guest at the current time "
+                        "([[change]], as mdevctl modify --live): its queues are reset, new ones found at its next SCAN"),
         Binding("z", "zoom", "Zoom", show=False, tooltip="Give the focused panel the whole screen (again: back)"),
         Binding("q", "app.quit", "Quit", show=False, tooltip="Quit, as ctrl+q (asks when there are unsaved changes)"),
         *(Binding(str(i), f"focus_panel('{p}')", f"Go to {title}", show=False, tooltip=f"Focus the {title} panel")
@@ -215,12 +218,13 @@ class MainScreen(EditingMixin, Screen):
             return
         r = self.runner
         e = r.engine
+        shown = r.path()  # first: it makes the changes due before the next instruction happen
         bps = e.breakpoints
         self.query_one(RequestList).update(e, {b.value for b in bps if b.kind == BreakpointKind.REQUEST}, self.palette)
         trace = r.trace
         self.query_one(LaneList).update(e.lanes(), e.counters(), r.recent, trace.at if trace else None,
                                         {b.value for b in bps if b.kind == BreakpointKind.LANE}, self.palette)
-        self.query_one(PathView).show(r.path(), e.lanes(), self.palette)
+        self.query_one(PathView).show(shown, e.lanes(), self.palette, r.reached)
         path = self.query_one("#path")
         if trace is not None:
             path.border_title = Content.assemble("5 Path · ", f"#{trace.seq} ", (printable(trace.guest), "bold"),

@@ -126,5 +126,5 @@ def count(n: int, width: int) -> str:
 
 def _event(t: Text, ev: Event, p: Palette) -> None:
     style = p.error if ev.kind in (HopKind.EXCEPTION, HopKind.VALIDITY) else p.muted
-    t.append(f"#{ev.seq} {ev.kind} ", style)
+    t.append(f"change {ev.change} {ev.kind} " if ev.change else f"#{ev.seq} {ev.kind} ", style)
     t.append(printable(ev.text))

@@ -3,7 +3,8 @@
 One column per participant (the issuing guest, firmware, then each level's kernel and user
 space), one row per transition with its cycles; transitions still ahead are drawn dim, so
 stepping with `s` lights the path hop by hop. An instruction that never reaches firmware
-is the picture of "L3 sees no device".
+is the picture of "L3 sees no device". A change of a running guest ([[change]]) that the run
+has just reached is written above it, in the words of `aptui run`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from textual.binding import Binding
 from textual.widget import Widget
 
 from aptui.engine import result_text
+from aptui.formats.output.results import change_lines
 from aptui.model.routing import Lane, instruction_text
 from aptui.formats.text import printable
 from aptui.model.vocabulary import HopKind
@@ -22,6 +24,7 @@ from aptui.console.runner import Trace
 
 SHORT = {"firmware": "firmware", "kernel": "kern", "userspace": "user"}
 CYCLES = 8
+SHOWN_CHANGES = 2  # the latest changes reached, above the diagram
 
 
 class PathView(Widget, can_focus=True):
@@ -37,10 +40,13 @@ class PathView(Widget, can_focus=True):
         self.trace: Trace | None = None
         self.lanes: list[Lane] = []
         self.palette: Palette | None = None
+        self.changes: list = []
 
-    def show(self, trace: Trace | None, lanes: list[Lane], p: Palette) -> None:
-        """Draw `trace` (the runner's path()) across `lanes` (the engine's)."""
+    def show(self, trace: Trace | None, lanes: list[Lane], p: Palette, changes=()) -> None:
+        """Draw `trace` (the runner's path()) across `lanes` (the engine's), under the `changes`
+        (engine Hotplugs) the run has just reached."""
         self.trace, self.lanes, self.palette = trace, lanes, p
+        self.changes = list(changes)[-SHOWN_CHANGES:]
         self.refresh(layout=True)
 
     def get_content_height(self, container, viewport, width: int) -> int:
@@ -74,6 +80,17 @@ class PathView(Widget, can_focus=True):
 
     def _lines(self, width: int) -> list[Text]:
         p = self.palette or Palette(*(Style() for _ in range(7)))
+        return self._change_lines(p) + self._diagram(width, p)
+
+    def _change_lines(self, p: Palette) -> list[Text]:
+        out = []
+        for c in self.changes:
+            for i, line in enumerate(change_lines(c, c.found_by)):
+                out.append(Text(line.rstrip("\n").replace(" us:", " µs:", 1), p.warning if i == 0 else p.muted,
+                                no_wrap=True, overflow="ellipsis"))
+        return out
+
+    def _diagram(self, width: int, p: Palette) -> list[Text]:
         model = self._model()
         if model is None:
             return [Text("No instruction yet: add a request (+ in Requests) and press s.", p.muted)]
