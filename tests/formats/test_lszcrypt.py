@@ -135,3 +135,54 @@ def test_every_demo_guest_listing_reads_back_as_what_it_sees(tmp_path):
             assert back.guest("lpar1").matrix == seen(topo, topo.view(guest))[0], (name, guest)
             for a in back.host.adapters:
                 assert a == (s.host.adapter(a.id) or Adapter(a.id)), (name, guest)
+
+
+# -- lszcrypt's own lines (zconf/zcrypt/lszcrypt.c): issue 9, defect 2 ------------------------------
+
+
+def test_the_default_domain_warning_is_read_and_noted(tmp_path):
+    listing = (FIXTURES / "lszcrypt-V.txt").read_text() + "Warning: Default domain 0x04 is not available.\n"
+    imp = read_text(tmp_path, listing)
+    assert imp.scenario.guest("lpar1").matrix == lszcrypt.read(str(FIXTURES / "lszcrypt-V.txt")).scenario.guest(
+        "lpar1").matrix
+    assert any(":6:" in n and "default domain 0x04" in n for n in imp.notes)
+
+
+@pytest.mark.parametrize("text", [
+    "CARD.DOM TYPE  MODE        STATUS     REQUESTS\n-----------------\n"
+    "Warning: Default domain 0xffffffffffffffff is not available.\n",
+    "lszcrypt: Crypto device driver not available.\n",
+    "lszcrypt: No crypto card devices found.\n",
+])
+def test_a_guest_without_queues_or_without_an_ap_bus_imports_empty(tmp_path, text):
+    imp = read_text(tmp_path, text)
+    assert imp.scenario.host.adapters == () and imp.scenario.guest("lpar1").matrix == Matrix.of([], [], [])
+    assert any("lszcrypt" in n for n in imp.notes)
+
+
+def _guests_without_queues():
+    return loads('format = 1\nname = "t"\n[host]\nadapters = [{ id = 5 }]\n'
+                 '[[guest]]\nname = "lpar1"\nadapters = [5]\nusage_domains = [4]\n'
+                 '[[guest]]\nname = "empty"\nparent = "lpar1"\n'
+                 '[[guest]]\nname = "noap"\nparent = "lpar1"\nbackend = "none"\nfeatures = []\n', "t")
+
+
+def test_the_export_of_a_guest_without_queues_prints_the_warning_and_reads_back(tmp_path):
+    text = export_text("lszcrypt", _guests_without_queues(), "empty")
+    assert text.count("Warning: Default domain 0xffffffffffffffff is not available.") == 2  # after -V and -d
+    assert "cex4card" not in text
+    imp = read_text(tmp_path, text)
+    assert imp.scenario.host.adapters == ()
+    assert "Warning" not in export_text("lszcrypt", _guests_without_queues(), "lpar1")
+
+
+def test_the_export_of_a_guest_without_an_ap_bus_prints_lszcrypts_error(tmp_path):
+    text = export_text("lszcrypt", _guests_without_queues(), "noap")
+    assert text.count("lszcrypt: Crypto device driver not available.") == 2 and "CARD.DOM" not in text
+    assert read_text(tmp_path, text).scenario.host.adapters == ()
+
+
+def test_the_real_tools_output_reads_with_its_warning(tmp_path):
+    real = FIXTURES / "real-V-running.txt"  # printed by the real lszcrypt -V (shared/fixtures/real-tools)
+    imp = read_text(tmp_path, real.read_text() + "Warning: Default domain 0x04 is not available.\n")
+    assert len(imp.scenario.host.adapters) == 4

@@ -20,6 +20,7 @@ from aptui.formats.files import read_text
 from aptui.formats.real.importing import L1_NAME, Imported, host_domains
 from aptui.formats.text import excerpt, path_text, printable
 from aptui.model import mask as m
+from aptui.model.facilities import ap_select_domain
 from aptui.model.bounds import MAX_DEPTH, Violation, check_adapter
 from aptui.model.matrix import Matrix
 from aptui.model.scenario import Adapter, Guest, Host, Reserved, Scenario
@@ -43,6 +44,13 @@ _CARD = re.compile(r"^[0-9a-fA-F]{2}$")
 _QUEUE = re.compile(r"^([0-9a-fA-F]{2})\.([0-9a-fA-F]{4})$")
 _NUMBER = re.compile(r"[+-]?[0-9]{1,9}")  # a column's number: ASCII digits, few enough for int()
 _BUS = re.compile(r"^(%s)\b\s*[=:]?\s*(.*)$" % "|".join(BUS_KEYS))
+# What lszcrypt itself prints besides its records (zconf/zcrypt/lszcrypt.c): the warning after the
+# table and the -d legend when the AP bus's default domain has no queue, and its errx() lines (on
+# stderr, exit status 1) when there is no /sys/bus/ap or, in older versions, no card.
+NO_BUS = "Crypto device driver not available."
+NO_CARDS = "No crypto card devices found."
+_NO_DEFAULT_DOMAIN = re.compile(r"^Warning: Default domain (0x[0-9a-fA-F]{1,16}) is not available\.$")
+_TOOL_ERROR = re.compile(r"^(?:lszcrypt: )?(%s|%s)$" % (re.escape(NO_BUS), re.escape(NO_CARDS)))
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -66,6 +74,7 @@ class _Listing:
         self.table_row = -1  # next -d row expected, -1 outside the table
         self.max_domain: int | None = None  # from -b
         self.bus_features: set[str] | None = None
+        self.tool_error: str | None = None  # NO_BUS or NO_CARDS, as lszcrypt said it
 
     def fail(self, line: int, message: str):
         raise InputError(self.path, line, message)
@@ -76,7 +85,9 @@ class _Listing:
             if not tokens or "#" in line or "$" in line or (len(tokens) == 1 and not tokens[0].strip("-")):
                 continue
             head = tokens[0].upper()
-            if head in ("CARD.DOM", "CARD.DOMAIN"):
+            if _NO_DEFAULT_DOMAIN.match(line.strip()) or _TOOL_ERROR.match(line.strip()):
+                self.tool_line(n, line.strip())
+            elif head in ("CARD.DOM", "CARD.DOMAIN"):
                 self.header(n, tokens)
             elif head == "DOMAIN":
                 self.table_header(n, tokens)
@@ -93,8 +104,20 @@ class _Listing:
                              f"got {line.strip()[:40]!r}")
         if self.table_row >= 0:
             self.fail(max(1, len(text.splitlines())), f"the lszcrypt -d table ends after {self.table_row} of 16 rows")
-        if self.columns is None and self.usage is None:
+        if self.columns is None and self.usage is None and self.tool_error is None:
             self.fail(1, "no lszcrypt listing (a header line CARD.DOM TYPE MODE ...) and no lszcrypt -d table")
+
+    def tool_line(self, n: int, line: str) -> None:
+        """lszcrypt's own warning and errors: noted, and an error stands for an empty listing."""
+        warning = _NO_DEFAULT_DOMAIN.match(line)
+        if warning:
+            self.notes.append(f"{self.path}:{n}: lszcrypt warns that the AP bus's default domain {warning.group(1)} "
+                              "has no queue (the Linux has no queue at all, or that domain was unplugged after boot)")
+            return
+        self.tool_error = _TOOL_ERROR.match(line).group(1)
+        why = ("there is no /sys/bus/ap: the Linux has no AP instructions or the ap module is not loaded"
+               if self.tool_error == NO_BUS else "the AP bus has no card")
+        self.notes.append(f"{self.path}:{n}: lszcrypt says {self.tool_error!r}: {why}; imported without adapters")
 
     def header(self, n: int, tokens: list[str]) -> None:
         if self.columns is not None:
@@ -241,7 +264,9 @@ class _Listing:
     def imported(self, label: str) -> Imported:
         adapters = set(self.cards) | {a for a, _ in self.queues}
         usage = {d for _, d in self.queues} | (self.usage or set())
-        if self.control is None:
+        if self.control is None and not adapters:
+            control = set()
+        elif self.control is None:
             control = set(usage)
             self.notes.append(f"{self.path}: no lszcrypt -d table: control domains taken to be the usage domains")
         else:
@@ -269,9 +294,24 @@ def listing_text(scenario: Scenario, topo: Topology, view: GuestView) -> tuple[s
     """What ``lszcrypt -V`` and ``lszcrypt -d`` print in the guest, and why it is empty or hypothetical."""
     matrix, why = seen(topo, view)
     name = printable(view.name)
-    lines = [f"# {name}: lszcrypt -V", *_verbose_listing(scenario, topo, view, matrix),
-             "", f"# {name}: lszcrypt -d", *_domain_table(matrix)]
+    if not view.has_ap:  # ap_module_init: no AP instructions, no /sys/bus/ap
+        failed = [f"lszcrypt: {NO_BUS}", "# (on stderr; lszcrypt exits with status 1)"]
+        lines = [f"# {name}: lszcrypt -V", *failed, "", f"# {name}: lszcrypt -d", *failed]
+        return "\n".join(lines) + "\n", why or f"{view.name} has no AP instructions, so no AP bus"
+    warning = _default_domain_warning(matrix)
+    lines = [f"# {name}: lszcrypt -V", *_verbose_listing(scenario, topo, view, matrix), *warning,
+             "", f"# {name}: lszcrypt -d", *_domain_table(matrix), *warning]
     return "\n".join(lines) + "\n", why
+
+
+def _default_domain_warning(matrix: Matrix) -> list[str]:
+    """lszcrypt's warning when ``ap_domain`` is -1 (printed with %02lx, so 64 bits of ones) or
+    not in the usage domain mask; a guest's bus whose matrix has no queue chose no domain."""
+    domain = ap_select_domain(matrix)
+    if domain is not None and domain in matrix.usage_domains:
+        return []
+    shown = (-1 if domain is None else domain) & 0xFFFF_FFFF_FFFF_FFFF
+    return [f"Warning: Default domain 0x{shown:02x} is not available."]
 
 
 def export(topo: Topology, views: list[GuestView], named: bool) -> Exported:
@@ -290,7 +330,7 @@ def _verbose_listing(scenario: Scenario, topo: Topology, view: GuestView, matrix
     header = _record(columns, [c for c, _, _ in columns])
     out = [header, "-" * len(header)]
     vfio = _vfio_status(topo, view, matrix)
-    for a in matrix.adapters:
+    for a in matrix.adapters if matrix.usage_domains else ():  # ap_scan_adapter: no card without a queue
         ad = scenario.host.adapter_or_default(a)
         status = STATUS_OF[ad.state]
         deconfig = ad.state == "deconfigured"
