@@ -8,6 +8,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import attrs
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -158,7 +160,9 @@ def test_every_export_imports_back_to_the_same_matrix(s, ap_config):
         for name, view in topo.views.items():
             f = tmp / f"{name}.lszcrypt"
             f.write_text(convert.export_text("lszcrypt", s, name))
-            assert convert.import_scenario("lszcrypt", str(f)).guest("lpar1").matrix == seen(topo, view)[0]
+            found = seen(topo, view)[0]
+            listed = attrs.evolve(found, apm=found.apm if found.aqm else 0)  # no card without a queue (ap_scan_adapter)
+            assert convert.import_scenario("lszcrypt", str(f)).guest("lpar1").matrix == listed
 
 
 # -- whatever the bytes, an importer answers with a scenario or an InputError --------------------
