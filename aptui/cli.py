@@ -68,7 +68,7 @@ def _command(args: list[str]) -> int:
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        epilog="KIND reads:\n" + "\n".join(f"  {n:9} {NAMED[n].reads}" for n in IMPORTS))
     p.add_argument("kind", choices=IMPORTS)
-    p.add_argument("path", help="the file or directory to read (what each KIND reads: below)")
+    p.add_argument("path", help="the file or directory to read (what each KIND reads: below); - reads standard input")
     p.add_argument("-o", "--output", metavar="OUT", help="write the scenario TOML here (default: stdout)")
     p = sub.add_parser("export", help="write a guest's configuration in a real format")
     p.add_argument("kind", choices=EXPORTS)
@@ -144,8 +144,10 @@ def _import(kind: str, path: str, out: str | None) -> int:
     import os
 
     from aptui.formats.errors import InputError
-    from aptui.formats.files import NotReplaceable, replaced_file, write_atomic
+    from aptui.formats.files import STDIN, NotReplaceable, replaced_file, write_atomic
     from aptui.formats.real import convert
+
+    path = STDIN if path == "-" else path
 
     try:
         replaced = None if out is None else replaced_file(out)  # a device, a FIFO: refused before any work
@@ -156,7 +158,7 @@ def _import(kind: str, path: str, out: str | None) -> int:
         print(f"aptui: {printable(out)}: cannot write: {e.strerror or e}", file=sys.stderr)
         return 2
     try:
-        if replaced is not None and os.path.exists(path) and os.path.samestat(replaced, os.stat(path)):
+        if replaced is not None and path != STDIN and os.path.exists(path) and os.path.samestat(replaced, os.stat(path)):
             raise InputError(out, None, "is the input itself: choose another output file")
         imported = convert.read(kind, path)
         text = convert.toml_text(imported, kind, path)
@@ -165,6 +167,8 @@ def _import(kind: str, path: str, out: str | None) -> int:
         return 2
     for note in imported.notes:
         _warn(note)
+    for guess in imported.guesses:
+        print(f"aptui: guess: {printable(str(guess))}", file=sys.stderr)
     if out is None:
         sys.stdout.write(text)
         return 0

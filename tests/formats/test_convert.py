@@ -44,8 +44,12 @@ def test_import_to_stdout_keeps_the_notes_as_comments(capsys):
     code, out, err = run(capsys, "import", "lszcrypt", str(FIXTURES / "lszcrypt-V.txt"))
     assert code == 0
     notes = [line for line in err.splitlines() if line.startswith("aptui: warning: ")]
-    assert len(notes) == 2
+    assert len(notes) == 1
     assert [f"# warning: {n[16:]}" for n in notes] == [line for line in out.splitlines() if line.startswith("# warning")]
+    guesses = [line for line in err.splitlines() if line.startswith("aptui: guess: ")]
+    assert any("guessed lpar1's control domains = its usage domains: no lszcrypt -d table" in g for g in guesses)
+    assert any("guessed the machine's domain count = 85" in g for g in guesses)
+    assert [f"# guess: {g[14:]}" for g in guesses] == [line for line in out.splitlines() if line.startswith("# guess")]
     assert loads(out).guest("lpar1").reserved == Reserved(frozenset({5}), frozenset({4}))
 
 

@@ -29,7 +29,7 @@ def test_verbose_sample_gives_the_host_and_its_reserved_queue():
     assert l1.matrix == Matrix.of([5], [4, 0x47], [4, 0x47])
     assert l1.reserved == Reserved(frozenset({5}), frozenset({4}))  # cex4queue: the host's; vfio_ap: given away
     assert any("held by mdevs" in n for n in imp.notes)
-    assert any("control domains taken to be the usage domains" in n for n in imp.notes)
+    assert any(g.what == "lpar1's control domains" and g.value == "its usage domains" for g in imp.guesses)
     assert not [d for d in check(s) if d.severity == "error"]
 
 
@@ -50,7 +50,7 @@ def test_a_captured_session_with_prompts_domain_table_and_bus(tmp_path):
     imp = read_text(tmp_path, text)
     assert imp.scenario.guest("lpar1").matrix == Matrix.of([5], [4, 0x47], [4, 0x47])
     assert imp.scenario.host.domains == 0x55 and imp.scenario.host.apxa
-    assert not any("-d table" in n for n in imp.notes)
+    assert not any("-d table" in g.why for g in imp.guesses)
 
 
 def test_statuses_types_and_depth(tmp_path):
@@ -66,7 +66,9 @@ def test_statuses_types_and_depth(tmp_path):
     assert a[4] == Adapter(4, "CEX6", "accel", 16, "checkstopped")
     assert a[7] == Adapter(7, "CEX8", "cca", 16, "online")
     notes = " ".join(imp.notes)
-    assert "CEX9C is newer" in notes and "QDEPTH 32" in notes and "offline" in notes
+    assert "QDEPTH 32" in notes and "offline" in notes
+    assert any(g.what == "card 07's type" and g.value == "CEX8" and "CEX9C is newer" in g.why for g in imp.guesses)
+    assert not any("card 04" in g.what for g in imp.guesses)  # HWTYPE and FUNCTIONS say what it is
 
 
 def test_unknown_columns_are_listed_and_status_may_hold_a_blank(tmp_path):

@@ -12,6 +12,7 @@ from aptui.formats.real.exporting import ExportError, Exported, targets
 from aptui.formats.real.importing import Imported
 from aptui.formats.real.registry import EXPORTS, IMPORTS, NAMED
 from aptui.formats.errors import InputError
+from aptui.formats.files import STDIN
 from aptui.formats.scenario.file import dumps, loads
 from aptui.formats.text import printable
 from aptui.model.diagnostics import check
@@ -41,8 +42,10 @@ def toml_text(imported: Imported, kind: str, path: str) -> str:
     """The scenario file, its notes kept as comments at the top. Loaded back before it is
     returned: an import that aptui would refuse to open, or would open changed, is an InputError
     of its input, never a file written."""
-    head = [f"# Imported by `aptui import {kind} {printable(path)}` (aptui {__version__})."]
+    shown = "-" if path == STDIN else printable(path)
+    head = [f"# Imported by `aptui import {kind} {shown}` (aptui {__version__})."]
     head += [f"# warning: {printable(n)}" for n in imported.notes]
+    head += [f"# guess: {printable(str(g))}" for g in imported.guesses]
     text = "\n".join(head) + "\n" + dumps(imported.scenario)
     try:
         same = loads(text, path) == imported.scenario

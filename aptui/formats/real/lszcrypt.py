@@ -17,7 +17,7 @@ from aptui.formats.real import cards
 from aptui.formats.errors import InputError
 from aptui.formats.real.exporting import Exported, seen
 from aptui.formats.files import read_text
-from aptui.formats.real.importing import L1_NAME, Imported, host_domains
+from aptui.formats.real.importing import L1_NAME, L1_NAME_WHY, Guess, Imported, host_domains, ids_text
 from aptui.formats.text import excerpt, path_text, printable
 from aptui.model import mask as m
 from aptui.model.facilities import ap_select_domain
@@ -66,6 +66,7 @@ class _Listing:
     def __init__(self, path: str):
         self.path = path
         self.notes: list[str] = []
+        self.guesses: list[Guess] = []
         self.columns: list[str] | None = None
         self.cards: dict[int, tuple[int, dict]] = {}  # id -> (line, record)
         self.queues: dict[tuple[int, int], tuple[int, dict]] = {}
@@ -191,7 +192,7 @@ class _Listing:
         """The adapter as its card line (or else its first queue line) shows it."""
         n, rec = self.cards.get(aid) or min((v for k, v in self.queues.items() if k[0] == aid), key=lambda v: v[0])
         where = f"{self.path}:{n}"
-        kind, mode = self.kind(rec, where)
+        kind, mode = self.kind(rec, where, aid)
         try:
             check_adapter(kind, mode)
         except Violation as e:
@@ -211,13 +212,14 @@ class _Listing:
             self.notes.append(f"{where}: card {aid:02x} is offline in zcrypt: modelled online (aptui has no offline)")
         return Adapter(aid, kind, mode, depth, STATES.get(status, "online"))
 
-    def kind(self, rec: dict, where: str) -> tuple[str, str]:
+    def kind(self, rec: dict, where: str, aid: int) -> tuple[str, str]:
         """Type and mode: from TYPE (CEX8C), else HWTYPE with MODE or the FUNCTIONS letters."""
         typed = cards.from_type(rec.get("TYPE", ""))
         if typed:
             kind, mode, newer = typed
             if newer:
-                self.notes.append(f"{where}: {rec['TYPE']} is newer than aptui knows: modelled as a CEX8")
+                self.guesses.append(Guess(f"card {aid:02x}'s type", where, "CEX8",
+                                          f"{rec['TYPE'][:20]} is newer than aptui knows"))
             return kind, mode
         mode = cards.MODE_BY_NAME.get(rec.get("MODE", "").lower())
         if mode is None:
@@ -226,8 +228,9 @@ class _Listing:
         number = rec.get("HWTYPE", "")
         kind = cards.from_hwtype(int(number) if _NUMBER.fullmatch(number) else None)
         if kind is None or mode is None:
-            self.notes.append(f"{where}: type {excerpt(rec.get('TYPE', '-'))} and mode {excerpt(rec.get('MODE', '-'))} "
-                              f"do not say what the card is: modelled as {kind or 'CEX8'} in {mode or 'cca'} mode")
+            self.guesses.append(Guess(f"card {aid:02x}'s type and mode", where, f"{kind or 'CEX8'} in {mode or 'cca'} mode",
+                                      f"type {excerpt(rec.get('TYPE', '-'))} and mode {excerpt(rec.get('MODE', '-'))} "
+                                      "do not say what the card is"))
         return kind or "CEX8", mode or "cca"
 
     def reserved(self) -> Reserved:
@@ -268,7 +271,8 @@ class _Listing:
             control = set()
         elif self.control is None:
             control = set(usage)
-            self.notes.append(f"{self.path}: no lszcrypt -d table: control domains taken to be the usage domains")
+            self.guesses.append(Guess(f"{L1_NAME}'s control domains", self.path, "its usage domains",
+                                      "no lszcrypt -d table"))
         else:
             control = self.control
         in_use = sum(rec.get("DRIVER") == "vfio_ap" and rec.get("STATUS") in ("in use", "assigned")
@@ -277,16 +281,24 @@ class _Listing:
             self.notes.append(f"{self.path}: {in_use} queue(s) are held by mdevs, but lszcrypt does not say which: "
                               "import the sysfs tree or the mdevctl configs to get the guests")
         if adapters and "QDEPTH" not in (self.columns or ()):
-            self.notes.append(f"{self.path}: no QDEPTH column (a plain listing): adapter depth 8 assumed")
+            self.guesses.append(Guess(f"the depth of adapters {ids_text(adapters)}", self.path, "8",
+                                      "no QDEPTH column (a plain listing)"))
         apxa = True if self.bus_features is None else "APXA" in self.bus_features
+        if self.bus_features is None:
+            self.guesses.append(Guess("the machine's APXA", self.path, "true", "no lszcrypt -b features line"))
         highest = max(usage | control, default=None)
-        domains = self.max_domain + 1 if self.max_domain is not None else host_domains(highest)
+        if self.max_domain is not None:
+            domains = self.max_domain + 1
+        else:
+            domains, counted = host_domains(highest, self.path, "no lszcrypt -b ap_max_domain_id line")
+            self.guesses.append(counted)
+        self.guesses.append(Guess("the L1's name", self.path, L1_NAME, L1_NAME_WHY))
         host = Host(apxa, tuple(self.adapter(a) for a in sorted(adapters)), domains)
         l1 = Guest(L1_NAME, adapters=frozenset(adapters), usage_domains=frozenset(usage),
                    control_domains=frozenset(control), reserved=self.reserved())
         scenario = Scenario(path_text(f"lszcrypt {label}"),
                             path_text(f"Imported by `aptui import lszcrypt {self.path}`."), host, (l1,))
-        return Imported(scenario, tuple(self.notes))
+        return Imported(scenario, tuple(self.notes), tuple(self.guesses))
 
 
 # -- writing -------------------------------------------------------------------------------------
