@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 from aptui import __version__
 from aptui.formats.text import printable, printable_lines
@@ -59,6 +60,8 @@ def _command(args: list[str]) -> int:
     p = sub.add_parser("run", help="run a scenario's requests headless, in order")
     p.add_argument("file", help="scenario file, or the name of a built-in demo")
     p.add_argument("--json", action="store_true", help="print one JSON object (spec 9)")
+    p.add_argument("--summary", action="store_true", help="print only the per-level summary (with --json: "
+                   "{\"scenario\", \"levels\"})")
     p = sub.add_parser("check", help="print the diagnostics of a scenario")
     p.add_argument("file", help="scenario file, or the name of a built-in demo")
     p.add_argument("--json", action="store_true", help="print {\"diagnostics\": [...]}")
@@ -84,22 +87,41 @@ def _command(args: list[str]) -> int:
     from aptui.formats.errors import InputError
 
     try:
-        scenario = load_scenario(ns.file)
+        opened = open_scenario(ns.file)
     except InputError as e:
         print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
         return 2
+    _say_imported(ns.file, opened)
+    scenario = opened.scenario
     if ns.command == "export":
         return _export(ns.kind, scenario, ns.guest)
     if ns.command == "run":
-        return _run(scenario, ns.json)
+        return _run(scenario, ns.json, ns.summary)
     return _check(scenario, ns.json)
+
+
+class Opened(NamedTuple):
+    """What a FILE argument opened: a scenario, and when the file was a real format rather than a
+    scenario file, the import kind and the import (its notes and guesses)."""
+
+    scenario: object
+    kind: str | None = None
+    imported: object = None
 
 
 def load_scenario(arg: str):
     """A scenario file, or a built-in demo by name (`aptui run 2018`)."""
+    return open_scenario(arg).scenario
+
+
+def open_scenario(arg: str) -> Opened:
+    """A scenario file, a built-in demo by name, or a file in a real format, imported. A file
+    that is valid TOML is a scenario file whatever else it looks like; one that is neither keeps
+    the scenario reader's error."""
     from aptui import demos
     from aptui.formats.scenario import file as sf
     from aptui.formats.errors import InputError
+    from aptui.formats.real import convert
 
     name = arg[5:] if arg.startswith("demo:") else arg
     try:
@@ -107,17 +129,43 @@ def load_scenario(arg: str):
     except OSError as e:  # a name too long, a directory we may not search
         raise InputError(arg, None, e.strerror or str(e)) from None
     if not exists and name in demos.names():
-        return sf.loads(demos.text(name), demos.label(name))
+        return Opened(sf.loads(demos.text(name), demos.label(name)))
     if not exists:
         raise InputError(arg, None, "no such file, and no built-in demo of that name (aptui demo lists them)")
-    return sf.load(arg)
+    try:
+        return Opened(sf.load(arg))
+    except InputError:
+        found = convert.read_recognised(arg)
+        if found is None:
+            raise
+    kind, imported = found
+    return Opened(imported.scenario, kind, imported)
 
 
-def _run(scenario, as_json: bool) -> int:
+def _say_imported(arg: str, opened: Opened) -> None:
+    """On stderr: that FILE was imported, not read as a scenario, and the import's notes and guesses."""
+    if opened.kind is None:
+        return
+    print(f"aptui: {printable(arg)}: imported from {opened.kind} (not a scenario file; "
+          f"aptui import {opened.kind} FILE -o OUT.toml writes the scenario)", file=sys.stderr)
+    _say_import(opened.imported)
+
+
+def _say_import(imported) -> None:
+    for note in imported.notes:
+        _warn(note)
+    for guess in imported.guesses:
+        print(f"aptui: guess: {printable(str(guess))}", file=sys.stderr)
+
+
+def _run(scenario, as_json: bool, summary: bool = False) -> int:
     from aptui.formats.output import results
 
     out = sys.stdout
-    (results.write_json if as_json else results.write_table)(out, scenario)
+    if summary:
+        (results.write_summary_json if as_json else results.write_summary)(out, scenario)
+    else:
+        (results.write_json if as_json else results.write_table)(out, scenario)
     out.flush()
     return 0
 
@@ -165,10 +213,7 @@ def _import(kind: str, path: str, out: str | None) -> int:
     except InputError as e:
         print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message
         return 2
-    for note in imported.notes:
-        _warn(note)
-    for guess in imported.guesses:
-        print(f"aptui: guess: {printable(str(guess))}", file=sys.stderr)
+    _say_import(imported)
     if out is None:
         sys.stdout.write(text)
         return 0
@@ -230,14 +275,16 @@ def _console(args: list[str]) -> int:
     from aptui.formats.errors import InputError
 
     try:
-        scenario = load_scenario(ns.file or demos.DEFAULT)
+        opened = open_scenario(ns.file or demos.DEFAULT)
     except InputError as e:
         print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
         return 2
+    _say_imported(ns.file, opened)
     if os.environ.get("TERM") == "dumb":  # Textual would draw its escape sequences as text
         print("aptui: the console needs a terminal with cursor addressing (TERM=dumb); "
               "aptui run and aptui check work without one", file=sys.stderr)
         return 2
     from aptui.ui.app import run_console
 
-    return EX_SOFTWARE if run_console(scenario, ns.file) else 0  # Textual has shown the traceback of a crash
+    imported = None if opened.kind is None else (opened.kind, opened.imported)
+    return EX_SOFTWARE if run_console(opened.scenario, ns.file, imported) else 0  # Textual showed a crash's traceback

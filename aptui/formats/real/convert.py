@@ -34,6 +34,20 @@ def read(kind: str, path: str) -> Imported:
         raise InputError(e.filename or path, None, f"cannot read: {e.strerror or e}") from None
 
 
+def read_recognised(path: str) -> tuple[str, Imported] | None:
+    """The import of a file or directory in a real format (`aptui FILE` on a listing, a sysfs tree,
+    an mdevctl config, a node device), as its content tells, checked as `aptui import` checks it;
+    None when it is none of them. Raises InputError when it is one but cannot be read."""
+    from aptui.formats.real.sniffing import recognise
+
+    kind = recognise(path)
+    if kind is None:
+        return None
+    imported = read(kind, path)
+    toml_text(imported, kind, path)
+    return kind, imported
+
+
 def import_scenario(kind: str, path: str) -> Scenario:
     return read(kind, path).scenario
 
