@@ -11,7 +11,7 @@ from typing import NamedTuple
 from aptui import __version__
 from aptui.formats.text import printable, printable_lines
 
-COMMANDS = ("run", "check", "demo", "import", "export")
+COMMANDS = ("run", "check", "demo", "import", "export", "watch")
 # sysexits.h EX_SOFTWARE: a fault of aptui's own, never a verdict on the input (check's 1, input errors' 2).
 EX_SOFTWARE = 70
 DEBUG = "APTUI_DEBUG"  # set (to anything but empty or 0) to see the traceback of such a fault
@@ -79,7 +79,13 @@ def _command(args: list[str]) -> int:
     one_document = " and ".join(f.name for f in FORMATS if f.one_document)
     p.add_argument("--guest", metavar="NAME", help="the guest (default: every passthrough guest below an L1; "
                    f"{one_document} need it when there are several)")
+    p = sub.add_parser("watch", help="keep a live host's configuration on screen (read-only, polls its sysfs)")
+    p.add_argument("path", help="the sysfs tree to read, e.g. /sys")
+    p.add_argument("--interval", metavar="SECONDS", type=_interval, default=None,
+                   help="seconds between reads (default: 2)")
     ns = parser.parse_args(args)
+    if ns.command == "watch":
+        return _watch(ns.path, ns.interval)
     if ns.command == "demo":
         return _demo(ns.name)
     if ns.command == "import":
@@ -243,6 +249,45 @@ def _export(kind: str, scenario, guest: str | None) -> int:
     return 0
 
 
+def _interval(text: str) -> float:
+    from aptui.console.watching import MIN_INTERVAL
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not MIN_INTERVAL <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text} s: between {MIN_INTERVAL} and 3600 seconds")
+    return value
+
+
+def _watch(path: str, interval: float | None) -> int:
+    """The console on the sysfs import of PATH, read again every INTERVAL seconds; nothing is written there."""
+    from aptui.console import watching
+    from aptui.formats.errors import InputError
+
+    try:
+        first = watching.read_host(path)
+    except InputError as e:
+        print(printable(str(e)), file=sys.stderr)
+        return 2
+    _say_import(first)
+    if not _terminal():
+        return 2
+    from aptui.ui.app import run_console
+
+    watch = (path, interval or watching.DEFAULT_INTERVAL, first)
+    return EX_SOFTWARE if run_console(first.scenario, None, watch=watch) else 0
+
+
+def _terminal() -> bool:
+    if os.environ.get("TERM") == "dumb":  # Textual would draw its escape sequences as text
+        print("aptui: the console needs a terminal with cursor addressing (TERM=dumb); "
+              "aptui run and aptui check work without one", file=sys.stderr)
+        return False
+    return True
+
+
 def _warn(note: str) -> None:
     print(f"aptui: warning: {printable(note)}", file=sys.stderr)
 
@@ -267,9 +312,12 @@ def _demo(name: str | None) -> int:
 def _console(args: list[str]) -> int:
     parser = _Parser(prog="aptui", description="IBM Z crypto (AP) virtualization console.",
                      epilog="commands: aptui run|check FILE [--json], aptui demo [NAME], "
-                     "aptui import KIND PATH [-o OUT], aptui export KIND FILE [--guest NAME]")
+                     "aptui import KIND PATH [-o OUT], aptui export KIND FILE [--guest NAME], "
+                     "aptui watch PATH [--interval SECONDS]")
     parser.add_argument("--version", action="version", version=f"aptui {__version__}")
-    parser.add_argument("file", nargs="?", help="scenario file (default: the built-in 2018 demo)")
+    parser.add_argument("file", nargs="?", help="scenario file, or a file or directory in a real format (an "
+                        "lszcrypt listing, a sysfs tree, mdevctl configs, a libvirt node device), opened as its "
+                        "import (default: the built-in 2018 demo)")
     ns = parser.parse_args(args)
     from aptui import demos
     from aptui.formats.errors import InputError
@@ -280,9 +328,7 @@ def _console(args: list[str]) -> int:
         print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
         return 2
     _say_imported(ns.file, opened)
-    if os.environ.get("TERM") == "dumb":  # Textual would draw its escape sequences as text
-        print("aptui: the console needs a terminal with cursor addressing (TERM=dumb); "
-              "aptui run and aptui check work without one", file=sys.stderr)
+    if not _terminal():
         return 2
     from aptui.ui.app import run_console
 
