@@ -23,6 +23,14 @@ def _snapshot(root: Path) -> dict:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def _watching(make_app, notes, tmp_path, interval: float = 3600.0):
+    """A console watching a fresh copy of the tree: (app, its notifications, the tree, the first read)."""
+    root = _tree(tmp_path)
+    first = watching.read_host(str(root))
+    app = make_app(first.scenario, watch=(str(root), interval, first))
+    return app, notes(app), root, first
+
+
 async def _polled(app, pilot) -> None:
     app.watch.poll()
     await app.workers.wait_for_complete()
@@ -30,10 +38,7 @@ async def _polled(app, pilot) -> None:
 
 
 async def test_watch_replaces_the_scenario_and_says_what_changed(make_app, notes, tmp_path):
-    root = _tree(tmp_path)
-    first = watching.read_host(str(root))
-    app = make_app(first.scenario, watch=(str(root), 3600.0, first))
-    seen = notes(app)
+    app, seen, root, first = _watching(make_app, notes, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         assert any(t == "Watch" and "read-only" in m for m, t, _ in seen)
         assert any("value(s) guessed" in t for _, t, _ in seen)  # the first read's guesses are on screen
@@ -60,10 +65,7 @@ async def test_watch_replaces_the_scenario_and_says_what_changed(make_app, notes
 
 
 async def test_a_tree_that_cannot_be_read_is_said_once_and_the_scenario_kept(make_app, notes, tmp_path):
-    root = _tree(tmp_path)
-    first = watching.read_host(str(root))
-    app = make_app(first.scenario, watch=(str(root), 3600.0, first))
-    seen = notes(app)
+    app, seen, root, first = _watching(make_app, notes, tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         shutil.rmtree(root / "bus")
         await _polled(app, pilot)
@@ -74,10 +76,7 @@ async def test_a_tree_that_cannot_be_read_is_said_once_and_the_scenario_kept(mak
 
 
 async def test_the_interval_drives_the_polls(make_app, notes, tmp_path):
-    root = _tree(tmp_path)
-    first = watching.read_host(str(root))
-    app = make_app(first.scenario, watch=(str(root), 0.2, first))
-    seen = notes(app)
+    app, seen, root, first = _watching(make_app, notes, tmp_path, 0.2)
     async with app.run_test(size=SIZE) as pilot:
         shutil.rmtree(root / MDEV)
         for _ in range(50):
