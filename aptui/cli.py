@@ -65,6 +65,10 @@ def _command(args: list[str]) -> int:
     p = sub.add_parser("check", help="print the diagnostics of a scenario")
     p.add_argument("file", help="scenario file, or the name of a built-in demo")
     p.add_argument("--json", action="store_true", help="print {\"diagnostics\": [...]}")
+    p.add_argument("--k8s", metavar="JSON", help="also check a Kubernetes CEX device plugin cex_resources.json "
+                   "as the plugin on --node reads it")
+    p.add_argument("--node", metavar="NAME", help="the guest that runs the plugin (default: the scenario's only "
+                   "passthrough guest below an L1, as for export)")
     p = sub.add_parser("demo", help="list the built-in demos, or print one as TOML")
     p.add_argument("name", nargs="?")
     p = sub.add_parser("import", help="build a scenario from a real configuration",
@@ -79,6 +83,9 @@ def _command(args: list[str]) -> int:
     one_document = " and ".join(f.name for f in FORMATS if f.one_document)
     p.add_argument("--guest", metavar="NAME", help="the guest (default: every passthrough guest below an L1; "
                    f"{one_document} need it when there are several)")
+    one_hypervisor = ", ".join(f.name for f in FORMATS if f.one_hypervisor)
+    p.add_argument("--hypervisor", metavar="NAME", help="only the guests this guest or LPAR runs as their hypervisor "
+                   f"({one_hypervisor} need it when the guests run under several)")
     p = sub.add_parser("watch", help="keep a live host's configuration on screen (read-only, polls its sysfs)")
     p.add_argument("path", help="the sysfs tree to read, e.g. /sys")
     p.add_argument("--interval", metavar="SECONDS", type=_interval, default=None,
@@ -100,10 +107,12 @@ def _command(args: list[str]) -> int:
     _say_imported(ns.file, opened)
     scenario = opened.scenario
     if ns.command == "export":
-        return _export(ns.kind, scenario, ns.guest)
+        return _export(ns.kind, scenario, ns.guest, ns.hypervisor)
     if ns.command == "run":
         return _run(scenario, ns.json, ns.summary)
-    return _check(scenario, ns.json)
+    if ns.k8s is None and ns.node is not None:
+        parser.error("--node goes with --k8s")
+    return _check(scenario, ns.json, ns.k8s, ns.node)
 
 
 class Opened(NamedTuple):
@@ -176,12 +185,36 @@ def _run(scenario, as_json: bool, summary: bool = False) -> int:
     return 0
 
 
-def _check(scenario, as_json: bool) -> int:
+def _check(scenario, as_json: bool, k8s: str | None = None, node: str | None = None) -> int:
     import json
 
     from aptui.model.diagnostics import check
 
     diags = check(scenario)
+    if k8s is not None:
+        from aptui.formats.errors import InputError
+        from aptui.formats.real import k8s as plugin
+        from aptui.formats.real.exporting import ExportError, targets
+        from aptui.model.cex_plugin import check_crypto_config
+        from aptui.model.topology import Topology
+
+        topo = Topology(scenario)
+        try:
+            read = plugin.read(k8s)
+            views = targets(topo, node, any_guest=True)
+        except InputError as e:
+            print(printable(str(e)), file=sys.stderr)
+            return 2
+        except ExportError as e:
+            print(f"aptui: {printable(str(e))}", file=sys.stderr)
+            return 2
+        if len(views) > 1:
+            print(f"aptui: {len(views)} passthrough guests: name the one that runs the plugin with --node NAME",
+                  file=sys.stderr)
+            return 2
+        for note in read.notes:
+            _warn(note)
+        diags += check_crypto_config(topo, views[0].name, read.config)
     if as_json:
         print(json.dumps({"diagnostics": [d.as_json() for d in diags]}, indent=1))
     else:
@@ -233,12 +266,12 @@ def _import(kind: str, path: str, out: str | None) -> int:
     return 0
 
 
-def _export(kind: str, scenario, guest: str | None) -> int:
+def _export(kind: str, scenario, guest: str | None, hypervisor: str | None = None) -> int:
     from aptui.formats.real import convert
     from aptui.formats.real.exporting import ExportError
 
     try:
-        exported = convert.export(kind, scenario, guest)
+        exported = convert.export(kind, scenario, guest, hypervisor)
     except ExportError as e:
         print(f"aptui: {printable(str(e))}", file=sys.stderr)
         return 2

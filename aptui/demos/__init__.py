@@ -18,6 +18,13 @@ def text(name: str) -> str:
     return resources.files(__name__).joinpath(f"{name}.toml").read_text(encoding="utf-8")
 
 
+def title(name: str) -> str:
+    """The demo's scenario name (its `name` key), for lists that do not need the whole scenario."""
+    import tomllib
+
+    return str(tomllib.loads(text(name)).get("name", name))
+
+
 def label(name: str) -> str:
     """How a demo is named in messages: demo:NAME."""
     return f"demo:{name}"

@@ -208,6 +208,24 @@ def check_l1_apie(parent: str, apie: bool | None) -> bool | None:
     return apie
 
 
+def check_has_mdev(parent: str, backend: str, key: str) -> None:
+    """`start` and `active` are an mdev's: only a passthrough guest below an L1 has one (an LPAR's
+    crypto comes from its activation profile, an emulated or none guest has no vfio-ap device)."""
+    if parent == HOST:
+        raise Violation(f"{key}: an L1 is an LPAR, it has no mdev (mdevctl start and sysfs are a KVM host's)")
+    if backend != "passthrough":
+        raise Violation(f'{key}: backend "{backend}" has no vfio_ap mdev; only passthrough guests have one')
+
+
+def check_running(guest: str, active: bool, what: str) -> str:
+    """A guest whose mdev is not active (not created in sysfs) is not running: QEMU cannot start it
+    without its vfio-ap device, so it issues no request and runs no guest of its own."""
+    if not active:
+        raise Violation(f'"{guest}" is not running (active = false: its mdev is not created), so it has no {what}; '
+                        "set active = true or drop it")
+    return guest
+
+
 def check_request_apqn(op: str, has_apqn: bool) -> None:
     """QCI and SCAN address no queue; every other op addresses one."""
     if op in OPS_WITHOUT_APQN and has_apqn:

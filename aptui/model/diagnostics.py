@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import attrs
 
+from aptui.model import ap_check
 from aptui.model import mask as m
 from aptui.model.crycb import apcb_limits
 from aptui.model.matrix import Matrix
@@ -14,7 +15,7 @@ from aptui.model.facilities import apqi_available
 from aptui.model.routing import ap_bus_configuration
 from aptui.model.scenario import HOST, Scenario
 from aptui.model.topology import Topology
-from aptui.model.vfio_ap import host_owned_queues, shared_queues, shares_queues
+from aptui.model.vfio_ap import shared_queues, shares_queues
 from aptui.model.vocabulary import Backend, Feature, Severity
 
 SEVERITIES = tuple(Severity)
@@ -24,14 +25,20 @@ CODES = {  # code: severity, in the order diagnostics of one severity and guest 
     "apqi-unavailable": Severity.ERROR,
     "apqn-in-use": Severity.ERROR,
     "apqn-reserved-by-host": Severity.ERROR,
+    "apqn-reserved-persistent": Severity.ERROR,
     "crycb-format-mismatch": Severity.ERROR,
     "no-usage-domain": Severity.ERROR,
+    "cex-plugin-verify": Severity.ERROR,  # these four: `aptui check --k8s`, model/cex_plugin.py
+    "cex-plugin-vfio-ap": Severity.ERROR,
     "beyond-crycb-format": Severity.WARNING,
     "not-in-parent": Severity.WARNING,
     "adapter-filtered": Severity.WARNING,
     "interpretation-below-emulation": Severity.WARNING,
     "apie-without-crycb": Severity.WARNING,
     "no-apft": Severity.WARNING,
+    "mdev-cannot-start": Severity.WARNING,
+    "cex-plugin-no-device": Severity.WARNING,
+    "cex-plugin-mode-mismatch": Severity.WARNING,
     "usage-not-control": Severity.INFO,
 }
 _CODE_ORDER = {c: i for i, c in enumerate(CODES)}
@@ -170,15 +177,8 @@ def _guest_diagnostics(topo: Topology, name: str) -> list[Diagnostic]:
             "(\"At least one usage domain must be specified\") and the guest gets no queue. "
             "Assign at least one usage domain."))
 
-    # apqn-reserved-by-host: EADDRNOTAVAIL.
     if g.backend == Backend.PASSTHROUGH and g.parent != HOST:
-        held = shared_queues(g.matrix, host_owned_queues(topo.guests[g.parent].reserved))
-        if held.apqn_count:
-            out.append(Diagnostic("apqn-reserved-by-host", name,
-                f"{held.apqn_count} APQN(s) are reserved for {g.parent}'s own zcrypt drivers (apmask/aqmask): "
-                "assign_adapter/assign_domain fail with EADDRNOTAVAIL. Give the queues to vfio_ap first "
-                f"(clear the bits in {g.parent}'s reserved adapters or domains) or assign other queues.",
-                _apqns(held.adapters, held.usage_domains)))
+        out += _host_masks(topo, name)
 
     # not-in-parent: dropped by 2.1 step 1.
     if g.backend in (Backend.PASSTHROUGH, Backend.EMULATED):
@@ -241,6 +241,44 @@ def _guest_diagnostics(topo: Topology, name: str) -> list[Diagnostic]:
     return out
 
 
+def _first(held: Matrix) -> tuple[int, int]:
+    return next(held.apqns())
+
+
+def _host_masks(topo: Topology, name: str) -> list[Diagnostic]:
+    """An mdev against its hypervisor's masks (ref 5.2): the active ones for an active mdev
+    (EADDRNOTAVAIL, EBUSY) and for a start, the persistent ones for an auto config (define)."""
+    g = topo.guests[name]
+    hyp = topo.guests[g.parent]
+    out = []
+    now = ap_check.check_sysfs_mask_conflicts(g, hyp.reserved)
+    boot = ap_check.check_cfg_mask_conflicts(g, hyp.boot_reserved)
+    if now.apqn_count and g.active:
+        out.append(Diagnostic("apqn-reserved-by-host", name,
+            f"{now.apqn_count} APQN(s) are reserved for {g.parent}'s own zcrypt drivers (apmask/aqmask): "
+            "assign_adapter/assign_domain fail with EADDRNOTAVAIL, and ap-check refuses mdevctl start "
+            f"(\"{ap_check.conflict_error(None, _first(now), False)}\"); set the other way round, the mask write "
+            f"fails with EBUSY (chzdev: \"{ap_check.chzdev_conflict_error(g.mdev_uuid, _first(now), False)}\"). "
+            f"Give the queues to vfio_ap first (clear the bits in {g.parent}'s reserved adapters or domains) "
+            "or assign other queues.",
+            _apqns(now.adapters, now.usage_domains)))
+    if boot.apqn_count and (boot != now or not g.active):
+        out.append(Diagnostic("apqn-reserved-persistent", name,
+            f"{boot.apqn_count} APQN(s) of this start = auto mdev are kept for {g.parent}'s zcrypt drivers by the "
+            "persistent masks (41-ap.rules, or the active masks when it has none): ap-check refuses mdevctl define "
+            f"(\"{ap_check.conflict_error(None, _first(boot), True)}\"), chzdev --persistent refuses such masks "
+            f"(\"{ap_check.chzdev_conflict_error(g.mdev_uuid, _first(boot), True)}\"), and after a reboot the queues "
+            f"are zcrypt's. Clear the bits in {g.parent}'s persistent_reserved, or make the mdev start = manual.",
+            _apqns(boot.adapters, boot.usage_domains)))
+    elif now.apqn_count and not g.active:
+        out.append(Diagnostic("mdev-cannot-start", name,
+            f"the mdev is not active, and mdevctl start would fail: {now.apqn_count} APQN(s) are reserved for "
+            f"{g.parent}'s own zcrypt drivers by the active masks (\"{ap_check.conflict_error(None, _first(now), False)}\"). "
+            f"Clear the bits in {g.parent}'s reserved adapters or domains before starting it.",
+            _apqns(now.adapters, now.usage_domains)))
+    return out
+
+
 def _above(g, max_a: int, max_d: int) -> tuple[list[int], list[int], list[int]]:
     """The guest's adapter, usage and control ids above the limits."""
     return (sorted(a for a in g.adapters if a > max_a), sorted(d for d in g.usage_domains if d > max_d),
@@ -278,38 +316,72 @@ MAX_NAMED = 3  # siblings named in one apqn-in-use message; the rest are counted
 
 
 def _sibling_conflicts(topo: Topology) -> list[Diagnostic]:
-    """apqn-in-use: EADDRINUSE between sibling passthrough guests (PR/SM likewise for LPARs).
-    One diagnostic per guest, found on the masks (`vfio_ap_mdev_verify_no_sharing`); siblings
-    with the same usage matrix are compared once, so a thousand clones cost one comparison."""
+    """apqn-in-use: EADDRINUSE between sibling passthrough guests (PR/SM likewise for LPARs),
+    and ap-check's rules for mdevs: two auto configs conflict at define, two active mdevs at
+    start; an inactive mdev that shares queues with an active one cannot start (mdev-cannot-start).
+    One diagnostic per guest and code, found on the masks (`vfio_ap_mdev_verify_no_sharing`);
+    siblings with the same usage matrix and state are compared once, so a thousand clones cost
+    one comparison."""
     out = []
     for parent, kids in topo.children.items():
-        clones: dict[Matrix, list[str]] = {}  # usage matrix -> the siblings that have it
+        clones: dict[tuple, list[str]] = {}  # (usage matrix, active, start) -> the siblings that have it
         for k in kids:
             g = topo.guests[k]
             if g.backend == Backend.PASSTHROUGH:
-                clones.setdefault(Matrix(g.matrix.apm, g.matrix.aqm), []).append(k)
+                clones.setdefault((Matrix(g.matrix.apm, g.matrix.aqm), g.active, g.start), []).append(k)
         unique = list(clones.items())
-        who = "PR/SM refuses to activate both LPARs" if parent == HOST else "the kernel refuses the second assignment with EADDRINUSE"
-        for i, (mine, names) in enumerate(unique):
-            groups: dict[int, int] = {}  # shared domains -> adapters shared with those domains
-            partners = []
-            for j, (theirs, their_names) in enumerate(unique):
-                if (j != i or len(names) > 1) and shares_queues(mine, theirs):
-                    partners.append(their_names)
-                    sh = shared_queues(mine, theirs)
-                    groups[sh.aqm] = groups.get(sh.aqm, 0) | sh.apm
-            if not partners:
-                continue
-            shared = _domains_by_adapter(groups)
-            count = sum(d.bit_count() for d in shared.values())
-            apqns = _apqns_of(shared)
-            for name in names:
-                others = (n for group in partners for n in group if n != name)
-                first = [n for n, _ in zip(others, range(MAX_NAMED))]
-                more = sum(len(group) for group in partners) - (len(names) > 1) - len(first)
-                listing = ", ".join(first) + (f" and {more} more" if more else "")
-                out.append(Diagnostic("apqn-in-use", name,
-                    f"{count} APQN(s) are also in the usage matrix of sibling{'s' if len(first) + more > 1 else ''} "
-                    f"{listing}: {who}. An APQN belongs to one guest at a time; give each guest its own adapters "
-                    "or domains.", apqns))
+        for i, ((mine, *_), names) in enumerate(unique):
+            me = topo.guests[names[0]]
+            found: dict[str, tuple[dict[int, int], list[list[str]]]] = {}  # code -> (shared groups, partners)
+            for j, ((theirs, *_), their_names) in enumerate(unique):
+                if (j == i and len(names) == 1) or not shares_queues(mine, theirs):
+                    continue
+                other = topo.guests[their_names[0]]
+                if ap_check.check_other_mdevs_sysfs(me, other) or ap_check.check_other_mdevs_cfg(me, other):
+                    code = "apqn-in-use"
+                elif not me.active and other.active:
+                    code = "mdev-cannot-start"
+                else:
+                    continue  # standby definitions: only one of them is ever started
+                groups, partners = found.setdefault(code, ({}, []))
+                partners.append(their_names)
+                sh = shared_queues(mine, theirs)
+                groups[sh.aqm] = groups.get(sh.aqm, 0) | sh.apm
+            for code, (groups, partners) in found.items():
+                out += _conflicts(topo, parent, code, names, groups, partners)
+    return out
+
+
+def _conflicts(topo: Topology, parent: str, code: str, names: list[str], groups: dict[int, int],
+               partners: list[list[str]]) -> list[Diagnostic]:
+    """The diagnostics of siblings `names` (one usage matrix and state) sharing queues with `partners`."""
+    shared = _domains_by_adapter(groups)
+    count = sum(d.bit_count() for d in shared.values())
+    apqns = _apqns_of(shared)
+    me = topo.guests[names[0]]
+    out = []
+    for name in names:
+        others = [n for group in partners for n in group if n != name]
+        first = others[:MAX_NAMED]
+        more = len(others) - len(first)
+        listing = ", ".join(first) + (f" and {more} more" if more else "")
+        other = topo.guests[first[0]]
+        apqn = _first(shared_queues(me.matrix, other.matrix))
+        if parent == HOST:
+            who = "PR/SM refuses to activate both LPARs"
+        elif code == "mdev-cannot-start":
+            who = (f"the mdev is not active, and mdevctl start would fail while {first[0]} is "
+                   f"(ap-check: \"{ap_check.conflict_error(other.mdev_uuid, apqn, False)}\")")
+        elif ap_check.check_other_mdevs_sysfs(me, other):
+            who = ("the kernel refuses the second assignment with EADDRINUSE (ap-check at mdevctl start: "
+                   f"\"{ap_check.conflict_error(other.mdev_uuid, apqn, False)}\")")
+        else:
+            who = ("both are start = auto, so ap-check refuses to define the second "
+                   f"(\"{ap_check.conflict_error(other.mdev_uuid, apqn, True)}\") and only one could start at boot")
+        fix = ("Stop the other mdev first, or give each guest its own queues." if code == "mdev-cannot-start" else
+               "An APQN belongs to one guest at a time; give each guest its own adapters or domains"
+               + ("" if parent == HOST else ", or keep one as a standby (start = manual, active = false)") + ".")
+        out.append(Diagnostic(code, name,
+            f"{count} APQN(s) are also in the usage matrix of sibling{'s' if len(others) > 1 else ''} "
+            f"{listing}: {who}. {fix}", apqns))
     return out

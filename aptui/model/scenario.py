@@ -16,6 +16,7 @@ MODES = ("cca", "accel", "ep11")
 STATES = ("online", "deconfigured", "checkstopped")
 BACKENDS = ("passthrough", "emulated", "none")
 FEATURES = ("ap", "apqci", "apft", "apqi")
+STARTS = ("auto", "manual")  # mdevctl's start of an mdev config
 DEFAULT_FEATURES = frozenset({"ap", "apqci", "apft"})
 PQAP_OPS = ("TAPQ", "RAPQ", "ZAPQ", "AQIC", "QCI", "QACT")
 OPS = PQAP_OPS + ("NQAP", "DQAP", "SCAN")
@@ -56,6 +57,12 @@ class Reserved:
 
     def __bool__(self) -> bool:
         return bool(self.adapters or self.domains)
+
+
+def boot_masks(active: Reserved, persistent: Reserved | None) -> Reserved | None:
+    """The persistent masks as a guest keeps them: None when they equal the active ones (so that
+    a scenario has one spelling of each state, and its file omits them)."""
+    return None if persistent is None or persistent == active else persistent
 
 
 @attrs.frozen
@@ -111,11 +118,21 @@ class Guest:
     features: frozenset[str] = DEFAULT_FEATURES
     reserved: Reserved = Reserved()
     uuid: str | None = None
+    # The masks `chzdev -t ap ... --persistent` writes to /etc/udev/rules.d/41-ap.rules, applied
+    # at boot; None: the same as the active ones (ap-check then reads sysfs, ap_read_udev_masks).
+    persistent_reserved: Reserved | None = None
+    start: str = "auto"  # mdevctl's start of the guest's mdev config
+    active: bool = True  # the mdev exists in sysfs (created, started); else the guest is not running
 
     @cached_property
     def matrix(self) -> Matrix:
         """The configured (assigned) matrix, before any filtering."""
         return Matrix.of(self.adapters, self.usage_domains, self.control_domains)
+
+    @property
+    def boot_reserved(self) -> Reserved:
+        """The persistent masks: the queues kept for this level's own zcrypt drivers from boot on."""
+        return self.reserved if self.persistent_reserved is None else self.persistent_reserved
 
     @property
     def mdev_uuid(self) -> str:

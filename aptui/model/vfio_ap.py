@@ -106,3 +106,10 @@ def assign_verdict(mask: str, added: frozenset[int], limit: int, why_limit: str,
 
 def _added_id(mask: str, apqn: tuple[int, int]) -> int:
     return apqn[0] if mask == "apm" else apqn[1]
+
+
+def ap_owned_by_def_drv(reserved: Reserved, runs_vfio_ap: bool, adapter: int, domain: int) -> bool:
+    """ap_bus.c `ap_owned_by_def_drv`: the default (zcrypt) drivers own a queue iff its adapter bit
+    AND its domain bit are set in apmask/aqmask, and the AP bus gives the rest to vfio_ap. A level
+    that runs no passthrough guest is taken at the default masks (all ones): every queue is zcrypt's."""
+    return not runs_vfio_ap or host_owned_queues(reserved).has_apqn(adapter, domain)

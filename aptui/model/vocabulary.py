@@ -26,6 +26,13 @@ class Feature(StrEnum):
     APQI = "apqi"  # PQAP(AQIC), AP interruptions, facility 65
 
 
+class Start(StrEnum):
+    """mdevctl's ``start`` of an mdev config: created at boot, or only by ``mdevctl start``."""
+
+    AUTO = "auto"  # ap-check checks it at define against other auto configs and the persistent masks
+    MANUAL = "manual"  # a standby definition: checked only when it is started
+
+
 class Op(StrEnum):
     TAPQ = "TAPQ"
     RAPQ = "RAPQ"
@@ -116,8 +123,25 @@ _LOSS_LABELS = {
 
 
 class Errno(StrEnum):
-    """What an mdev sysfs write (or PR/SM, for an LPAR) answers an assignment (ref 5.3)."""
+    """What a vfio_ap sysfs write (or PR/SM, for an LPAR) answers (ref 3.2, 5.3): an mdev's
+    assign_* or ap_config, or the bus's apmask/aqmask; each with its `meaning`, what the kernel
+    means by it in words an operator can act on."""
 
-    ENODEV = "ENODEV"  # the id is beyond what the hypervisor's configuration addresses
-    EADDRNOTAVAIL = "EADDRNOTAVAIL"  # a queue kept for the host's own zcrypt drivers (apmask/aqmask)
-    EADDRINUSE = "EADDRINUSE"  # a queue already in a sibling mdev's matrix
+    meaning: str
+
+    def __new__(cls, value: str, meaning: str):
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.meaning = meaning
+        return member
+
+    ENODEV = ("ENODEV", "an id above the highest the hypervisor's configuration addresses (ap_max_adapter_id, "
+                        "ap_max_domain_id): assign ids within them")
+    EADDRNOTAVAIL = ("EADDRNOTAVAIL", "a queue reserved for the host's own zcrypt drivers by apmask/aqmask (older "
+                                      "kernels: not bound to vfio_ap): clear its adapter or domain bit in "
+                                      "apmask/aqmask first")
+    EADDRINUSE = ("EADDRINUSE", "a queue already in the matrix of another mdev: an APQN goes to one mdev only; "
+                                "unassign it there or pick another")
+    EINVAL = ("EINVAL", "a value the kernel cannot parse (not a number, or not a mask of 256 bits)")
+    EBUSY = ("EBUSY", "taking a queue back for the host's drivers (apmask/aqmask) while an mdev has it assigned: "
+                      "unassign it from the mdev first")

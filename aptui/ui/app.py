@@ -171,6 +171,15 @@ class AptuiApp(App):
         yield SystemCommand("Edit policy…", "Nested emulation (hypothetical); ctrl+z undoes", main.action_edit_policy)
         yield SystemCommand("Edit costs…", "Cycles of each transition, the clock, adapter times; ctrl+z undoes",
                             main.action_edit_costs)
+        yield SystemCommand("Open file…", "Open a scenario file in place of this one (asks about unsaved changes)",
+                            self.action_open_file)
+        yield SystemCommand("Save as…", "Save the scenario under a new name (asks before replacing a file)",
+                            partial(self.save_then, None, True))
+        from aptui import demos
+
+        for name in demos.names():
+            yield SystemCommand(f"Open demo {name}", f"{demos.title(name)}: in place of this scenario (asks about "
+                                "unsaved changes)", partial(self.open_demo, name))
         from aptui.formats.real.registry import EXPORTS, IMPORTS
 
         for kind in IMPORTS:
@@ -229,13 +238,65 @@ class AptuiApp(App):
         except OSError as e:
             self.notify(f"Cannot write the recovery file: {e}", severity="warning", markup=False)
 
+    # -- opening ------------------------------------------------------------------------
+    def action_open_file(self) -> None:
+        from aptui.ui.screens.transfer import AskPath
+
+        def chosen(path: str | None) -> None:
+            if path:
+                self.open_file(path)
+
+        self.push_screen(AskPath("Open a scenario file", "a scenario TOML file (spec 8)", action="Open"), chosen)
+
+    def open_file(self, path: str) -> None:
+        from aptui.formats.errors import InputError
+        from aptui.formats.scenario.file import load
+
+        try:
+            scenario = load(path)
+        except InputError as e:  # FILE:LINE: message; the open scenario stays
+            self.notify(str(e), title="Not opened", severity="error", markup=False)
+            return
+        self.open_scenario(scenario, path, str(Path(path).resolve()))
+
+    def open_demo(self, name: str) -> None:
+        from aptui import demos
+        from aptui.formats.scenario.file import loads
+
+        self.open_scenario(loads(demos.text(name), demos.label(name)), None, f"demo:{name}")
+
+    def open_scenario(self, scenario: Scenario, path: str | None, origin: str) -> None:
+        """Put `scenario` in place of the session (a new document: its own undo history, run and
+        recovery file), once the unsaved changes of this one are saved or discarded."""
+        from aptui.ui.screens.forms import ask_unsaved
+
+        def replace() -> None:
+            old = self.recovery
+            old.clear()
+            self.session = Session(scenario, path, origin)
+            self.runner = Runner(scenario)
+            self.recovery = Recovery(old.state_dir, self.session.origin)
+            self.main.show_session()
+            self.notify(f"Opened {path or origin}", markup=False)
+
+        def answered(answer: str | None) -> None:
+            if answer == "save":
+                self.save_then(replace)
+            elif answer == "discard":
+                replace()
+
+        if self.session.dirty:
+            self.push_screen(ask_unsaved(self.session.path or self.session.origin, "opening another"), answered)
+        else:
+            replace()
+
     # -- saving and quitting -----------------------------------------------------------
     def action_save(self) -> None:
         self.save_then(None)
 
-    def save_then(self, after) -> None:
-        """Save (asking for a file name when the scenario is a demo), then call `after`."""
-        if self.session.path is None:
+    def save_then(self, after, ask: bool = False) -> None:
+        """Save (asking for a file name when the scenario is a demo, or when `ask`), then call `after`."""
+        if self.session.path is None or ask:
             from aptui.ui.screens.forms import SaveAs, write_asking
 
             def chosen(path: str | None) -> None:
@@ -243,7 +304,7 @@ class AptuiApp(App):
                     write_asking(self, path, "this scenario", "Save failed", partial(self._save_to, path, after))
 
             stem = printable(self.session.scenario.name).replace(" ", "-").replace("/", "-")
-            self.push_screen(SaveAs(f"{stem}.toml"), chosen)
+            self.push_screen(SaveAs(self.session.path or f"{stem}.toml"), chosen)
             return
         self._save_to(self.session.path, after)
 

@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from aptui.model import Adapter, Costs, Guest, Host, Policy, Request, Reserved, Scenario
 from aptui.model.bounds import modes_of
-from aptui.model.scenario import ADAPTER_TYPES, BACKENDS, FEATURES, OPS, STATES
+from aptui.model.scenario import ADAPTER_TYPES, BACKENDS, FEATURES, OPS, STARTS, STATES, boot_masks
 
 # A few ids around the interesting borders (format 0/1 limits 63/15, the top 255).
 ADAPTER_IDS = st.sampled_from([0, 1, 5, 6, 7, 15, 16, 63, 64, 200, 255])
@@ -37,18 +37,23 @@ def scenarios(draw, max_guests: int = 8, max_requests: int = 8):
         parent = draw(st.sampled_from(candidates))
         levels[name] = 1 if parent == "host" else levels[parent] + 1
         l1 = parent == "host"
+        backend = "passthrough" if l1 else draw(st.sampled_from(BACKENDS))
+        reserved = Reserved(draw(ids(ADAPTER_IDS)), draw(ids(DOMAIN_IDS)))
+        persistent = draw(st.none() | st.builds(Reserved, ids(ADAPTER_IDS), ids(DOMAIN_IDS)))
         guests.append(Guest(
             name=name,
             parent=parent,
-            backend="passthrough" if l1 else draw(st.sampled_from(BACKENDS)),
+            backend=backend,
             adapters=draw(ids(ADAPTER_IDS)),
             usage_domains=draw(ids(DOMAIN_IDS)),
             control_domains=draw(ids(DOMAIN_IDS)),
             crycb_format=draw(st.none() | st.integers(0, 2)),
             apie=draw(st.none() | st.just(True)) if l1 else draw(st.none() | st.booleans()),
             features=draw(st.frozensets(st.sampled_from(FEATURES))),
-            reserved=Reserved(draw(ids(ADAPTER_IDS)), draw(ids(DOMAIN_IDS))),
+            reserved=reserved,
             uuid=draw(st.none() | st.uuids().map(str)),
+            persistent_reserved=boot_masks(reserved, persistent),
+            start=draw(st.sampled_from(STARTS)) if not l1 and backend == "passthrough" else "auto",
         ))
     names = [g.name for g in guests]
     requests = []
@@ -57,6 +62,10 @@ def scenarios(draw, max_guests: int = 8, max_requests: int = 8):
         apqn = None if op in ("QCI", "SCAN") else (draw(ADAPTER_IDS), draw(DOMAIN_IDS))
         requests.append(Request(draw(st.sampled_from(names)), op, apqn, draw(st.integers(1, 3)),
                                 draw(st.sampled_from([0, 0, 50, 100.5, 300]))))
+    busy = {r.guest for r in requests} | {g.parent for g in guests}  # an inactive mdev's guest runs nothing
+    guests = [attrs.evolve(g, active=False)
+              if g.name not in busy and g.parent != "host" and g.backend == "passthrough" and draw(st.booleans())
+              else g for g in guests]
     costs = draw(st.just(Costs()) | st.builds(Costs, interpret=st.integers(0, 5000), clock_mhz=st.integers(1, 9000),
                                              cca_us=st.sampled_from([0, 1.5, 300])))
     name = draw(st.text(min_size=1, max_size=12).filter(lambda s: s.strip()))

@@ -62,6 +62,16 @@ def test_aptui_file_recognises_a_real_format_and_imports_it(capsys, path, kind):
     assert "aptui: guess: " in err  # every import guesses the L1's name at least
 
 
+@pytest.mark.parametrize("kind", ["udev", "lszdev"])
+def test_the_masks_formats_are_recognised_too(capsys, tmp_path, kind):
+    f = tmp_path / kind
+    code, out, _ = run(capsys, "export", kind, "passthrough", "--hypervisor", "lpar1")
+    f.write_text(out)
+    assert code == 0 and sniffing.recognise(str(f)) == kind
+    code, _, err = run(capsys, "check", str(f))
+    assert f"imported from {kind}" in err and "guessed the L1's name = lpar1" in err
+
+
 def test_the_export_of_an_import_needs_no_toml_in_between(capsys):
     code, out, err = run(capsys, "export", "mdevctl", str(FIXTURES / "mdevctl-list.json"))
     assert code == 0 and json.loads(out)[0]["matrix"]

@@ -12,6 +12,7 @@ import pytest
 from aptui import demos
 from aptui.formats.real import libvirt, qemu
 from aptui.formats.real.convert import ExportError, export, export_text
+from aptui.formats.real.exporting import passthrough_below_l1
 from aptui.formats.errors import InputError
 from aptui.formats.scenario.file import loads
 from aptui.model import Matrix
@@ -69,6 +70,39 @@ def test_hostdev_passes_the_domain_schema(tmp_path):
     assert '<hostdev mode="subsystem" type="mdev" managed="no" model="vfio-ap">' in xml
     done = validate(DOMAIN.format(xml), "domain", tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def _demo_passthrough_guests():
+    return [(name, v.name) for name in demos.names()
+            for v in passthrough_below_l1(Topology(loads(demos.text(name))))]
+
+
+def test_hostdev_comes_with_the_cpu_features_of_the_qemu_export_for_every_demo_guest(tmp_path):
+    """The <cpu> in the hostdev export requires exactly what `-cpu host,...` turns on, disables the
+    rest, and with the <hostdev> makes a domain libvirt's schema takes."""
+    cases = _demo_passthrough_guests()
+    assert len(cases) >= 10
+    for demo, guest in cases:
+        s = loads(demos.text(demo))
+        xml = export_text("hostdev", s, guest)
+        assert xml.startswith("<hostdev")
+        cpu = re.search(r"^<cpu .*?^</cpu>$", xml, re.M | re.S).group(0)
+        policies = dict((n, p) for p, n in re.findall(r'<feature policy="(\w+)" name="(\w+)"', cpu))
+        switches = dict(f.split("=") for f in re.match(r"-cpu host,(\S+)", export_text("qemu", s, guest)).group(1)
+                        .split(","))
+        assert policies == {f: {"on": "require", "off": "disable"}[v] for f, v in switches.items()}, (demo, guest)
+        hostdev = xml[:xml.index("<!--")]
+        done = validate(DOMAIN.replace("  <devices>", cpu + "  <devices>").format(hostdev), "domain", tmp_path)
+        assert done.returncode == 0, (demo, guest, done.stdout + done.stderr)
+
+
+def test_hostdev_of_a_guest_without_ap_says_it_will_not_start():
+    s = passthrough()
+    g = attrs.evolve(s.guest("kvm2"), features=frozenset({"apqci"}))
+    s = attrs.evolve(s, guests=tuple(g if x.name == "kvm2" else x for x in s.guests))
+    out = export("hostdev", s, "kvm2")
+    assert '<feature policy="disable" name="ap" />' in out.text and 'policy="require"' not in out.text
+    assert any("will not start" in n for n in out.notes)
 
 
 def test_names_and_values_are_escaped(tmp_path):

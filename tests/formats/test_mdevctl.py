@@ -5,7 +5,8 @@ import json
 import pytest
 
 from aptui.formats.real import mdev, mdevctl
-from aptui.formats.real.convert import export_text
+from aptui.formats.real.convert import export, export_text
+from aptui.formats.real.exporting import ExportError
 from aptui.formats.errors import InputError
 from aptui.formats.scenario.file import loads
 from aptui.model import Matrix, check
@@ -112,8 +113,42 @@ def test_export_is_the_json_mdevctl_stores(tmp_path):
     f = tmp_path / s.guest("kvm1").mdev_uuid
     f.write_text(text)
     assert guest(mdevctl.read(str(f)).scenario, f.name).matrix == s.guest("kvm1").matrix
-    listed = tmp_path / "all.json"
-    listed.write_text(export_text("mdevctl", s, None))
-    back = mdevctl.read(str(listed)).scenario
-    for name in ("kvm1", "kvm2", "kvm3", "nested1", "nested2"):
-        assert guest(back, s.guest(name).mdev_uuid).matrix == s.guest(name).matrix
+    for hypervisor, names in (("lpar1", ("kvm1", "kvm2", "kvm3")), ("kvm1", ("nested1", "nested2"))):
+        listed = tmp_path / f"{hypervisor}.json"
+        listed.write_text(export("mdevctl", s, hypervisor=hypervisor).text)
+        back = mdevctl.read(str(listed)).scenario
+        assert sorted(g.uuid for g in back.guests if g.uuid) == sorted(s.guest(n).mdev_uuid for n in names)
+        for name in names:
+            assert guest(back, s.guest(name).mdev_uuid).matrix == s.guest(name).matrix
+
+
+def test_a_listing_covers_one_hypervisor_and_imports_back_without_conflicts(tmp_path):
+    """Issue 9 defect 1: the mdevs of lpar1 and of kvm1 in one list imported as siblings sharing
+    queues (four apqn-in-use). Without --hypervisor the export now names the hypervisors; each
+    listing imports back healthy."""
+    s = loads((FIXTURES.parent.parent.parent / "aptui/demos/passthrough.toml").read_text())
+    with pytest.raises(ExportError, match=r"2 hypervisors .*--hypervisor NAME \(one of lpar1, kvm1\)"):
+        export("mdevctl", s)
+    for hypervisor in ("lpar1", "kvm1"):
+        f = tmp_path / f"{hypervisor}.json"
+        f.write_text(export("mdevctl", s, hypervisor=hypervisor).text)
+        assert [d.code for d in check(mdevctl.read(str(f)).scenario)] == []
+
+
+@pytest.mark.parametrize("start", ["auto", "manual"])
+def test_start_is_kept_both_ways(tmp_path, start):
+    s = loads((FIXTURES.parent.parent.parent / "aptui/demos/passthrough.toml").read_text()
+              .replace('name = "kvm2"\nparent = "lpar1"', f'name = "kvm2"\nparent = "lpar1"\nstart = "{start}"'))
+    text = export_text("mdevctl", s, "kvm2")
+    assert f'"start": "{start}"' in text
+    f = tmp_path / s.guest("kvm2").mdev_uuid
+    f.write_text(text)
+    assert guest(mdevctl.read(str(f)).scenario, f.name).start == start
+
+
+def test_a_config_without_start_is_manual_as_mdevctl_defines_it(tmp_path):
+    f = tmp_path / "9f579710-6ffc-4201-987a-4ffa0fb1f3a5"
+    f.write_text('{"mdev_type": "vfio_ap-passthrough", "attrs": [{"assign_adapter": "5"}]}')
+    imported = mdevctl.read(str(f))
+    assert guest(imported.scenario, f.name).start == "manual"
+    assert any("no start" in n for n in imported.notes)

@@ -11,7 +11,7 @@ from aptui.formats.real.registry import EXPORTS, FORMATS, IMPORTS
 def test_each_format_names_functions_its_module_has(fmt):
     assert callable(fmt.function(fmt.export))
     if fmt.reads:
-        assert callable(fmt.function("read"))
+        assert callable(fmt.function(fmt.read))
 
 
 @pytest.mark.parametrize("command, names", [("import", IMPORTS), ("export", EXPORTS)])

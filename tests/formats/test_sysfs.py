@@ -1,5 +1,6 @@
 """sysfs: a tree captured from a host in, the script of writes out (run by sh and by a fake kernel)."""
 
+import errno
 import importlib.util
 import os
 import re
@@ -19,6 +20,7 @@ from aptui.formats.errors import InputError
 from aptui.formats.scenario.file import loads
 from aptui.formats.text import printable
 from aptui.model import Adapter, Guest, Host, Matrix, Reserved, Scenario, check
+from aptui.model.vocabulary import Errno
 
 from .tools import FIXTURES, Refused, machine_tree, run_script, tool
 
@@ -209,6 +211,74 @@ def test_the_kernel_refuses_what_check_reports(tmp_path):
         run_script(script, tmp_path, "lpar1")
     kvm3 = export_text("sysfs", s, "kvm3")
     run_script(kvm3, tmp_path, "lpar1")
+
+
+# tee as coreutils' prints a refusal, for the file named $REFUSE with the C library's words for $ERRNO.
+FAKE_TEE = """#!/bin/sh
+if [ "${1##*/}" = "$REFUSE" ]; then cat >/dev/null; echo "tee: $1: $TEXT" >&2; exit 1; fi
+cat > "$1"
+"""
+
+
+def _refusing_run(tmp_path, script: str, name: str, code: str, ap_config: bool):
+    """The script under dash on a fake tree whose write to the file ``name`` the kernel refuses with errno ``code``."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "tee").write_text(FAKE_TEE)
+    (bin_dir / "tee").chmod(0o755)
+    s = two_level()
+    root = tmp_path / "sys"
+    machine_tree(root, s, "lpar1", ap_config)
+    (root / "devices/vfio_ap/matrix" / s.guest("kvm1").mdev_uuid).mkdir()
+    f = tmp_path / "setup.sh"
+    f.write_text(script)
+    env = {**os.environ, "SYSFS": str(root), "PATH": f"{bin_dir}:{os.environ['PATH']}", "REFUSE": name,
+           "TEXT": os.strerror(getattr(errno, code))}
+    return subprocess.run([tool("dash"), str(f)], env=env, capture_output=True, text=True), root
+
+
+@pytest.mark.parametrize("name, code, ap_config", [
+    ("assign_adapter", "EADDRINUSE", False), ("assign_domain", "EADDRNOTAVAIL", False),
+    ("assign_adapter", "ENODEV", False), ("ap_config", "EINVAL", True), ("apmask", "EBUSY", True),
+])
+def test_a_refused_write_says_which_and_what_the_kernel_meant(tmp_path, name, code, ap_config):
+    script = export_text("sysfs", two_level(), "kvm1")
+    done, root = _refusing_run(tmp_path, script, name, code, ap_config)
+    assert done.returncode == 1
+    who = "lpar1" if name == "apmask" else "kvm1"
+    first = re.search(rf"ap_write (\S+) \"(\S+/{name})\"", script)
+    path = first.group(2).replace("$SYSFS", str(root)).replace("$mdev", str(root / "devices/vfio_ap/matrix" /
+                                                                           two_level().guest("kvm1").mdev_uuid))
+    assert done.stderr.splitlines() == [
+        f"aptui script: {who}: the kernel refused echo {first.group(1)} > {path}",
+        f"  tee: {path}: {os.strerror(getattr(errno, code))}",
+        f"  {code}: {Errno(code).meaning}"]
+    if name != "apmask":
+        assert not (root / "devices/vfio_ap/matrix" / two_level().guest("kvm1").mdev_uuid / "assign_control_domain"
+                    ).exists()  # the script stopped at the refusal
+
+
+def test_a_write_dash_cannot_make_is_named_with_the_systems_words(tmp_path):
+    """No fake: a directory where the attribute should be; no errno of vfio_ap, so no meaning line."""
+    s = two_level()
+    root = tmp_path / "sys"
+    machine_tree(root, s, "lpar1", ap_config=False)
+    mdev_dir = root / "devices/vfio_ap/matrix" / s.guest("kvm1").mdev_uuid
+    (mdev_dir / "assign_domain").mkdir(parents=True)
+    f = tmp_path / "setup.sh"
+    f.write_text(export_text("sysfs", s, "kvm1"))
+    done = subprocess.run([tool("dash"), str(f)], env={**os.environ, "SYSFS": str(root)}, capture_output=True,
+                          text=True)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [f"aptui script: kvm1: the kernel refused echo 0x0004 > {mdev_dir}/assign_domain",
+                                        f"  tee: {mdev_dir}/assign_domain: Is a directory"]
+    assert (mdev_dir / "assign_adapter").read_text() == "0x06\n"  # the writes before it were made
+    assert not (mdev_dir / "assign_control_domain").exists()
+
+
+def test_the_scripts_errno_words_are_the_c_librarys():
+    for e, texts in sysfs.STRERROR.items():
+        assert os.strerror(getattr(errno, e)) in texts
 
 
 def _bench():

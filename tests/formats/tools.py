@@ -58,9 +58,14 @@ def run_script(script: str, root: Path, machine: str | None = None, ap_config: b
     env = {"SYSFS": str(root)}
     masks: dict[Path, Matrix] = {}
     active = [True]  # nested branches: case, if
+    writer = False  # within the definition of ap_write
     for raw in script.splitlines():
         line = raw.strip()
-        if not line or line.startswith("#") or line in ("set -e", 'SYSFS="${SYSFS:-/sys}"', ":"):
+        if line in ("ap_write() {", "}"):
+            writer = line != "}"
+            continue
+        if writer or not line or line.startswith("#") or line in ("set -e", 'SYSFS="${SYSFS:-/sys}"', ":",
+                                                                   "LC_ALL=C", "export LC_ALL"):
             continue
         if line == 'case "${1:-}" in':
             active.append(False)
@@ -94,8 +99,8 @@ def run_script(script: str, root: Path, machine: str | None = None, ap_config: b
             if Path(shlex.split(test)[2]).is_dir():
                 continue
         words = shlex.split(line)
-        assert words[0] == "echo" and words[2] == ">", f"the fake kernel does not know {raw!r}"
-        _write(Path(words[3]), words[1], root, masks)
+        assert words[0] == "ap_write" and len(words) == 4, f"the fake kernel does not know {raw!r}"
+        _write(Path(words[2]), words[1], root, masks)
     for d, matrix in masks.items():
         (d / "matrix").write_text("".join(f"{m.format_apqn(a, q)}\n" for a, q in matrix.apqns())
                                   or "".join(f"{a:02x}.\n" for a in matrix.adapters)

@@ -38,7 +38,7 @@ REAL_TOOLS = Path(os.environ.get("APTUI_REAL_TOOLS", ROOT.parent / "shared" / "f
 CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 CANARY = "CANARY-0f1e2d-MUST-NOT-SHOW"
 RUN_LIMIT = 20_000  # instructions: `run` only scenarios this short, to keep an example quick
-EXPORTS = ("mdevctl", "libvirt", "hostdev", "qemu", "sysfs", "lszcrypt")
+EXPORTS = ("mdevctl", "libvirt", "hostdev", "qemu", "sysfs", "lszcrypt", "k8s")
 CLASSES = ("exit status", "traceback", "invalid JSON", "control character", "OUT changed", "temporary file",
            "reload differs", "outside the tree", "sh syntax")
 

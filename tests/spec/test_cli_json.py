@@ -182,7 +182,7 @@ PT = toml(host(5), [guest("lpar1", adapters=[5], usage=[4]), guest("kvm1", "lpar
 
 def test_export_input_error_exit_2(tmp_path, capsys):
     bad = write(tmp_path, "format = 1\n[host]\nadapters = 5\n")
-    for kind in ("mdevctl", "libvirt", "hostdev", "qemu", "sysfs", "lszcrypt"):
+    for kind in ("mdevctl", "libvirt", "hostdev", "qemu", "sysfs", "lszcrypt", "k8s"):
         assert call(["export", kind, bad, "--guest", "kvm1"], capsys)[0] == 2
 
 

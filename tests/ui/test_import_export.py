@@ -46,7 +46,7 @@ async def test_palette_offers_every_import_and_export(make_app):
         titles = {c.title for c in app.get_system_commands(app.screen)}
         for kind in ("lszcrypt", "sysfs", "mdevctl", "libvirt"):
             assert f"Import {kind}…" in titles
-        for kind in ("mdevctl", "libvirt", "hostdev", "qemu", "sysfs", "lszcrypt"):
+        for kind in ("mdevctl", "libvirt", "hostdev", "qemu", "sysfs", "lszcrypt", "k8s"):
             assert f"Export selected guest as {kind}…" in titles
 
 

@@ -8,7 +8,8 @@ the command line prints them and the console previews them before it writes anyt
 from __future__ import annotations
 
 from aptui import __version__
-from aptui.formats.real.exporting import ExportError, Exported, targets
+from aptui.formats.real import apmasks
+from aptui.formats.real.exporting import ExportError, Exported, on_hypervisor, targets
 from aptui.formats.real.importing import Imported
 from aptui.formats.real.registry import EXPORTS, IMPORTS, NAMED
 from aptui.formats.errors import InputError
@@ -29,7 +30,7 @@ def read(kind: str, path: str) -> Imported:
     if kind not in IMPORTS:
         raise ValueError(f"unknown import kind {kind!r}; one of {', '.join(IMPORTS)}")
     try:
-        return NAMED[kind].function("read")(path)
+        return NAMED[kind].function(NAMED[kind].read)(path)
     except OSError as e:
         raise InputError(e.filename or path, None, f"cannot read: {e.strerror or e}") from None
 
@@ -71,20 +72,23 @@ def toml_text(imported: Imported, kind: str, path: str) -> str:
 
 
 # -- export --------------------------------------------------------------------------------------
-def export(kind: str, scenario: Scenario, guest: str | None = None) -> Exported:
+def export(kind: str, scenario: Scenario, guest: str | None = None, hypervisor: str | None = None) -> Exported:
     """One guest's configuration in a real format, or every passthrough guest's when ``guest`` is
-    None. Raises ExportError when that cannot be made."""
+    None (of the guests of ``hypervisor`` when it is named). Raises ExportError when that cannot
+    be made."""
     if kind not in EXPORTS:
         raise ValueError(f"unknown export kind {kind!r}; one of {', '.join(EXPORTS)}")
     fmt = NAMED[kind]
     topo = Topology(scenario)
-    views = targets(topo, guest, any_guest=fmt.any_guest)
+    views = on_hypervisor(topo, targets(topo, guest, any_guest=fmt.any_guest), hypervisor, fmt.one_hypervisor)
     if fmt.one_document and len(views) > 1:
-        raise ExportError(f"{len(views)} passthrough guests ({', '.join(repr(v.name) for v in views)}) and libvirt "
-                          "takes one device per XML document: choose one with --guest NAME")
+        raise ExportError(f"{len(views)} passthrough guests ({', '.join(repr(v.name) for v in views)}) and {kind} "
+                          "writes one guest per document: choose one with --guest NAME")
     names = {v.name for v in views}
     notes = [f"{d.guest}: aptui check reports {d.code}: {d.message}"
              for d in check(scenario, topo) if d.severity == "error" and d.guest in names]
+    if fmt.needs_masks:
+        notes.append(apmasks.masks_note(topo, views))
     written = fmt.function(fmt.export)(topo, views, guest is not None)
     return Exported(written.text, (*notes, *written.notes))
 

@@ -46,6 +46,29 @@ def targets(topo: Topology, name: str | None, any_guest: bool = False) -> list[G
     return [view]
 
 
+def on_hypervisor(topo: Topology, views: list[GuestView], hypervisor: str | None, one: bool) -> list[GuestView]:
+    """The guests of ``hypervisor`` among ``views`` (all of them when it is None). ``one``: the
+    format holds one machine's configuration (mdevctl runs on one hypervisor, and a list of the
+    mdevs of two would refuse to import), so guests of several hypervisors need the choice."""
+    if hypervisor is not None:
+        if hypervisor not in topo.guests:
+            known = ", ".join(topo.walk()) or "none"
+            raise ExportError(f"no guest {hypervisor!r} to be the hypervisor (guests: {known})")
+        mine = [v for v in views if v.guest.parent == hypervisor]
+        if not mine:
+            raise ExportError(f"{hypervisor!r} runs none of the guests exported "
+                              f"({', '.join(v.name for v in views)})")
+        return mine
+    parents: dict[str, list[str]] = {}
+    for v in views:
+        parents.setdefault(v.guest.parent, []).append(v.name)
+    if one and len(parents) > 1:
+        each = "; ".join(f"{p} runs {', '.join(names)}" for p, names in parents.items())
+        raise ExportError(f"these mdevs sit under {len(parents)} hypervisors ({each}), and each has its own "
+                          f"configuration: export one at a time with --hypervisor NAME (one of {', '.join(parents)})")
+    return views
+
+
 def seen(topo: Topology, view: GuestView) -> tuple[Matrix, str | None]:
     """The matrix the guest's AP bus finds (spec 6), and why it is empty or hypothetical: the
     model's `ap_bus_configuration`, aware of the policy."""

@@ -25,6 +25,7 @@ class Mdev:
     uuid: str | None
     matrix: Matrix
     label: str = ""
+    start: str = "auto"  # mdevctl's start; the sysfs and libvirt node devices as read carry none
 
 
 @attrs.frozen
@@ -93,7 +94,7 @@ def mdev_guests(mdevs: list[Mdev], parent: str) -> list[Guest]:
     names = guest_names(mdevs, {HOST, parent})
     return [Guest(name, parent=parent, adapters=frozenset(md.matrix.adapters),
                   usage_domains=frozenset(md.matrix.usage_domains),
-                  control_domains=frozenset(md.matrix.control_domains), uuid=md.uuid)
+                  control_domains=frozenset(md.matrix.control_domains), uuid=md.uuid, start=md.start)
             for name, md in zip(names, mdevs)]
 
 

@@ -1,5 +1,6 @@
 """libvirt XML (ref 7.4): the node device of a vfio_ap mdev (``virsh nodedev-define``), read and
-written, and the domain's ``<hostdev>`` element that hands the mdev to a guest.
+written, and the domain's ``<hostdev>`` element that hands the mdev to a guest, with the ``<cpu>``
+the guest needs.
 
 XML is built with xml.etree, so names and values are always escaped; input is parsed by expat
 with document type declarations refused (a node device never has one, and entities in one could
@@ -17,10 +18,13 @@ from aptui.formats.errors import InputError
 from aptui.formats.files import STDIN, read_input
 from aptui.formats.real.exporting import Exported
 from aptui.formats.real.importing import Imported, Mdev, duplicate_uuids, mdev_import
+from aptui.formats.real.qemu import feature_notes
 from aptui.formats.text import path_text
+from aptui.model.facilities import cpu_model_features
 from aptui.model.matrix import EMPTY
 from aptui.model.scenario import UUID, Guest
 from aptui.model.topology import GuestView, Topology
+from aptui.model.vocabulary import Feature
 
 PARENT = "ap_matrix"  # libvirt's name for the vfio_ap matrix device
 DEVICE_CHILDREN = ("name", "path", "devnode", "parent", "driver", "capability")
@@ -143,10 +147,28 @@ def nodedev_text(guest: Guest) -> str:
     return _text(root)
 
 
-def hostdev_text(guest: Guest) -> str:
-    """The ``<hostdev>`` element of a domain (``virsh attach-device DOMAIN FILE --config``)."""
+def hostdev_text(view: GuestView) -> str:
+    """The ``<hostdev>`` element of a domain (``virsh attach-device DOMAIN FILE --config``), then, in
+    a comment, the ``<cpu>`` the domain needs: a CPU model belongs to the domain, not to a device,
+    and attach-device takes one element, so the file stays that element and the operator copies the
+    comment into ``virsh edit DOMAIN``."""
     root = ET.Element("hostdev", mode="subsystem", type="mdev", managed="no", model="vfio-ap")
-    ET.SubElement(ET.SubElement(root, "source"), "address", uuid=guest.mdev_uuid)
+    ET.SubElement(ET.SubElement(root, "source"), "address", uuid=view.guest.mdev_uuid)
+    return (_text(root) + "<!-- The domain's CPU model needs these AP features (virsh edit DOMAIN: add the <feature>\n"
+            "     elements to its <cpu>, or this <cpu> to the domain); virsh attach-device takes only the\n"
+            "     <hostdev> above.\n" + cpu_text(view) + "-->\n")
+
+
+def cpu_text(view: GuestView) -> str:
+    """The domain's ``<cpu>``: every AP feature required or disabled as the ``qemu`` export turns it
+    on or off (`cpu_model_features`). ``host-model``, as libvirt runs s390x KVM guests; libvirt
+    names s390x features as QEMU does (domain capabilities list ``<feature policy='require'
+    name='apqci'/>``), and takes only the policies ``require`` and ``disable`` for s390
+    (src/cpu/cpu_s390.c, virCPUs390Update)."""
+    have = cpu_model_features(view.guest.features, view.has_ap, view.level)
+    root = ET.Element("cpu", mode="host-model")
+    for f in Feature:
+        ET.SubElement(root, "feature", policy="require" if f in have else "disable", name=f)
     return _text(root)
 
 
@@ -155,7 +177,8 @@ def export_nodedev(topo: Topology, views: list[GuestView], named: bool) -> Expor
 
 
 def export_hostdev(topo: Topology, views: list[GuestView], named: bool) -> Exported:
-    return Exported(hostdev_text(views[0].guest))
+    return Exported(hostdev_text(views[0]),
+                    tuple(feature_notes(views[0], "the domain will not start with this <hostdev>")))
 
 
 def _text(root: ET.Element) -> str:

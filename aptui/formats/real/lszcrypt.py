@@ -25,7 +25,7 @@ from aptui.model.bounds import MAX_DEPTH, Violation, check_adapter
 from aptui.model.matrix import Matrix
 from aptui.model.scenario import Adapter, Guest, Host, Reserved, Scenario
 from aptui.model.topology import GuestView, Topology
-from aptui.model.vfio_ap import host_owned_queues
+from aptui.model.vfio_ap import ap_owned_by_def_drv
 
 # (header, width, right-aligned), as s390-tools defines the records
 DEFAULT_COLUMNS = (("CARD.DOM", 8, False), ("TYPE", 5, False), ("MODE", 11, False), ("STATUS", 10, False),
@@ -369,10 +369,9 @@ def _vfio_status(topo: Topology, view: GuestView, matrix: Matrix) -> dict[tuple[
     kids = [topo.view(k) for k in topo.children[view.name] if topo.guests[k].backend == "passthrough"]
     if not kids:
         return {}
-    host_owned = host_owned_queues(view.guest.reserved)
     out = {}
     for a, d in matrix.apqns():
-        if host_owned.has_apqn(a, d):
+        if ap_owned_by_def_drv(view.guest.reserved, True, a, d):
             continue
         if any(k.filtered.has_apqn(a, d) for k in kids):
             out[(a, d)] = "in use"

@@ -18,9 +18,10 @@ from aptui.formats.text import path_text
 from aptui.model.matrix import EMPTY
 from aptui.model.scenario import UUID, Guest
 from aptui.model.topology import GuestView, Topology
+from aptui.model.vocabulary import Start
 
 CONFIG_KEYS = ("mdev_type", "start", "attrs")
-STARTS = ("auto", "manual")
+STARTS = tuple(Start)
 
 
 def read(path: str) -> Imported:
@@ -121,9 +122,14 @@ class _Reader:
                                   "not read")
                 return None
             self.fail(where + ("mdev_type",), f"mdev_type {kind!r}: aptui reads {mdev.TYPE} mdevs only")
-        start = doc.get("start", "manual")
-        if start not in STARTS:
-            self.notes.append(f"{self.where(where + ('start',))}: start {start!r} is neither auto nor manual: ignored")
+        start = doc.get("start", Start.MANUAL)
+        if "start" not in doc:
+            self.notes.append(f"{self.where(where)}: {label}: no start: read as manual, as mdevctl defines it by "
+                              "default (ap-check would check it as auto at define)")
+        elif start not in STARTS:
+            self.notes.append(f"{self.where(where + ('start',))}: start {start!r} is neither auto nor manual: "
+                              "read as manual")
+            start = Start.MANUAL
         items = doc.get("attrs", [])
         if not isinstance(items, list):
             self.fail(where + ("attrs",), "attrs: expected a list of {attribute: value}")
@@ -145,7 +151,7 @@ class _Reader:
                     matrix = mdev.apply(matrix, name, value)
                 except ValueError as e:
                     self.fail(w, f"{name}: {e}")
-        return Mdev(uuid, matrix, label)
+        return Mdev(uuid, matrix, label, str(start))
 
 
 def config_text(guest: Guest) -> str:
@@ -165,5 +171,5 @@ def export(topo: Topology, views: list[GuestView], named: bool) -> Exported:
 
 
 def _config(guest: Guest) -> dict:
-    return {"mdev_type": mdev.TYPE, "start": "auto",
+    return {"mdev_type": mdev.TYPE, "start": str(guest.start),
             "attrs": [{name: value} for name, value in mdev.assignments(guest.matrix)]}

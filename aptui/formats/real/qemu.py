@@ -27,19 +27,23 @@ def options(view: GuestView) -> str:
     return f"{cpu} -device vfio-ap,sysfsdev={mdev.SYSFS_DIR}/{view.guest.mdev_uuid}"
 
 
+def feature_notes(view: GuestView, without_ap: str) -> list[str]:
+    """Which AP features are written off, and why; ``without_ap``: what that costs the export."""
+    have = cpu_model_features(view.guest.features, view.has_ap, view.level)
+    if Feature.AP not in have:
+        return [f"{view.name}: no AP facility (no 'ap' CPU feature, or a parent without AP), and QEMU refuses "
+                f"-device vfio-ap without it: {without_ap}"]
+    dropped = sorted(f for f in view.guest.features if f not in have and f != Feature.AP)
+    if dropped:
+        return [f"{view.name}: {', '.join(dropped)} written off: a KVM below L1 has no AIV and cannot offer "
+                "facility 65 (QEMU would refuse the CPU model)"]
+    return []
+
+
 def export(topo: Topology, views: list[GuestView], named: bool) -> Exported:
     """The options alone for one guest (fit for ``$(...)``); for several, each after a comment line.
     The notes say which features are written off, and why."""
-    notes = []
-    for v in views:
-        have = cpu_model_features(v.guest.features, v.has_ap, v.level)
-        if Feature.AP not in have:
-            notes.append(f"{v.name}: no AP facility (no 'ap' CPU feature, or a parent without AP), and QEMU refuses "
-                         "-device vfio-ap without it: only -cpu is written")
-        dropped = sorted(f for f in v.guest.features if f not in have and f != Feature.AP and Feature.AP in have)
-        if dropped:
-            notes.append(f"{v.name}: {', '.join(dropped)} written off: a KVM below L1 has no AIV and cannot offer "
-                         "facility 65 (QEMU would refuse the CPU model)")
+    notes = [n for v in views for n in feature_notes(v, "only -cpu is written")]
     if len(views) == 1:
         return Exported(options(views[0]) + "\n", tuple(notes))
     return Exported("".join(f"# {printable(v.name)} (mdev {v.guest.mdev_uuid}, on {printable(v.guest.parent)})\n"

@@ -24,8 +24,11 @@ class RealFormat:
     export: str
     suffix: str  # of the file the console suggests for an export
     reads: str = ""  # what `aptui import NAME` takes, as its help and the console's prompt say; "": not read
+    read: str = "read"  # the module's function that reads it
     any_guest: bool = False  # every guest can be exported, L1s too, not only those with an mdev
     one_document: bool = False  # one device per document: an export of several guests needs --guest
+    one_hypervisor: bool = False  # one machine's configuration: an export of guests of several needs --hypervisor
+    needs_masks: bool = False  # ap-check refuses it unless the host's masks give vfio_ap the queues (chzdev first)
 
     def function(self, name: str):
         """The module's function ``name``; the module is loaded on first use."""
@@ -37,12 +40,18 @@ FORMATS = (
                reads="the output of lszcrypt -V (or lszcrypt, lszcrypt -d) saved to a file"),
     RealFormat("sysfs", "sysfs", "export", "sh",
                reads="a sysfs tree laid out like /sys (bus/ap, devices/ap, devices/vfio_ap), e.g. /sys"),
-    RealFormat("mdevctl", "mdevctl", "export", "json",
+    RealFormat("mdevctl", "mdevctl", "export", "json", one_hypervisor=True, needs_masks=True,
                reads="mdevctl list --dumpjson output, or a directory of mdevctl configs"),
-    RealFormat("libvirt", "libvirt", "export_nodedev", "xml", one_document=True,
+    RealFormat("libvirt", "libvirt", "export_nodedev", "xml", one_document=True, needs_masks=True,
                reads="a libvirt nodedev XML file (or a directory of them)"),
-    RealFormat("hostdev", "libvirt", "export_hostdev", "xml", one_document=True),
+    RealFormat("hostdev", "libvirt", "export_hostdev", "xml", one_document=True, needs_masks=True),
     RealFormat("qemu", "qemu", "export", "args"),
+    RealFormat("chzdev", "apmasks", "export", "sh", one_hypervisor=True),
+    RealFormat("udev", "apmasks", "export_rules", "rules", one_hypervisor=True, read="read_udev",
+               reads="/etc/udev/rules.d/41-ap.rules, the persistent AP bus masks chzdev writes"),
+    RealFormat("lszdev", "apmasks", "export_lszdev", "txt", one_hypervisor=True, read="read_lszdev",
+               reads="the output of lszdev -t ap (the active and persistent AP bus masks) saved to a file"),
+    RealFormat("k8s", "k8s", "export", "json", any_guest=True, one_document=True),
 )
 NAMED = {f.name: f for f in FORMATS}
 IMPORTS = tuple(f.name for f in FORMATS if f.reads)

@@ -1,6 +1,6 @@
 """Which real format a file or directory holds, told from its first bytes or its names, so that
 `aptui FILE` opens an lszcrypt listing, a sysfs tree, an mdevctl config or a libvirt node device
-as an import. Cheap by design: a few KiB of one file, or the names of one directory; the importer
+(or lszdev -t ap output, a 41-ap.rules) as an import. Cheap by design: a few KiB of one file, or the names of one directory; the importer
 then reads it in full and reports what is wrong."""
 
 from __future__ import annotations
@@ -16,11 +16,13 @@ HEAD = 4096
 _LSZCRYPT = re.compile(r"^\s*(CARD\.DOM(AIN)?\s+TYPE\b|DOMAIN 00 01 02|Warning: Default domain 0x|"
                        r"lszcrypt: (Crypto device driver not available|No crypto card devices found))", re.M)
 _JSON = re.compile(r"^\s*(\{|\[\s*(\{|\]|$))")  # an object, or a list of objects (TOML's [table] has a name)
+_LSZDEV = re.compile(r"^DEVICE TYPE ap\s*$", re.M)
+_UDEV = re.compile(r'^\s*ATTR\{[^}]*bus/ap/a[pq]mask\}=', re.M)  # chzdev's 41-ap.rules
 _NODE_DEVICE = re.compile(r"^\s*(<\?xml[^>]*>\s*)?(<!--.*?-->\s*)*<device[\s>]", re.S)
 
 
 def recognise(path: str) -> str | None:
-    """The import kind (`lszcrypt`, `sysfs`, `mdevctl`, `libvirt`) that reads ``path``, or None."""
+    """The import kind (`lszcrypt`, `sysfs`, `mdevctl`, `libvirt`, `lszdev`, `udev`) that reads ``path``, or None."""
     try:
         mode = os.stat(path).st_mode
     except (OSError, ValueError):
@@ -40,6 +42,10 @@ def recognise(path: str) -> str | None:
         return "mdevctl"
     if _LSZCRYPT.search(head):
         return "lszcrypt"
+    if _LSZDEV.search(head):
+        return "lszdev"
+    if _UDEV.search(head):
+        return "udev"
     return None
 
 

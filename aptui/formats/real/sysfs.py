@@ -15,7 +15,7 @@ import stat
 from pathlib import Path
 
 from aptui import __version__
-from aptui.formats.real import cards, mdev
+from aptui.formats.real import apmasks, cards, mdev
 from aptui.formats.errors import InputError
 from aptui.formats.files import STDIN
 from aptui.formats.real.exporting import Exported
@@ -24,8 +24,9 @@ from aptui.formats.text import path_text, printable
 from aptui.model import mask as m
 from aptui.model.bounds import MAX_DEPTH, Violation, check_adapter
 from aptui.model.matrix import Matrix
-from aptui.model.scenario import UUID, Adapter, Guest, Host, Reserved, Scenario
+from aptui.model.scenario import UUID, Adapter, Guest, Host, Reserved, Scenario, boot_masks
 from aptui.model.topology import GuestView, Topology
+from aptui.model.vocabulary import Errno
 
 BUS_ENTRIES = {
     "ap_domain", "ap_control_domain_mask", "ap_usage_domain_mask", "ap_adapter_mask", "config_time", "poll_thread",
@@ -313,8 +314,10 @@ class _Tree:
                 self.guesses.append(Guess(f"adapter {aid:02x}", f"{self.bus}/ap_adapter_mask",
                                           "CEX8 in CCA mode, depth 8, online", "it has no card directory"))
                 adapters[aid] = Adapter(aid)
+        reserved = self.reserved()
         l1 = Guest(L1_NAME, adapters=frozenset(config.adapters), usage_domains=frozenset(config.usage_domains),
-                   control_domains=frozenset(config.control_domains), reserved=self.reserved())
+                   control_domains=frozenset(config.control_domains), reserved=reserved,
+                   persistent_reserved=self.persistent(reserved))
         found = self.mdevs()
         guests = mdev_guests([md for md, _ in found], L1_NAME)
         scenario = Scenario(f"sysfs {label}", path_text(f"Imported by `aptui import sysfs {self.root}`."),
@@ -331,6 +334,17 @@ class _Tree:
                                       "no apmask/aqmask"))
             return Reserved()
         return Reserved(frozenset(m.ids_of(masks[0])), frozenset(m.ids_of(masks[1])))
+
+    def persistent(self, active: Reserved) -> Reserved | None:
+        """The persistent masks of the 41-ap.rules beside the tree (ROOT/../etc/udev/rules.d), a mask
+        it does not set being the active one, as libap's `ap_read_udev_masks` reads them."""
+        found = apmasks.rules_beside(self.root)
+        if found is None:
+            return None
+        path, masks = found
+        self.notes.append(f"{path}: read for the persistent masks (chzdev --persistent)")
+        now = apmasks.masks_of(active)
+        return boot_masks(active, apmasks.reserved_of(masks.get("apmask", now[0]), masks.get("aqmask", now[1])))
 
     def host(self, adapters: dict[int, Adapter], config: Matrix) -> Host:
         features = self.text(self.bus / "features")
@@ -376,18 +390,19 @@ def script_text(scenario: Scenario, topo: Topology, views: list[GuestView]) -> s
     who = ", ".join(printable(v.name) for v in views)
     out = ["#!/bin/sh",
            f"# aptui {__version__}, scenario {printable(scenario.name)!r}: the sysfs writes that give {who}",
-           "# their AP queues through vfio_ap. Each write stops the script if the kernel refuses it.",
+           "# their AP queues through vfio_ap. A write the kernel refuses stops the script, which says",
+           "# which write it was and what the kernel meant.",
            "# SYSFS=/path/to/a/copy runs it on a copy of /sys."]
     if len(machines) == 1:
         (parent,) = machines
         out.append(f"# Run it as root on {printable(parent)}, the hypervisor of these guests.")
-        out += ["set -e", 'SYSFS="${SYSFS:-/sys}"', ""]
+        out += ["set -e", 'SYSFS="${SYSFS:-/sys}"', *_WRITER, ""]
         out += _machine(topo, parent, machines[parent])
         return "\n".join(out) + "\n"
     names = list(machines)
     out.append("# The guests run under several hypervisors: run it as root on each, naming it:")
     out += [f"#   sh SCRIPT {_word(p)}" for p in names]
-    out += ["set -e", 'SYSFS="${SYSFS:-/sys}"', "", 'case "${1:-}" in']
+    out += ["set -e", 'SYSFS="${SYSFS:-/sys}"', *_WRITER, "", 'case "${1:-}" in']
     for p in names:
         out.append(f"{_word(p)})")
         out += [f"  {line}" if line else "" for line in _machine(topo, p, machines[p])]
@@ -399,6 +414,47 @@ def script_text(scenario: Scenario, topo: Topology, views: list[GuestView]) -> s
 
 def export(topo: Topology, views: list[GuestView], named: bool) -> Exported:
     return Exported(script_text(topo.scenario, topo, views))
+
+
+# The C library's words for the errnos a vfio_ap write answers (glibc's, then musl's where they
+# differ), which tee prints after the file's name.
+STRERROR = {
+    Errno.ENODEV: ("No such device",),
+    Errno.EADDRNOTAVAIL: ("Cannot assign requested address", "Address not available"),
+    Errno.EADDRINUSE: ("Address already in use", "Address in use"),
+    Errno.EINVAL: ("Invalid argument",),
+    Errno.EBUSY: ("Device or resource busy", "Resource busy"),
+}
+
+
+def _writer() -> tuple[str, ...]:
+    """``ap_write VALUE FILE WHO``: one sysfs write, through tee, which says why a write failed
+    (dash's echo says only "I/O error"); a refusal stops the script with the write, the kernel's
+    errno and what it means (`Errno.meaning`). LC_ALL=C keeps tee's words the ones matched."""
+    cases = [f'    {"|".join("*" + shlex.quote(": " + t) for t in texts)}) why={shlex.quote(f"{e}: {e.meaning}")} ;;'
+             for e, texts in STRERROR.items()]
+    return ("LC_ALL=C",
+            "export LC_ALL",
+            "# ap_write VALUE FILE WHO: write VALUE to FILE for WHO; if the kernel refuses it, say so and stop.",
+            "ap_write() {",
+            '  if err=$(printf \'%s\\n\' "$1" | tee "$2" 2>&1 >/dev/null); then return 0; fi',
+            '  case "$err" in',
+            *cases,
+            "    *) why= ;;",
+            "  esac",
+            '  printf \'aptui script: %s: the kernel refused echo %s > %s\\n  %s\\n\' "$3" "$1" "$2" "$err" >&2',
+            '  [ -z "$why" ] || printf \'  %s\\n\' "$why" >&2',
+            "  exit 1",
+            "}")
+
+
+_WRITER = _writer()
+
+
+def _write(value: str, target: str, who: str) -> str:
+    """The script's line that writes ``value`` (a word that needs no quotes) to ``target`` (a path of
+    safe names and $SYSFS or $mdev, expanded in double quotes) for guest ``who``."""
+    return f'ap_write {value} "{target}" {_word(who)}'
 
 
 def _word(name: str) -> str:
@@ -420,8 +476,8 @@ def _machine(topo: Topology, parent: str, views: list[GuestView]) -> list[str]:
     out = [keep,
            "# every other queue goes to vfio_ap. Giving queues away always succeeds; taking one back",
            "# fails with EBUSY while an mdev holds it.",
-           f'echo {m.format_mask(m.mask_of(reserved.adapters))} > "$SYSFS/bus/ap/apmask"',
-           f'echo {m.format_mask(m.mask_of(reserved.domains))} > "$SYSFS/bus/ap/aqmask"']
+           _write(m.format_mask(m.mask_of(reserved.adapters)), "$SYSFS/bus/ap/apmask", parent),
+           _write(m.format_mask(m.mask_of(reserved.domains)), "$SYSFS/bus/ap/aqmask", parent)]
     for v in views:
         out += [""] + _mdev(v)
     return out
@@ -435,12 +491,13 @@ def _mdev(view: GuestView) -> list[str]:
     parts = [f"adapters {m.format_ids(matrix.adapters) or 'none'}",
              f"usage domains {m.format_ids(matrix.usage_domains, 4) or 'none'}",
              f"control domains {m.format_ids(matrix.control_domains, 4) or 'none'}"]
-    assign = [f'  echo {value} > "$mdev/{attr}"' for attr, value in mdev.assignments(matrix)] or ["  :"]
+    assign = ["  " + _write(value, f"$mdev/{attr}", g.name) for attr, value in mdev.assignments(matrix)] or ["  :"]
     return [f"# {name}: mdev {uuid} (type {mdev.TYPE}), created unless it exists.",
             f'mdev="$SYSFS/devices/vfio_ap/matrix/{uuid}"',
-            f'[ -d "$mdev" ] || echo {uuid} > "$SYSFS/devices/vfio_ap/matrix/mdev_supported_types/{mdev.TYPE}/create"',
+            f'[ -d "$mdev" ] || '
+            + _write(uuid, f"$SYSFS/devices/vfio_ap/matrix/mdev_supported_types/{mdev.TYPE}/create", g.name),
             f"# {name}: {'; '.join(parts)}.",
             "# One ap_config write when the driver has it (all or nothing), else one assign_* write per id.",
             'if grep -qw ap_config "$SYSFS/devices/vfio_ap/matrix/features" 2>/dev/null; then',
-            f'  echo {mdev.ap_config_text(matrix)} > "$mdev/{mdev.AP_CONFIG}"',
+            "  " + _write(mdev.ap_config_text(matrix), f"$mdev/{mdev.AP_CONFIG}", g.name),
             "else", *assign, "fi"]

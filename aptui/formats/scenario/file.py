@@ -22,15 +22,15 @@ from aptui.model import mask as m
 from aptui.model.bounds import COST_KEYS, US_COSTS, Violation
 from aptui.model.idlist import id_items, parse_id_item
 from aptui.model.scenario import (
-    ADAPTER_TYPES, BACKENDS, DEFAULT_FEATURES, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN, STATES, Adapter, Costs,
-    Guest, Host, Policy, Request, Reserved, Scenario,
+    ADAPTER_TYPES, BACKENDS, DEFAULT_FEATURES, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN, STARTS, STATES, Adapter,
+    Costs, Guest, Host, Policy, Request, Reserved, Scenario, boot_masks,
 )
 
 TOP_KEYS = ("format", "name", "description", "host", "guest", "request", "policy", "costs")
 HOST_KEYS = ("apxa", "adapters", "domains")
 ADAPTER_KEYS = ("id", "type", "mode", "depth", "state")
 GUEST_KEYS = ("name", "parent", "backend", "adapters", "usage_domains", "control_domains", "crycb_format", "apie",
-              "features", "reserved", "uuid")
+              "features", "reserved", "uuid", "persistent_reserved", "start", "active")
 RESERVED_KEYS = ("adapters", "domains")
 REQUEST_KEYS = ("guest", "op", "apqn", "repeat", "wait_us")
 POLICY_KEYS = ("nested_emulation",)
@@ -161,7 +161,7 @@ class _Reader:
         host = self.host(self.table(doc, "host", ()))
         guests = [self.guest(g, i) for i, g in enumerate(self.array_of_tables(doc, "guest"))]
         self.tree(guests)
-        names = {g.name for g in guests}
+        names = {g.name: g.active for g in guests}
         requests = tuple(self.request(r, i, names) for i, r in enumerate(self.array_of_tables(doc, "request")))
         self.run_length(requests, guests)
         pol = self.table(doc, "policy", ())
@@ -206,10 +206,8 @@ class _Reader:
         self.bound(w + ("name",), "guest name", b.check_guest_name, name)
         self.keys(t, GUEST_KEYS, w, f'guest "{name}"')
         g = f'guest "{name}"'
-        res = t.get("reserved", {})
-        if not isinstance(res, dict):
-            self.fail(w + ("reserved",), f"{g}: reserved: expected {{ adapters = [...], domains = [...] }}, got {_show(res)}")
-        self.keys(res, RESERVED_KEYS, w + ("reserved",), f"{g}: reserved")
+        reserved = self.reserved(t, "reserved", w, g)
+        persistent = self.reserved(t, "persistent_reserved", w, g) if "persistent_reserved" in t else None
         features = self.typed(t.get("features", sorted(DEFAULT_FEATURES)), (list,), w + ("features",), f"{g}: features",
                               "a list of CPU features")
         feats = frozenset(self.choice(f, FEATURES, w + ("features", j), f"{g}: feature") for j, f in enumerate(features))
@@ -229,10 +227,21 @@ class _Reader:
                                                                b.check_crycb_format),
             apie=None if apie is None else self.typed(apie, (bool,), w + ("apie",), f"{g}: apie", "true or false"),
             features=feats,
-            reserved=Reserved(self.ids(res.get("adapters", []), w + ("reserved", "adapters"), f"{g}: reserved adapters"),
-                              self.ids(res.get("domains", []), w + ("reserved", "domains"), f"{g}: reserved domains")),
+            reserved=reserved,
             uuid=uuid,
+            persistent_reserved=boot_masks(reserved, persistent),
+            start=self.choice(t.get("start", "auto"), STARTS, w + ("start",), f"{g}: start"),
+            active=self.typed(t.get("active", True), (bool,), w + ("active",), f"{g}: active", "true or false"),
         )
+
+    def reserved(self, t: dict, key: str, w: tuple, g: str) -> Reserved:
+        """``reserved`` or ``persistent_reserved``: { adapters = [...], domains = [...] }."""
+        res = t.get(key, {})
+        if not isinstance(res, dict):
+            self.fail(w + (key,), f"{g}: {key}: expected {{ adapters = [...], domains = [...] }}, got {_show(res)}")
+        self.keys(res, RESERVED_KEYS, w + (key,), f"{g}: {key}")
+        return Reserved(self.ids(res.get("adapters", []), w + (key, "adapters"), f"{g}: {key} adapters"),
+                        self.ids(res.get("domains", []), w + (key, "domains"), f"{g}: {key} domains"))
 
     def tree(self, guests: list[Guest]) -> None:
         index: dict[str, int] = {}
@@ -247,11 +256,18 @@ class _Reader:
             self.bound(("guest", i, "parent"), f'guest "{g.name}": parent', b.check_parent, g.parent, index)
             self.bound(("guest", i, "backend"), f'guest "{g.name}": backend', b.check_l1_backend, g.parent, g.backend)
             self.bound(("guest", i, "apie"), f'guest "{g.name}": apie', b.check_l1_apie, g.parent, g.apie)
+            for key, default in (("start", "auto"), ("active", True)):
+                if getattr(g, key) != default:
+                    self.bound(("guest", i, key), f'guest "{g.name}"', b.check_has_mdev, g.parent, g.backend, key)
+            if g.parent in index:
+                parent = guests[index[g.parent]]
+                self.bound(("guest", i, "parent"), f'guest "{g.name}": parent', b.check_running, parent.name,
+                           parent.active, "guests")
         parents = {g.name: g.parent for g in guests}
         for i, g in enumerate(guests):
             self.bound(("guest", i, "parent"), f'guest "{g.name}": parent', b.check_no_cycle, g.name, parents)
 
-    def request(self, t: dict, i: int, names: set[str]) -> Request:
+    def request(self, t: dict, i: int, names: dict[str, bool]) -> Request:
         w = ("request", i)
         self.keys(t, REQUEST_KEYS, w, "[[request]]")
         for key in ("guest", "op"):
@@ -259,6 +275,7 @@ class _Reader:
                 self.fail(w, f"[[request]]: missing key '{key}'")
         guest = self.bound(w + ("guest",), "request guest", b.check_known_guest,
                            self.text(t["guest"], w + ("guest",), "request guest"), names)
+        self.bound(w + ("guest",), "request guest", b.check_running, guest, names[guest], "requests")
         op = self.choice(t["op"], OPS, w + ("op",), "request op")
         self.bound(w + ("apqn",) if "apqn" in t else w, "request apqn", b.check_request_apqn, op, "apqn" in t)
         apqn = None if op in OPS_WITHOUT_APQN else self.apqn(t["apqn"], w + ("apqn",), "request apqn")
@@ -325,6 +342,13 @@ def dumps(s: Scenario) -> str:
             out.append(f"reserved = {{ adapters = {_ids(g.reserved.adapters)}, domains = {_ids(g.reserved.domains)} }}")
         if g.uuid is not None:
             out.append(f"uuid = {_str(g.uuid)}")
+        if g.persistent_reserved is not None:
+            out.append(f"persistent_reserved = {{ adapters = {_ids(g.persistent_reserved.adapters)}, "
+                       f"domains = {_ids(g.persistent_reserved.domains)} }}")
+        if g.start != "auto":
+            out.append(f'start = "{g.start}"')
+        if not g.active:
+            out.append("active = false")
     if s.policy != Policy():
         out += ["", "[policy]", f"nested_emulation = {_bool(s.policy.nested_emulation)}"]
     default = Costs()

@@ -384,9 +384,9 @@ class Question(ModalScreen[str | None]):
         self.dismiss(event.button.id.removeprefix("answer-"))
 
 
-def ask_unsaved(where: str) -> Question:
+def ask_unsaved(where: str, doing: str = "quitting") -> Question:
     return Question("Unsaved changes", Text.assemble("Save the changes to ", (printable(where), "bold"),
-                                                     " before quitting?"),
+                                                     f" before {doing}?"),
                     [("s", "Save", "save"), ("d", "Discard", "discard"), ("c", "Cancel", "cancel")])
 
 

@@ -9,10 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from aptui.console import cells as c
 from aptui.model.rules import RULES, rule_text
+from aptui.ui.widgets.footer import Footer
 
 
 def binding_rows(app, cls) -> list[tuple[str, str]]:

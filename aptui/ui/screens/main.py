@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Static, Tree
+from textual.widgets import Static, Tree
 
 from aptui.engine import Breakpoint, BreakpointKind, Stop, instruction_text, lane_name
 from aptui.formats.text import printable
@@ -23,6 +23,7 @@ from aptui.console.cells import GuestCells
 from aptui.ui.palette import Palette
 from aptui.ui.screens.editing import EditingMixin
 from aptui.ui.widgets.diagnostics import DiagnosticList
+from aptui.ui.widgets.footer import Footer
 from aptui.ui.widgets.lanes import LaneList
 from aptui.ui.widgets.matrix import MatrixGrid, MatrixPanel, legend
 from aptui.ui.widgets.path import PathView
@@ -51,6 +52,8 @@ class MainScreen(EditingMixin, Screen):
         Binding("enter", "repeat", "Repeat", show=False, tooltip="Repeat the last step command (s, n or c)"),
         Binding("ctrl+z", "undo", "Undo", tooltip="Undo the last edit"),
         Binding("ctrl+y", "redo", "Redo", tooltip="Redo the last undone edit"),
+        Binding("i", "chain", "Chain", tooltip="The selected guest's chain from the machine down: each level's "
+                "APIE, CRYCB format, filtered and shadowed matrix, and where the chain breaks"),
         Binding("z", "zoom", "Zoom", show=False, tooltip="Give the focused panel the whole screen (again: back)"),
         Binding("q", "app.quit", "Quit", show=False, tooltip="Quit, as ctrl+q (asks when there are unsaved changes)"),
         *(Binding(str(i), f"focus_panel('{p}')", f"Go to {title}", show=False, tooltip=f"Focus the {title} panel")
@@ -95,6 +98,10 @@ class MainScreen(EditingMixin, Screen):
             self.query_one(f"#{wid}").border_title = title
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.restyle())
         self.palette = Palette.of(self.app.current_theme)
+        self.show_session()
+
+    def show_session(self) -> None:
+        """Every panel on the app's session from scratch: at the start, and after Open."""
         s = self.session.scenario
         first = s.requests[0].guest if s.requests else next(iter(self.session.topology.walk()), None)
         self.selected = ("guest", first) if first else ("host", None)
@@ -302,6 +309,16 @@ class MainScreen(EditingMixin, Screen):
             self.maximize(self.focused)
 
     # -- stepping ----------------------------------------------------------------------
+    def action_chain(self) -> None:
+        kind, name = self.selected
+        if kind != "guest":
+            self.app.notify("Select a guest in the topology first: the chain runs from the machine down to it.",
+                            markup=False)
+            return
+        from aptui.ui.screens.chain import ChainScreen
+
+        self.app.push_screen(ChainScreen(name))
+
     def action_step(self) -> None:
         self._drive("step")
 
