@@ -6,11 +6,12 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 from aptui import __version__
 from aptui.formats.text import printable, printable_lines
 
-COMMANDS = ("run", "check", "demo", "import", "export")
+COMMANDS = ("run", "check", "demo", "import", "export", "watch")
 # sysexits.h EX_SOFTWARE: a fault of aptui's own, never a verdict on the input (check's 1, input errors' 2).
 EX_SOFTWARE = 70
 DEBUG = "APTUI_DEBUG"  # set (to anything but empty or 0) to see the traceback of such a fault
@@ -59,6 +60,8 @@ def _command(args: list[str]) -> int:
     p = sub.add_parser("run", help="run a scenario's requests headless, in order")
     p.add_argument("file", help="scenario file, or the name of a built-in demo")
     p.add_argument("--json", action="store_true", help="print one JSON object (spec 9)")
+    p.add_argument("--summary", action="store_true", help="print only the per-level summary (with --json: "
+                   "{\"scenario\", \"levels\"})")
     p = sub.add_parser("check", help="print the diagnostics of a scenario")
     p.add_argument("file", help="scenario file, or the name of a built-in demo")
     p.add_argument("--json", action="store_true", help="print {\"diagnostics\": [...]}")
@@ -72,7 +75,7 @@ def _command(args: list[str]) -> int:
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        epilog="KIND reads:\n" + "\n".join(f"  {n:9} {NAMED[n].reads}" for n in IMPORTS))
     p.add_argument("kind", choices=IMPORTS)
-    p.add_argument("path", help="the file or directory to read (what each KIND reads: below)")
+    p.add_argument("path", help="the file or directory to read (what each KIND reads: below); - reads standard input")
     p.add_argument("-o", "--output", metavar="OUT", help="write the scenario TOML here (default: stdout)")
     p = sub.add_parser("export", help="write a guest's configuration in a real format")
     p.add_argument("kind", choices=EXPORTS)
@@ -85,7 +88,13 @@ def _command(args: list[str]) -> int:
                    f"({one_hypervisor} need it when the guests run under several)")
     p.add_argument("--change", metavar="N", type=int, help="the scenario's N-th [[change]] instead, for the running "
                    "guest: mdevctl (the JSON for mdevctl modify --live --jsonfile) or sysfs (one ap_config write)")
+    p = sub.add_parser("watch", help="keep a live host's configuration on screen (read-only, polls its sysfs)")
+    p.add_argument("path", help="the sysfs tree to read, e.g. /sys")
+    p.add_argument("--interval", metavar="SECONDS", type=_interval, default=None,
+                   help="seconds between reads (default: 2)")
     ns = parser.parse_args(args)
+    if ns.command == "watch":
+        return _watch(ns.path, ns.interval)
     if ns.command == "demo":
         return _demo(ns.name)
     if ns.command == "import":
@@ -93,26 +102,45 @@ def _command(args: list[str]) -> int:
     from aptui.formats.errors import InputError
 
     try:
-        scenario = load_scenario(ns.file)
+        opened = open_scenario(ns.file)
     except InputError as e:
         print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
         return 2
+    _say_imported(ns.file, opened)
+    scenario = opened.scenario
     if ns.command == "export":
         if ns.change is not None and ns.guest is not None:
             parser.error("--change names its guest: give --change or --guest, not both")
         return _export(ns.kind, scenario, ns.guest, ns.hypervisor, ns.change)
     if ns.command == "run":
-        return _run(scenario, ns.json)
+        return _run(scenario, ns.json, ns.summary)
     if ns.k8s is None and ns.node is not None:
         parser.error("--node goes with --k8s")
     return _check(scenario, ns.json, ns.k8s, ns.node)
 
 
+class Opened(NamedTuple):
+    """What a FILE argument opened: a scenario, and when the file was a real format rather than a
+    scenario file, the import kind and the import (its notes and guesses)."""
+
+    scenario: object
+    kind: str | None = None
+    imported: object = None
+
+
 def load_scenario(arg: str):
     """A scenario file, or a built-in demo by name (`aptui run 2018`)."""
+    return open_scenario(arg).scenario
+
+
+def open_scenario(arg: str) -> Opened:
+    """A scenario file, a built-in demo by name, or a file in a real format, imported. A file
+    that is valid TOML is a scenario file whatever else it looks like; one that is neither keeps
+    the scenario reader's error."""
     from aptui import demos
     from aptui.formats.scenario import file as sf
     from aptui.formats.errors import InputError
+    from aptui.formats.real import convert
 
     name = arg[5:] if arg.startswith("demo:") else arg
     try:
@@ -120,17 +148,43 @@ def load_scenario(arg: str):
     except OSError as e:  # a name too long, a directory we may not search
         raise InputError(arg, None, e.strerror or str(e)) from None
     if not exists and name in demos.names():
-        return sf.loads(demos.text(name), demos.label(name))
+        return Opened(sf.loads(demos.text(name), demos.label(name)))
     if not exists:
         raise InputError(arg, None, "no such file, and no built-in demo of that name (aptui demo lists them)")
-    return sf.load(arg)
+    try:
+        return Opened(sf.load(arg))
+    except InputError:
+        found = convert.read_recognised(arg)
+        if found is None:
+            raise
+    kind, imported = found
+    return Opened(imported.scenario, kind, imported)
 
 
-def _run(scenario, as_json: bool) -> int:
+def _say_imported(arg: str, opened: Opened) -> None:
+    """On stderr: that FILE was imported, not read as a scenario, and the import's notes and guesses."""
+    if opened.kind is None:
+        return
+    print(f"aptui: {printable(arg)}: imported from {opened.kind} (not a scenario file; "
+          f"aptui import {opened.kind} FILE -o OUT.toml writes the scenario)", file=sys.stderr)
+    _say_import(opened.imported)
+
+
+def _say_import(imported) -> None:
+    for note in imported.notes:
+        _warn(note)
+    for guess in imported.guesses:
+        print(f"aptui: guess: {printable(str(guess))}", file=sys.stderr)
+
+
+def _run(scenario, as_json: bool, summary: bool = False) -> int:
     from aptui.formats.output import results
 
     out = sys.stdout
-    (results.write_json if as_json else results.write_table)(out, scenario)
+    if summary:
+        (results.write_summary_json if as_json else results.write_summary)(out, scenario)
+    else:
+        (results.write_json if as_json else results.write_table)(out, scenario)
     out.flush()
     return 0
 
@@ -181,8 +235,10 @@ def _import(kind: str, path: str, out: str | None) -> int:
     import os
 
     from aptui.formats.errors import InputError
-    from aptui.formats.files import NotReplaceable, replaced_file, write_atomic
+    from aptui.formats.files import STDIN, NotReplaceable, replaced_file, write_atomic
     from aptui.formats.real import convert
+
+    path = STDIN if path == "-" else path
 
     try:
         replaced = None if out is None else replaced_file(out)  # a device, a FIFO: refused before any work
@@ -193,15 +249,14 @@ def _import(kind: str, path: str, out: str | None) -> int:
         print(f"aptui: {printable(out)}: cannot write: {e.strerror or e}", file=sys.stderr)
         return 2
     try:
-        if replaced is not None and os.path.exists(path) and os.path.samestat(replaced, os.stat(path)):
+        if replaced is not None and path != STDIN and os.path.exists(path) and os.path.samestat(replaced, os.stat(path)):
             raise InputError(out, None, "is the input itself: choose another output file")
         imported = convert.read(kind, path)
         text = convert.toml_text(imported, kind, path)
     except InputError as e:
         print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message
         return 2
-    for note in imported.notes:
-        _warn(note)
+    _say_import(imported)
     if out is None:
         sys.stdout.write(text)
         return 0
@@ -232,6 +287,45 @@ def _export(kind: str, scenario, guest: str | None, hypervisor: str | None = Non
     return 0
 
 
+def _interval(text: str) -> float:
+    from aptui.console.watching import MIN_INTERVAL
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not MIN_INTERVAL <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"{text} s: between {MIN_INTERVAL} and 3600 seconds")
+    return value
+
+
+def _watch(path: str, interval: float | None) -> int:
+    """The console on the sysfs import of PATH, read again every INTERVAL seconds; nothing is written there."""
+    from aptui.console import watching
+    from aptui.formats.errors import InputError
+
+    try:
+        first = watching.read_host(path)
+    except InputError as e:
+        print(printable(str(e)), file=sys.stderr)
+        return 2
+    _say_import(first)
+    if not _terminal():
+        return 2
+    from aptui.ui.app import run_console
+
+    watch = (path, interval or watching.DEFAULT_INTERVAL, first)
+    return EX_SOFTWARE if run_console(first.scenario, None, watch=watch) else 0
+
+
+def _terminal() -> bool:
+    if os.environ.get("TERM") == "dumb":  # Textual would draw its escape sequences as text
+        print("aptui: the console needs a terminal with cursor addressing (TERM=dumb); "
+              "aptui run and aptui check work without one", file=sys.stderr)
+        return False
+    return True
+
+
 def _warn(note: str) -> None:
     print(f"aptui: warning: {printable(note)}", file=sys.stderr)
 
@@ -256,22 +350,25 @@ def _demo(name: str | None) -> int:
 def _console(args: list[str]) -> int:
     parser = _Parser(prog="aptui", description="IBM Z crypto (AP) virtualization console.",
                      epilog="commands: aptui run|check FILE [--json], aptui demo [NAME], "
-                     "aptui import KIND PATH [-o OUT], aptui export KIND FILE [--guest NAME]")
+                     "aptui import KIND PATH [-o OUT], aptui export KIND FILE [--guest NAME], "
+                     "aptui watch PATH [--interval SECONDS]")
     parser.add_argument("--version", action="version", version=f"aptui {__version__}")
-    parser.add_argument("file", nargs="?", help="scenario file (default: the built-in 2018 demo)")
+    parser.add_argument("file", nargs="?", help="scenario file, or a file or directory in a real format (an "
+                        "lszcrypt listing, a sysfs tree, mdevctl configs, a libvirt node device), opened as its "
+                        "import (default: the built-in 2018 demo)")
     ns = parser.parse_args(args)
     from aptui import demos
     from aptui.formats.errors import InputError
 
     try:
-        scenario = load_scenario(ns.file or demos.DEFAULT)
+        opened = open_scenario(ns.file or demos.DEFAULT)
     except InputError as e:
         print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
         return 2
-    if os.environ.get("TERM") == "dumb":  # Textual would draw its escape sequences as text
-        print("aptui: the console needs a terminal with cursor addressing (TERM=dumb); "
-              "aptui run and aptui check work without one", file=sys.stderr)
+    _say_imported(ns.file, opened)
+    if not _terminal():
         return 2
     from aptui.ui.app import run_console
 
-    return EX_SOFTWARE if run_console(scenario, ns.file) else 0  # Textual has shown the traceback of a crash
+    imported = None if opened.kind is None else (opened.kind, opened.imported)
+    return EX_SOFTWARE if run_console(opened.scenario, ns.file, imported) else 0  # Textual showed a crash's traceback

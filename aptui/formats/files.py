@@ -11,12 +11,28 @@ from pathlib import Path
 from aptui.formats.errors import InputError
 
 MAX_INPUT = 16 << 20  # far above any scenario, listing or config; a bound for /dev/zero and the like
+STDIN = "<stdin>"  # the path of standard input (`-` on the command line), as its messages name it
+
+
+def _read_stdin(what: str) -> bytes:
+    """Standard input, to its end, within the same bound as a file (`lszcrypt -V | aptui import lszcrypt -`)."""
+    import sys
+
+    try:
+        data = sys.stdin.buffer.read(MAX_INPUT + 1) if sys.stdin is not None else b""
+    except (OSError, ValueError) as e:  # closed, or not readable
+        raise InputError(STDIN, None, f"cannot read: {getattr(e, 'strerror', None) or e}") from None
+    if len(data) > MAX_INPUT:
+        raise InputError(STDIN, None, f"larger than {MAX_INPUT >> 20} MiB: not {what}")
+    return data
 
 
 def read_input(path: str, what: str) -> bytes:
     """The bytes of a regular input file, read up to a bound. Opened without blocking and refused
     unless it is a regular file, so that a FIFO or a device given by mistake is an InputError,
-    not a hang."""
+    not a hang. ``STDIN`` reads standard input."""
+    if path == STDIN:
+        return _read_stdin(what)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         with os.fdopen(fd, "rb") as f:

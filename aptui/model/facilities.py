@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+from aptui.model.matrix import Matrix
 from aptui.model.vocabulary import Backend, Feature
 
 
@@ -53,3 +54,11 @@ def ap_bus_probe_apqns() -> tuple[tuple[int, int], ...]:
     """What an AP bus without QCI (no `apqci`) tries by TAPQ, in order: 00.0000 .. 3f.000f (spec 6)."""
     max_a, max_d = AP_BUS_MAX_IDS_WITHOUT_QCI
     return tuple((a, d) for a in range(max_a + 1) for d in range(max_d + 1))
+
+
+def ap_select_domain(found: Matrix) -> int | None:
+    """The AP bus's default domain (`ap_select_domain`, drivers/s390/crypto/ap_bus.c): the first
+    usage domain with at least one valid queue, or none (``ap_domain`` reads -1). Once chosen it
+    stays, even after its queues leave; lszcrypt then warns "Default domain 0x.. is not
+    available" (zconf/zcrypt/lszcrypt.c, show_devices_all and show_domains)."""
+    return found.usage_domains[0] if found.adapters and found.usage_domains else None

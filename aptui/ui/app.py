@@ -43,8 +43,15 @@ class AptuiApp(App):
     ]
 
     def __init__(self, scenario: Scenario, path: str | None = None, *, origin: str | None = None,
-                 config_dir: Path | None = None, state_dir: Path | None = None, theme: str | None = None):
+                 config_dir: Path | None = None, state_dir: Path | None = None, theme: str | None = None,
+                 opened_import=None, watch=None):
         super().__init__()
+        self.opened_import = opened_import  # (kind, path, Imported): the file opened was a real format
+        self.watch = None
+        if watch is not None:  # (path, interval, the first Imported): `aptui watch`
+            from aptui.ui.watch import HostWatch
+
+            self.watch = HostWatch(self, *watch)
         self.session = Session(scenario, path, origin)
         self.runner = Runner(scenario)
         self.config_dir = config_dir
@@ -95,6 +102,15 @@ class AptuiApp(App):
     def on_mount(self) -> None:
         for path, why in self.theme_errors:
             self.notify(f"{path.name}: {why}", title="Theme skipped", severity="warning", markup=False)
+        if self.opened_import is not None:
+            from aptui.ui.screens.transfer import notify_import
+
+            notify_import(self, *self.opened_import)
+        if self.watch is not None:
+            from aptui.ui.screens.transfer import notify_guesses
+
+            self.watch.start()
+            notify_guesses(self, self.watch.first)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._remember = True
         try:
@@ -329,15 +345,24 @@ class AptuiApp(App):
             self.push_screen(ask_unsaved(self.session.path or self.session.origin), answered)
 
 
-def run_console(scenario: Scenario, file: str | None) -> int:
-    """Open the console (the CLI has already reported input errors); Textual's return code, 1 after a crash."""
+def run_console(scenario: Scenario, file: str | None, imported=None, watch=None) -> int:
+    """Open the console (the CLI has already reported input errors); Textual's return code, 1 after a crash.
+    ``imported``: (kind, Imported) when FILE was a real format: saving then asks for a name, so
+    that ctrl+s never writes TOML over the listing or the tree it came from. ``watch``: (path,
+    interval, the first Imported) for `aptui watch`."""
     import platformdirs
 
     from aptui import demos
 
-    path = file if file and Path(file).is_file() else None
-    origin = None if path else f"demo:{(file or demos.DEFAULT).removeprefix('demo:')}"
+    path = file if file and Path(file).is_file() and imported is None else None
+    if watch is not None:
+        origin = f"watch:{Path(watch[0]).resolve()}"
+    elif imported is not None:
+        origin = f"import:{imported[0]}:{Path(file).resolve()}"
+    else:
+        origin = None if path else f"demo:{(file or demos.DEFAULT).removeprefix('demo:')}"
     app = AptuiApp(scenario, path, origin=origin, config_dir=platformdirs.user_config_path("aptui"),
-                   state_dir=platformdirs.user_state_path("aptui"))
+                   state_dir=platformdirs.user_state_path("aptui"),
+                   opened_import=None if imported is None else (imported[0], file, imported[1]), watch=watch)
     app.run()
     return app.return_code or 0  # 1 after an unhandled exception (Textual printed its traceback)

@@ -40,7 +40,7 @@ def test_the_reference_node_devices():
     assert (g.name, g.uuid, g.matrix) == ("guest1", GUEST1, Matrix.of([5, 6], [4, 0xab], [4, 0xab]))
     ibm = libvirt.read(str(FIXTURES / "libvirt" / "nodedev-ibm.xml"))
     assert ibm.scenario.guests[1].matrix == Matrix.of([9], [1])
-    assert any("no <uuid>" in n for n in ibm.notes)
+    assert any("mdev UUID" in g.what and "has none" in g.why for g in ibm.guesses)
     both = libvirt.read(str(FIXTURES / "libvirt")).scenario
     assert [g.name for g in both.guests] == ["lpar1", "guest1", "nodedev-ibm"]
 

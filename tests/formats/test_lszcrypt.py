@@ -29,7 +29,7 @@ def test_verbose_sample_gives_the_host_and_its_reserved_queue():
     assert l1.matrix == Matrix.of([5], [4, 0x47], [4, 0x47])
     assert l1.reserved == Reserved(frozenset({5}), frozenset({4}))  # cex4queue: the host's; vfio_ap: given away
     assert any("held by mdevs" in n for n in imp.notes)
-    assert any("control domains taken to be the usage domains" in n for n in imp.notes)
+    assert any(g.what == "lpar1's control domains" and g.value == "its usage domains" for g in imp.guesses)
     assert not [d for d in check(s) if d.severity == "error"]
 
 
@@ -50,7 +50,7 @@ def test_a_captured_session_with_prompts_domain_table_and_bus(tmp_path):
     imp = read_text(tmp_path, text)
     assert imp.scenario.guest("lpar1").matrix == Matrix.of([5], [4, 0x47], [4, 0x47])
     assert imp.scenario.host.domains == 0x55 and imp.scenario.host.apxa
-    assert not any("-d table" in n for n in imp.notes)
+    assert not any("-d table" in g.why for g in imp.guesses)
 
 
 def test_statuses_types_and_depth(tmp_path):
@@ -66,7 +66,9 @@ def test_statuses_types_and_depth(tmp_path):
     assert a[4] == Adapter(4, "CEX6", "accel", 16, "checkstopped")
     assert a[7] == Adapter(7, "CEX8", "cca", 16, "online")
     notes = " ".join(imp.notes)
-    assert "CEX9C is newer" in notes and "QDEPTH 32" in notes and "offline" in notes
+    assert "QDEPTH 32" in notes and "offline" in notes
+    assert any(g.what == "card 07's type" and g.value == "CEX8" and "CEX9C is newer" in g.why for g in imp.guesses)
+    assert not any("card 04" in g.what for g in imp.guesses)  # HWTYPE and FUNCTIONS say what it is
 
 
 def test_unknown_columns_are_listed_and_status_may_hold_a_blank(tmp_path):
@@ -135,3 +137,54 @@ def test_every_demo_guest_listing_reads_back_as_what_it_sees(tmp_path):
             assert back.guest("lpar1").matrix == seen(topo, topo.view(guest))[0], (name, guest)
             for a in back.host.adapters:
                 assert a == (s.host.adapter(a.id) or Adapter(a.id)), (name, guest)
+
+
+# -- lszcrypt's own lines (zconf/zcrypt/lszcrypt.c): issue 9, defect 2 ------------------------------
+
+
+def test_the_default_domain_warning_is_read_and_noted(tmp_path):
+    listing = (FIXTURES / "lszcrypt-V.txt").read_text() + "Warning: Default domain 0x04 is not available.\n"
+    imp = read_text(tmp_path, listing)
+    assert imp.scenario.guest("lpar1").matrix == lszcrypt.read(str(FIXTURES / "lszcrypt-V.txt")).scenario.guest(
+        "lpar1").matrix
+    assert any(":6:" in n and "default domain 0x04" in n for n in imp.notes)
+
+
+@pytest.mark.parametrize("text", [
+    "CARD.DOM TYPE  MODE        STATUS     REQUESTS\n-----------------\n"
+    "Warning: Default domain 0xffffffffffffffff is not available.\n",
+    "lszcrypt: Crypto device driver not available.\n",
+    "lszcrypt: No crypto card devices found.\n",
+])
+def test_a_guest_without_queues_or_without_an_ap_bus_imports_empty(tmp_path, text):
+    imp = read_text(tmp_path, text)
+    assert imp.scenario.host.adapters == () and imp.scenario.guest("lpar1").matrix == Matrix.of([], [], [])
+    assert any("lszcrypt" in n for n in imp.notes)
+
+
+def _guests_without_queues():
+    return loads('format = 1\nname = "t"\n[host]\nadapters = [{ id = 5 }]\n'
+                 '[[guest]]\nname = "lpar1"\nadapters = [5]\nusage_domains = [4]\n'
+                 '[[guest]]\nname = "empty"\nparent = "lpar1"\n'
+                 '[[guest]]\nname = "noap"\nparent = "lpar1"\nbackend = "none"\nfeatures = []\n', "t")
+
+
+def test_the_export_of_a_guest_without_queues_prints_the_warning_and_reads_back(tmp_path):
+    text = export_text("lszcrypt", _guests_without_queues(), "empty")
+    assert text.count("Warning: Default domain 0xffffffffffffffff is not available.") == 2  # after -V and -d
+    assert "cex4card" not in text
+    imp = read_text(tmp_path, text)
+    assert imp.scenario.host.adapters == ()
+    assert "Warning" not in export_text("lszcrypt", _guests_without_queues(), "lpar1")
+
+
+def test_the_export_of_a_guest_without_an_ap_bus_prints_lszcrypts_error(tmp_path):
+    text = export_text("lszcrypt", _guests_without_queues(), "noap")
+    assert text.count("lszcrypt: Crypto device driver not available.") == 2 and "CARD.DOM" not in text
+    assert read_text(tmp_path, text).scenario.host.adapters == ()
+
+
+def test_the_real_tools_output_reads_with_its_warning(tmp_path):
+    real = FIXTURES / "real-V-running.txt"  # printed by the real lszcrypt -V (shared/fixtures/real-tools)
+    imp = read_text(tmp_path, real.read_text() + "Warning: Default domain 0x04 is not available.\n")
+    assert len(imp.scenario.host.adapters) == 4

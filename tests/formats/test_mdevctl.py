@@ -58,7 +58,7 @@ def test_order_unassign_and_octal_as_the_kernel_reads_them(tmp_path):
     imp = mdevctl.read(str(f))
     g = imp.scenario.guests[1]
     assert (g.name, g.uuid, g.matrix) == ("cfg", None, Matrix.of([6], [8], [17]))
-    assert any("without a UUID" in n for n in imp.notes)
+    assert any("mdev UUID" in g.what for g in imp.guesses)
 
 
 def test_unknown_keys_and_attributes_are_listed(tmp_path):

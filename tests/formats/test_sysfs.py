@@ -69,7 +69,7 @@ def test_without_qci_masks_the_cards_and_queues_give_the_configuration(tmp_path)
     imp = sysfs.read(str(root))
     assert imp.scenario.guest("lpar1").matrix == Matrix.of([5, 6, 0x0a], [4, 0x47, 0xab], [4, 0x47, 0xab])
     assert not imp.scenario.host.apxa
-    assert sum("not supported" in n for n in imp.notes) == 3
+    assert sum("not supported" in g.why for g in imp.guesses) == 3
 
 
 @pytest.mark.parametrize("file, text, line, words", [

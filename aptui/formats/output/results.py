@@ -151,15 +151,38 @@ def write_json(out, scenario: Scenario) -> None:
     entries = _Json(out)
     engine = Engine(scenario, sink=entries.add)
     engine.run_blocking(breakpoints=())
-    levels = ",\n  ".join(
-        _dumps({"level": lane[0], "where": lane[1], **attrs.asdict(c)})
-        for lane, c in engine.counters().items()
-    )
     out.write(("\n " if engine.results else "") + "],\n")
     if scenario.changes:
         out.write(' "changes": [' + ",".join("\n  " + _dumps(change_json(c)) for c in engine.changes)
                   + ("\n " if engine.changes else "") + "],\n")
-    out.write(" \"levels\": [\n  " + levels + "\n ]}\n")
+    out.write(" \"levels\": [\n  " + _levels_json(engine) + "\n ]}\n")
+
+
+def _levels_json(engine: Engine) -> str:
+    return ",\n  ".join(_dumps({"level": lane[0], "where": lane[1], **attrs.asdict(c)})
+                        for lane, c in engine.counters().items())
+
+
+def _counted(scenario: Scenario) -> Engine:
+    """The scenario run for its counters alone: no entry is formatted, none is kept beyond the engine's bound."""
+    engine = Engine(scenario, sink=_discard)
+    engine.run_blocking(breakpoints=())
+    return engine
+
+
+def _discard(entry) -> None:
+    """A sink that keeps nothing."""
+
+
+def write_summary_json(out, scenario: Scenario) -> None:
+    """`aptui run --summary --json`: `{"scenario", "levels"}`, the levels as `--json` writes them."""
+    out.write('{"scenario": ' + _dumps(scenario.name) + ',\n "levels": [\n  ' + _levels_json(_counted(scenario))
+              + "\n ]}\n")
+
+
+def write_summary(out, scenario: Scenario) -> None:
+    """`aptui run --summary`: the per-level part of the table output, the same lines, from one run."""
+    _write_levels(out, _counted(scenario))
 
 
 # -- human-readable ----------------------------------------------------------------------
@@ -186,7 +209,12 @@ def write_table(out, scenario: Scenario) -> None:
     engine = Engine(scenario, sink=rows.add, on_change=rows.change)
     engine.run_blocking(breakpoints=())
     rows.write_reasons()
-    out.write("\nper level\n")
+    out.write("\n")
+    _write_levels(out, engine)
+
+
+def _write_levels(out, engine: Engine) -> None:
+    out.write("per level\n")
     crows = [("lane", *(c.label for c in COUNTERS), "cycles")]
     for lane, c in engine.counters().items():
         crows.append((lane_name(lane), *(str(x) for x in c.as_tuple())))

@@ -18,7 +18,7 @@ from aptui.formats.errors import InputError
 from aptui.formats.files import read_text
 from aptui.formats.real import mdev
 from aptui.formats.real.exporting import ExportError, Exported
-from aptui.formats.real.importing import L1_NAME, Imported
+from aptui.formats.real.importing import L1_NAME, L1_NAME_WHY, Guess, Imported
 from aptui.formats.text import path_text, printable
 from aptui.model import mask as m
 from aptui.model.scenario import Guest, Host, Reserved, Scenario, boot_masks
@@ -165,12 +165,18 @@ def lszdev_text(active: Reserved, persistent: Reserved) -> str:
 
 
 # -- reading ---------------------------------------------------------------------------------------
-def _scenario(kind: str, path: str, active: Reserved, persistent: Reserved | None, notes: list[str]) -> Imported:
+def _scenario(kind: str, path: str, active: Reserved, persistent: Reserved | None, notes: list[str],
+              guesses: list[Guess]) -> Imported:
     """The masks alone: an L1 that keeps them, on a machine whose adapters the input does not show."""
     l1 = Guest(L1_NAME, reserved=active, persistent_reserved=boot_masks(active, persistent))
     notes.append(f"{path}: the masks only: no adapter or guest is known; import sysfs for the rest")
+    host = Host()
+    guesses += [Guess("the machine's domain count", path, str(host.domains), "the masks do not show the machine"),
+                Guess("the machine's APXA", path, "true", "the masks do not show the machine"),
+                Guess("the L1's name", path, L1_NAME, L1_NAME_WHY)]
     return Imported(Scenario(path_text(f"{kind} {Path(path).name or path}"),
-                             path_text(f"Imported by `aptui import {kind} {path}`."), Host(), (l1,)), tuple(notes))
+                             path_text(f"Imported by `aptui import {kind} {path}`."), host, (l1,)), tuple(notes),
+                    tuple(guesses))
 
 
 def read_udev(path: str) -> Imported:
@@ -179,9 +185,10 @@ def read_udev(path: str) -> Imported:
         raise InputError(path, None, "sets neither apmask nor aqmask: not a 41-ap.rules as chzdev writes it")
     notes = [f"{path}: no {name}: the kernel's default, all bits set (every queue kept for zcrypt)"
              for name in MASKS if name not in found]
-    notes.append(f"{path}: the active masks are taken to be these persistent ones, as after a boot")
+    guessed = Guess(f"{L1_NAME}'s active masks", path, "these persistent ones",
+                    "a rules file holds the persistent masks only: as after a boot")
     masks = reserved_of(found.get("apmask", ALL), found.get("aqmask", ALL))
-    return _scenario("udev", path, masks, None, notes)
+    return _scenario("udev", path, masks, None, notes, [guessed])
 
 
 def read_lszdev(path: str) -> Imported:
@@ -194,7 +201,7 @@ def read_lszdev(path: str) -> Imported:
              if name not in boot]
     active = reserved_of(now["apmask"], now["aqmask"])
     persistent = reserved_of(boot.get("apmask", now["apmask"]), boot.get("aqmask", now["aqmask"]))
-    return _scenario("lszdev", path, active, persistent, notes)
+    return _scenario("lszdev", path, active, persistent, notes, [])
 
 
 # -- writing ---------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from aptui.formats.real.exporting import ExportError, Exported, on_hypervisor, t
 from aptui.formats.real.importing import Imported
 from aptui.formats.real.registry import EXPORTS, IMPORTS, NAMED
 from aptui.formats.errors import InputError
+from aptui.formats.files import STDIN
 from aptui.formats.scenario.file import dumps, loads
 from aptui.formats.text import printable
 from aptui.model.diagnostics import check
@@ -34,6 +35,20 @@ def read(kind: str, path: str) -> Imported:
         raise InputError(e.filename or path, None, f"cannot read: {e.strerror or e}") from None
 
 
+def read_recognised(path: str) -> tuple[str, Imported] | None:
+    """The import of a file or directory in a real format (`aptui FILE` on a listing, a sysfs tree,
+    an mdevctl config, a node device), as its content tells, checked as `aptui import` checks it;
+    None when it is none of them. Raises InputError when it is one but cannot be read."""
+    from aptui.formats.real.sniffing import recognise
+
+    kind = recognise(path)
+    if kind is None:
+        return None
+    imported = read(kind, path)
+    toml_text(imported, kind, path)
+    return kind, imported
+
+
 def import_scenario(kind: str, path: str) -> Scenario:
     return read(kind, path).scenario
 
@@ -42,8 +57,10 @@ def toml_text(imported: Imported, kind: str, path: str) -> str:
     """The scenario file, its notes kept as comments at the top. Loaded back before it is
     returned: an import that aptui would refuse to open, or would open changed, is an InputError
     of its input, never a file written."""
-    head = [f"# Imported by `aptui import {kind} {printable(path)}` (aptui {__version__})."]
+    shown = "-" if path == STDIN else printable(path)
+    head = [f"# Imported by `aptui import {kind} {shown}` (aptui {__version__})."]
     head += [f"# warning: {printable(n)}" for n in imported.notes]
+    head += [f"# guess: {printable(str(g))}" for g in imported.guesses]
     text = "\n".join(head) + "\n" + dumps(imported.scenario)
     try:
         same = loads(text, path) == imported.scenario

@@ -14,6 +14,7 @@ from aptui.model.scenario import HOST, Adapter, Guest, Host, Scenario
 
 L1_NAME = "lpar1"  # neither lszcrypt nor sysfs shows the LPAR's name
 DEFAULT_DOMAINS = 85
+L1_NAME_WHY = "no real format shows the LPAR's name (it is the HMC's)"
 
 
 @attrs.frozen
@@ -28,18 +29,41 @@ class Mdev:
 
 
 @attrs.frozen
+class Guess:
+    """A value the input does not give and the import filled in (an adapter's type, a domain
+    count, a depth): an operator must see it before trusting the scenario, so each one is shown,
+    as a comment of the TOML and on the console's screen, never silently."""
+
+    what: str  # the value's name, e.g. "adapter 05 depth"
+    where: str  # the input that would have said it: FILE or FILE:LINE
+    value: str  # what the import put in
+    why: str  # why the input does not say
+
+    def __str__(self) -> str:
+        return f"{self.where}: guessed {self.what} = {self.value}: {self.why}"
+
+
+@attrs.frozen
 class Imported:
     """A scenario and what could not be carried over exactly: approximations, and attributes aptui
-    does not know (listed, never silently dropped)."""
+    does not know (listed, never silently dropped), and the values it had to guess."""
 
     scenario: Scenario
     notes: tuple[str, ...] = ()
+    guesses: tuple[Guess, ...] = ()
 
 
-def host_domains(highest: int | None) -> int:
+def host_domains(highest: int | None, where: str, why: str) -> tuple[int, Guess]:
     """Domains of a host whose count the input does not give: 85 (a z15 or later) or enough for
-    the highest domain seen."""
-    return min(256, max(DEFAULT_DOMAINS, -1 if highest is None else highest + 1))
+    the highest domain seen, and the guess that says so."""
+    domains = min(256, max(DEFAULT_DOMAINS, -1 if highest is None else highest + 1))
+    basis = "85, as a z15 or later has" if domains == DEFAULT_DOMAINS else "enough for the highest domain seen"
+    return domains, Guess("the machine's domain count", where, str(domains), f"{why}: {basis}")
+
+
+def ids_text(ids) -> str:
+    ids = sorted(ids)
+    return ", ".join(f"{i:02x}" for i in ids[:8]) + (" ..." if len(ids) > 8 else "")
 
 
 def guest_names(mdevs: list[Mdev], taken: set[str]) -> list[str]:
@@ -74,16 +98,28 @@ def mdev_guests(mdevs: list[Mdev], parent: str) -> list[Guest]:
             for name, md in zip(names, mdevs)]
 
 
-def mdev_scenario(name: str, description: str, mdevs: list[Mdev]) -> Scenario:
+def mdev_import(name: str, description: str, mdevs: list[Mdev], notes: list[str], where: str) -> Imported:
     """mdevctl and libvirt know only the mdevs: a minimal host (a CEX8 in CCA mode, depth 8, for
     every adapter they name) and an L1 holding their union, so that each guest keeps its matrix.
-    The L1 controls its usage domains too, as HMC profiles make it."""
+    The L1 controls its usage domains too, as HMC profiles make it. All of that is guessed."""
     union = reduce(Matrix.__or__, (md.matrix for md in mdevs), EMPTY)
     domains = union.usage_domains + union.control_domains
-    host = Host(True, tuple(Adapter(a) for a in union.adapters), host_domains(max(domains, default=None)))
+    count, counted = host_domains(max(domains, default=None), where, "an mdev does not show the machine")
+    host = Host(True, tuple(Adapter(a) for a in union.adapters), count)
     l1 = Guest(L1_NAME, adapters=frozenset(union.adapters), usage_domains=frozenset(union.usage_domains),
                control_domains=frozenset(domains))
-    return Scenario(name, description, host, (l1, *mdev_guests(mdevs, L1_NAME)))
+    guesses = [Guess("the L1", where, f"{L1_NAME}, holding every mdev's adapters and domains and controlling "
+                     "its usage domains", f"{L1_NAME_WHY}, and an mdev does not show its LPAR"), counted,
+               Guess("the machine's APXA", where, "true", "an mdev does not show the machine")]
+    if union.adapters:
+        guesses.append(Guess(f"adapters {ids_text(union.adapters)}", where, "CEX8 in CCA mode, depth 8, online",
+                             "an mdev names its adapters, not what they are"))
+    guests = mdev_guests(mdevs, L1_NAME)
+    guesses += [Guess(f"{g.name}'s mdev UUID", where, g.mdev_uuid, "its configuration has none (libvirt or "
+                      "mdevctl picks one when it defines the mdev): derived from the guest's name")
+                for g in guests if g.uuid is None]
+    scenario = Scenario(name, description, host, (l1, *guests))
+    return Imported(scenario, tuple(notes), tuple(guesses))
 
 
 def _squash(text: str) -> str:

@@ -15,9 +15,9 @@ from xml.parsers import expat
 
 from aptui.formats.real import mdev
 from aptui.formats.errors import InputError
-from aptui.formats.files import read_input
+from aptui.formats.files import STDIN, read_input
 from aptui.formats.real.exporting import Exported
-from aptui.formats.real.importing import Imported, Mdev, duplicate_uuids, mdev_scenario
+from aptui.formats.real.importing import Imported, Mdev, duplicate_uuids, mdev_import
 from aptui.formats.real.qemu import feature_notes
 from aptui.formats.text import path_text
 from aptui.model.facilities import cpu_model_features
@@ -34,7 +34,7 @@ MDEV_CHILDREN = ("type", "uuid", "iommuGroup", "parent_addr", "attr")
 def read(path: str) -> Imported:
     p = Path(path)
     notes: list[str] = []
-    if p.is_dir():
+    if path != STDIN and p.is_dir():
         mdevs = []
         for f in sorted(p.iterdir()):
             if f.suffix != ".xml" or not f.is_file():
@@ -48,8 +48,8 @@ def read(path: str) -> Imported:
     if not mdevs:
         raise InputError(path, None, "no vfio_ap mdev node device found")
     notes += duplicate_uuids(mdevs)
-    return Imported(mdev_scenario(path_text(f"libvirt {p.name or path}"),
-                                  path_text(f"Imported by `aptui import libvirt {path}`."), mdevs), tuple(notes))
+    return mdev_import(path_text(f"libvirt {p.name or path}"), path_text(f"Imported by `aptui import libvirt {path}`."),
+                       mdevs, notes, path)
 
 
 def _read_file(f: Path, notes: list[str], skip_other: bool) -> Mdev | None:
@@ -105,9 +105,6 @@ def _read_file(f: Path, notes: list[str], skip_other: bool) -> Mdev | None:
                 matrix = mdev.apply(matrix, name, value)
             except ValueError as e:
                 fail(child, f"<attr name={name!r}>: {e}")
-    if uuid is None:
-        notes.append(f"{path}: no <uuid>: libvirt picks one when it defines the mdev; aptui derives one "
-                     "from the guest's name")
     return Mdev(uuid, matrix, f.stem)
 
 

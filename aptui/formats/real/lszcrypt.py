@@ -17,9 +17,10 @@ from aptui.formats.real import cards
 from aptui.formats.errors import InputError
 from aptui.formats.real.exporting import Exported, seen
 from aptui.formats.files import read_text
-from aptui.formats.real.importing import L1_NAME, Imported, host_domains
+from aptui.formats.real.importing import L1_NAME, L1_NAME_WHY, Guess, Imported, host_domains, ids_text
 from aptui.formats.text import excerpt, path_text, printable
 from aptui.model import mask as m
+from aptui.model.facilities import ap_select_domain
 from aptui.model.bounds import MAX_DEPTH, Violation, check_adapter
 from aptui.model.matrix import Matrix
 from aptui.model.scenario import Adapter, Guest, Host, Reserved, Scenario
@@ -43,6 +44,13 @@ _CARD = re.compile(r"^[0-9a-fA-F]{2}$")
 _QUEUE = re.compile(r"^([0-9a-fA-F]{2})\.([0-9a-fA-F]{4})$")
 _NUMBER = re.compile(r"[+-]?[0-9]{1,9}")  # a column's number: ASCII digits, few enough for int()
 _BUS = re.compile(r"^(%s)\b\s*[=:]?\s*(.*)$" % "|".join(BUS_KEYS))
+# What lszcrypt itself prints besides its records (zconf/zcrypt/lszcrypt.c): the warning after the
+# table and the -d legend when the AP bus's default domain has no queue, and its errx() lines (on
+# stderr, exit status 1) when there is no /sys/bus/ap or, in older versions, no card.
+NO_BUS = "Crypto device driver not available."
+NO_CARDS = "No crypto card devices found."
+_NO_DEFAULT_DOMAIN = re.compile(r"^Warning: Default domain (0x[0-9a-fA-F]{1,16}) is not available\.$")
+_TOOL_ERROR = re.compile(r"^(?:lszcrypt: )?(%s|%s)$" % (re.escape(NO_BUS), re.escape(NO_CARDS)))
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -58,6 +66,7 @@ class _Listing:
     def __init__(self, path: str):
         self.path = path
         self.notes: list[str] = []
+        self.guesses: list[Guess] = []
         self.columns: list[str] | None = None
         self.cards: dict[int, tuple[int, dict]] = {}  # id -> (line, record)
         self.queues: dict[tuple[int, int], tuple[int, dict]] = {}
@@ -66,6 +75,7 @@ class _Listing:
         self.table_row = -1  # next -d row expected, -1 outside the table
         self.max_domain: int | None = None  # from -b
         self.bus_features: set[str] | None = None
+        self.tool_error: str | None = None  # NO_BUS or NO_CARDS, as lszcrypt said it
 
     def fail(self, line: int, message: str):
         raise InputError(self.path, line, message)
@@ -76,7 +86,9 @@ class _Listing:
             if not tokens or "#" in line or "$" in line or (len(tokens) == 1 and not tokens[0].strip("-")):
                 continue
             head = tokens[0].upper()
-            if head in ("CARD.DOM", "CARD.DOMAIN"):
+            if _NO_DEFAULT_DOMAIN.match(line.strip()) or _TOOL_ERROR.match(line.strip()):
+                self.tool_line(n, line.strip())
+            elif head in ("CARD.DOM", "CARD.DOMAIN"):
                 self.header(n, tokens)
             elif head == "DOMAIN":
                 self.table_header(n, tokens)
@@ -93,8 +105,20 @@ class _Listing:
                              f"got {line.strip()[:40]!r}")
         if self.table_row >= 0:
             self.fail(max(1, len(text.splitlines())), f"the lszcrypt -d table ends after {self.table_row} of 16 rows")
-        if self.columns is None and self.usage is None:
+        if self.columns is None and self.usage is None and self.tool_error is None:
             self.fail(1, "no lszcrypt listing (a header line CARD.DOM TYPE MODE ...) and no lszcrypt -d table")
+
+    def tool_line(self, n: int, line: str) -> None:
+        """lszcrypt's own warning and errors: noted, and an error stands for an empty listing."""
+        warning = _NO_DEFAULT_DOMAIN.match(line)
+        if warning:
+            self.notes.append(f"{self.path}:{n}: lszcrypt warns that the AP bus's default domain {warning.group(1)} "
+                              "has no queue (the Linux has no queue at all, or that domain was unplugged after boot)")
+            return
+        self.tool_error = _TOOL_ERROR.match(line).group(1)
+        why = ("there is no /sys/bus/ap: the Linux has no AP instructions or the ap module is not loaded"
+               if self.tool_error == NO_BUS else "the AP bus has no card")
+        self.notes.append(f"{self.path}:{n}: lszcrypt says {self.tool_error!r}: {why}; imported without adapters")
 
     def header(self, n: int, tokens: list[str]) -> None:
         if self.columns is not None:
@@ -168,7 +192,7 @@ class _Listing:
         """The adapter as its card line (or else its first queue line) shows it."""
         n, rec = self.cards.get(aid) or min((v for k, v in self.queues.items() if k[0] == aid), key=lambda v: v[0])
         where = f"{self.path}:{n}"
-        kind, mode = self.kind(rec, where)
+        kind, mode = self.kind(rec, where, aid)
         try:
             check_adapter(kind, mode)
         except Violation as e:
@@ -188,13 +212,14 @@ class _Listing:
             self.notes.append(f"{where}: card {aid:02x} is offline in zcrypt: modelled online (aptui has no offline)")
         return Adapter(aid, kind, mode, depth, STATES.get(status, "online"))
 
-    def kind(self, rec: dict, where: str) -> tuple[str, str]:
+    def kind(self, rec: dict, where: str, aid: int) -> tuple[str, str]:
         """Type and mode: from TYPE (CEX8C), else HWTYPE with MODE or the FUNCTIONS letters."""
         typed = cards.from_type(rec.get("TYPE", ""))
         if typed:
             kind, mode, newer = typed
             if newer:
-                self.notes.append(f"{where}: {rec['TYPE']} is newer than aptui knows: modelled as a CEX8")
+                self.guesses.append(Guess(f"card {aid:02x}'s type", where, "CEX8",
+                                          f"{rec['TYPE'][:20]} is newer than aptui knows"))
             return kind, mode
         mode = cards.MODE_BY_NAME.get(rec.get("MODE", "").lower())
         if mode is None:
@@ -203,8 +228,9 @@ class _Listing:
         number = rec.get("HWTYPE", "")
         kind = cards.from_hwtype(int(number) if _NUMBER.fullmatch(number) else None)
         if kind is None or mode is None:
-            self.notes.append(f"{where}: type {excerpt(rec.get('TYPE', '-'))} and mode {excerpt(rec.get('MODE', '-'))} "
-                              f"do not say what the card is: modelled as {kind or 'CEX8'} in {mode or 'cca'} mode")
+            self.guesses.append(Guess(f"card {aid:02x}'s type and mode", where, f"{kind or 'CEX8'} in {mode or 'cca'} mode",
+                                      f"type {excerpt(rec.get('TYPE', '-'))} and mode {excerpt(rec.get('MODE', '-'))} "
+                                      "do not say what the card is"))
         return kind or "CEX8", mode or "cca"
 
     def reserved(self) -> Reserved:
@@ -241,9 +267,12 @@ class _Listing:
     def imported(self, label: str) -> Imported:
         adapters = set(self.cards) | {a for a, _ in self.queues}
         usage = {d for _, d in self.queues} | (self.usage or set())
-        if self.control is None:
+        if self.control is None and not adapters:
+            control = set()
+        elif self.control is None:
             control = set(usage)
-            self.notes.append(f"{self.path}: no lszcrypt -d table: control domains taken to be the usage domains")
+            self.guesses.append(Guess(f"{L1_NAME}'s control domains", self.path, "its usage domains",
+                                      "no lszcrypt -d table"))
         else:
             control = self.control
         in_use = sum(rec.get("DRIVER") == "vfio_ap" and rec.get("STATUS") in ("in use", "assigned")
@@ -252,16 +281,24 @@ class _Listing:
             self.notes.append(f"{self.path}: {in_use} queue(s) are held by mdevs, but lszcrypt does not say which: "
                               "import the sysfs tree or the mdevctl configs to get the guests")
         if adapters and "QDEPTH" not in (self.columns or ()):
-            self.notes.append(f"{self.path}: no QDEPTH column (a plain listing): adapter depth 8 assumed")
+            self.guesses.append(Guess(f"the depth of adapters {ids_text(adapters)}", self.path, "8",
+                                      "no QDEPTH column (a plain listing)"))
         apxa = True if self.bus_features is None else "APXA" in self.bus_features
+        if self.bus_features is None:
+            self.guesses.append(Guess("the machine's APXA", self.path, "true", "no lszcrypt -b features line"))
         highest = max(usage | control, default=None)
-        domains = self.max_domain + 1 if self.max_domain is not None else host_domains(highest)
+        if self.max_domain is not None:
+            domains = self.max_domain + 1
+        else:
+            domains, counted = host_domains(highest, self.path, "no lszcrypt -b ap_max_domain_id line")
+            self.guesses.append(counted)
+        self.guesses.append(Guess("the L1's name", self.path, L1_NAME, L1_NAME_WHY))
         host = Host(apxa, tuple(self.adapter(a) for a in sorted(adapters)), domains)
         l1 = Guest(L1_NAME, adapters=frozenset(adapters), usage_domains=frozenset(usage),
                    control_domains=frozenset(control), reserved=self.reserved())
         scenario = Scenario(path_text(f"lszcrypt {label}"),
                             path_text(f"Imported by `aptui import lszcrypt {self.path}`."), host, (l1,))
-        return Imported(scenario, tuple(self.notes))
+        return Imported(scenario, tuple(self.notes), tuple(self.guesses))
 
 
 # -- writing -------------------------------------------------------------------------------------
@@ -269,9 +306,24 @@ def listing_text(scenario: Scenario, topo: Topology, view: GuestView) -> tuple[s
     """What ``lszcrypt -V`` and ``lszcrypt -d`` print in the guest, and why it is empty or hypothetical."""
     matrix, why = seen(topo, view)
     name = printable(view.name)
-    lines = [f"# {name}: lszcrypt -V", *_verbose_listing(scenario, topo, view, matrix),
-             "", f"# {name}: lszcrypt -d", *_domain_table(matrix)]
+    if not view.has_ap:  # ap_module_init: no AP instructions, no /sys/bus/ap
+        failed = [f"lszcrypt: {NO_BUS}", "# (on stderr; lszcrypt exits with status 1)"]
+        lines = [f"# {name}: lszcrypt -V", *failed, "", f"# {name}: lszcrypt -d", *failed]
+        return "\n".join(lines) + "\n", why or f"{view.name} has no AP instructions, so no AP bus"
+    warning = _default_domain_warning(matrix)
+    lines = [f"# {name}: lszcrypt -V", *_verbose_listing(scenario, topo, view, matrix), *warning,
+             "", f"# {name}: lszcrypt -d", *_domain_table(matrix), *warning]
     return "\n".join(lines) + "\n", why
+
+
+def _default_domain_warning(matrix: Matrix) -> list[str]:
+    """lszcrypt's warning when ``ap_domain`` is -1 (printed with %02lx, so 64 bits of ones) or
+    not in the usage domain mask; a guest's bus whose matrix has no queue chose no domain."""
+    domain = ap_select_domain(matrix)
+    if domain is not None and domain in matrix.usage_domains:
+        return []
+    shown = (-1 if domain is None else domain) & 0xFFFF_FFFF_FFFF_FFFF
+    return [f"Warning: Default domain 0x{shown:02x} is not available."]
 
 
 def export(topo: Topology, views: list[GuestView], named: bool) -> Exported:
@@ -290,7 +342,7 @@ def _verbose_listing(scenario: Scenario, topo: Topology, view: GuestView, matrix
     header = _record(columns, [c for c, _, _ in columns])
     out = [header, "-" * len(header)]
     vfio = _vfio_status(topo, view, matrix)
-    for a in matrix.adapters:
+    for a in matrix.adapters if matrix.usage_domains else ():  # ap_scan_adapter: no card without a queue
         ad = scenario.host.adapter_or_default(a)
         status = STATUS_OF[ad.state]
         deconfig = ad.state == "deconfigured"

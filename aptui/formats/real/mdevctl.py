@@ -10,9 +10,9 @@ from pathlib import Path
 
 from aptui.formats.real import mdev
 from aptui.formats.errors import InputError
-from aptui.formats.files import read_text
+from aptui.formats.files import STDIN, read_text
 from aptui.formats.real.exporting import Exported
-from aptui.formats.real.importing import Imported, Mdev, duplicate_uuids, mdev_scenario
+from aptui.formats.real.importing import Imported, Mdev, duplicate_uuids, mdev_import
 from aptui.formats.real.json_lines import line_of, loads
 from aptui.formats.text import path_text
 from aptui.model.matrix import EMPTY
@@ -27,15 +27,15 @@ STARTS = tuple(Start)
 def read(path: str) -> Imported:
     p = Path(path)
     notes: list[str] = []
-    if p.is_dir():
+    if path != STDIN and p.is_dir():
         mdevs = _read_dir(p, notes)
     else:
         mdevs = _read_file(p, notes, single_uuid=p.name if UUID.fullmatch(p.name) else None)
     if not mdevs:
         raise InputError(path, None, "no vfio_ap-passthrough mdev configuration found")
     notes += duplicate_uuids(mdevs)
-    return Imported(mdev_scenario(path_text(f"mdevctl {p.name or path}"),
-                                  path_text(f"Imported by `aptui import mdevctl {path}`."), mdevs), tuple(notes))
+    return mdev_import(path_text(f"mdevctl {p.name or path}"), path_text(f"Imported by `aptui import mdevctl {path}`."),
+                       mdevs, notes, path)
 
 
 def _read_dir(p: Path, notes: list[str]) -> list[Mdev]:
@@ -61,9 +61,6 @@ def _read_file(f: Path, notes: list[str], single_uuid: str | None, in_dir: bool 
     reader = _Reader(path, lines, notes)
     if isinstance(doc, dict) and any(k in doc for k in CONFIG_KEYS):
         found = reader.config(doc, (), single_uuid, f.stem if single_uuid is None else single_uuid, skip_other=in_dir)
-        if found and single_uuid is None:
-            notes.append(f"{path}: a config without a UUID (its file name is not one): aptui derives one "
-                         "from the guest's name")
         return [found] if found else []
     if isinstance(doc, dict):
         return reader.parents(doc, ())

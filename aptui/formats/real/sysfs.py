@@ -17,8 +17,9 @@ from pathlib import Path
 from aptui import __version__
 from aptui.formats.real import apmasks, cards, mdev
 from aptui.formats.errors import InputError
+from aptui.formats.files import STDIN
 from aptui.formats.real.exporting import Exported
-from aptui.formats.real.importing import L1_NAME, Imported, Mdev, host_domains, mdev_guests
+from aptui.formats.real.importing import L1_NAME, L1_NAME_WHY, Guess, Imported, Mdev, host_domains, mdev_guests
 from aptui.formats.text import path_text, printable
 from aptui.model import mask as m
 from aptui.model.bounds import MAX_DEPTH, Violation, check_adapter
@@ -50,6 +51,9 @@ _DOMAIN_LINE = re.compile(r"^[0-9a-fA-F]{1,4}$")
 
 # -- reading -------------------------------------------------------------------------------------
 def read(path: str) -> Imported:
+    if path == STDIN:
+        raise InputError(path, None, "a sysfs tree is a directory, which standard input cannot hold: give its path "
+                                     "(e.g. /sys)")
     root = Path(path)
     tree = _Tree(root)
     if not tree.is_dir(root):
@@ -70,6 +74,7 @@ class _Tree:
         self.real = os.path.realpath(root)
         self.bus = root / "bus" / "ap"
         self.notes: list[str] = []
+        self.guesses: list[Guess] = []
 
     def inside(self, p: Path) -> str:
         """`p` with every link resolved, which must stay within the root."""
@@ -169,7 +174,7 @@ class _Tree:
         return out
 
     def adapter(self, aid: int, d: Path) -> Adapter:
-        kind, mode = self.kind(d)
+        kind, mode = self.kind(d, aid)
         try:
             check_adapter(kind, mode)
         except Violation as e:
@@ -177,6 +182,7 @@ class _Tree:
         depth = self.number(d / "depth")
         if depth is None:
             depth = 8
+            self.guesses.append(Guess(f"card {aid:02x}'s depth", str(d / "depth"), "8", "absent or unreadable"))
         elif depth != (clamped := min(max(depth, 1), MAX_DEPTH)):
             self.notes.append(f"{d / 'depth'}: depth {depth} is outside 1..{MAX_DEPTH} (kernels count it as qd or "
                               f"qd+1, ref 6.2): {clamped}")
@@ -189,21 +195,22 @@ class _Tree:
             state = "online"
         return Adapter(aid, kind, mode, depth, state)
 
-    def kind(self, d: Path) -> tuple[str, str]:
+    def kind(self, d: Path, aid: int) -> tuple[str, str]:
         """Type and mode from ``type`` (CEX8C), else from ``hwtype`` and the ``ap_functions`` mode bits."""
         text = self.text(d / "type") or ""
         typed = cards.from_type(text)
         if typed:
             kind, mode, newer = typed
             if newer:
-                self.notes.append(f"{d / 'type'}: {text.strip()} is newer than aptui knows: modelled as a CEX8")
+                self.guesses.append(Guess(f"card {aid:02x}'s type", str(d / "type"), "CEX8",
+                                          f"{text.strip()[:20]} is newer than aptui knows"))
             return kind, mode
         kind = cards.from_hwtype(self.number(d / "hwtype"))
         functions = self.number(d / "ap_functions") or 0
         mode = next((name for name, bit in cards.MODE_BITS.items() if functions & bit), None)
         if kind is None or mode is None:
-            self.notes.append(f"{d}: neither type nor hwtype and ap_functions say what the card is: modelled as "
-                              f"{kind or 'CEX8'} in {mode or 'cca'} mode")
+            self.guesses.append(Guess(f"card {aid:02x}'s type and mode", str(d), f"{kind or 'CEX8'} in {mode or 'cca'} "
+                                      "mode", "neither type nor hwtype and ap_functions say what the card is"))
         return kind or "CEX8", mode or "cca"
 
     # -- vfio_ap mdevs ---------------------------------------------------------------------------
@@ -291,20 +298,21 @@ class _Tree:
         queue_domains = set().union(*(domains for _, _, domains in card_dirs.values()))
         if apm is None:
             apm = m.mask_of(card_dirs)
-            self.notes.append(f"{self.bus}/ap_adapter_mask: absent or not supported: lpar1's adapters are its cards")
+            self.guesses.append(Guess(f"{L1_NAME}'s adapters", f"{self.bus}/ap_adapter_mask", "its cards",
+                                      "absent or not supported"))
         if aqm is None:
             aqm = m.mask_of(queue_domains)
-            self.notes.append(f"{self.bus}/ap_usage_domain_mask: absent or not supported: lpar1's usage domains are "
-                              "those of its queues")
+            self.guesses.append(Guess(f"{L1_NAME}'s usage domains", f"{self.bus}/ap_usage_domain_mask",
+                                      "those of its queues", "absent or not supported"))
         if adm is None:
             adm = aqm
-            self.notes.append(f"{self.bus}/ap_control_domain_mask: absent or not supported: control domains taken "
-                              "to be the usage domains")
+            self.guesses.append(Guess(f"{L1_NAME}'s control domains", f"{self.bus}/ap_control_domain_mask",
+                                      "its usage domains", "absent or not supported"))
         config = Matrix(apm, aqm, adm)
         for aid in config.adapters:
             if aid not in adapters:
-                self.notes.append(f"{self.bus}/ap_adapter_mask: adapter {aid:02x} has no card directory: modelled as "
-                                  "a CEX8 in CCA mode, depth 8")
+                self.guesses.append(Guess(f"adapter {aid:02x}", f"{self.bus}/ap_adapter_mask",
+                                          "CEX8 in CCA mode, depth 8, online", "it has no card directory"))
                 adapters[aid] = Adapter(aid)
         reserved = self.reserved()
         l1 = Guest(L1_NAME, adapters=frozenset(config.adapters), usage_domains=frozenset(config.usage_domains),
@@ -315,13 +323,15 @@ class _Tree:
         scenario = Scenario(f"sysfs {label}", path_text(f"Imported by `aptui import sysfs {self.root}`."),
                             self.host(adapters, config), (l1, *guests))
         self.compare_guest_matrix(scenario, guests, [d for _, d in found])
-        return Imported(scenario, tuple(self.notes))
+        self.guesses.append(Guess("the L1's name", str(self.root), L1_NAME, L1_NAME_WHY))
+        return Imported(scenario, tuple(self.notes), tuple(self.guesses))
 
     def reserved(self) -> Reserved:
         """apmask AND aqmask: the queues of the L1's own zcrypt drivers (ref 5.2); both default to all ones."""
         masks = [self.mask(self.bus / name) for name in ("apmask", "aqmask")]
         if None in masks:
-            self.notes.append(f"{self.bus}: no apmask/aqmask: no queue taken as reserved for lpar1's own drivers")
+            self.guesses.append(Guess(f"{L1_NAME}'s reserved queues", f"{self.bus}/apmask", "none",
+                                      "no apmask/aqmask"))
             return Reserved()
         return Reserved(frozenset(m.ids_of(masks[0])), frozenset(m.ids_of(masks[1])))
 
@@ -344,11 +354,15 @@ class _Tree:
             apxa = "APXA" in features.split()
         else:
             apxa = max_adapter is None or max_adapter > 63
+            self.guesses.append(Guess("the machine's APXA", f"{self.bus}/features", str(apxa).lower(),
+                                      "absent: from ap_max_adapter_id (above 63 only with APXA)"))
         highest = max(config.usage_domains + config.control_domains, default=-1)
         if max_domain is not None and 0 <= max_domain <= m.MAX_ID:
             domains = max(max_domain, highest) + 1
         else:
-            domains = host_domains(None if highest < 0 else highest)
+            domains, counted = host_domains(None if highest < 0 else highest, f"{self.bus}/ap_max_domain_id",
+                                            "absent or out of range")
+            self.guesses.append(counted)
         return Host(apxa, tuple(adapters[a] for a in sorted(adapters)), domains)
 
     def compare_guest_matrix(self, scenario: Scenario, guests: list[Guest], dirs: list[Path]) -> None:

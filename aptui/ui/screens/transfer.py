@@ -172,11 +172,30 @@ def preview_import(app, kind: str, path: str) -> None:
             app.session.path = None  # an import is not the file that was open: saving asks for a name
             app.notify(f"Opened the {kind} import of {path}: ctrl+z undoes it; ctrl+s asks for a "
                        "file name", markup=False)
+            notify_guesses(app, imported)
         else:
             app.notify("The import is the scenario already open: nothing changed.", markup=False)
 
-    app.push_screen(Preview(f"Import {kind} from {path} · scenario TOML", text, imported.notes,
+    shown = (*imported.notes, *(f"guess: {g}" for g in imported.guesses))
+    app.push_screen(Preview(f"Import {kind} from {path} · scenario TOML", text, shown,
                             [("open", "Open"), ("cancel", "Cancel")]), answered)
+
+
+def notify_import(app, kind: str, path: str, imported) -> None:
+    """The console opened on a file in a real format: say so, and what the import guessed."""
+    app.notify(f"{path} is not a scenario file: imported from {kind}. ctrl+s asks for a file name "
+               "(the original is never overwritten).", title="Imported", timeout=15, markup=False)
+    for note in imported.notes:
+        app.notify(note, title="Import warning", severity="warning", timeout=15, markup=False)
+    notify_guesses(app, imported)
+
+
+def notify_guesses(app, imported) -> None:
+    """Every value the import guessed, in one notification that stays long enough to read."""
+    if imported.guesses:
+        app.notify("\n".join(f"{g.what} = {g.value} ({g.why})" for g in imported.guesses),
+                   title=f"{len(imported.guesses)} value(s) guessed: check them", severity="warning", timeout=30,
+                   markup=False)
 
 
 def start_export(app, kind: str) -> None:
