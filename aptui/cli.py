@@ -55,7 +55,8 @@ def _command(args: list[str]) -> int:
     parser.add_argument("--version", action="version", version=f"aptui {__version__}")
     from aptui.formats.real.registry import EXPORTS, FORMATS, IMPORTS, NAMED
 
-    sub = parser.add_subparsers(dest="command", required=True)
+    # prog given: argparse would otherwise build a help formatter to compute it, and import shutil
+    sub = parser.add_subparsers(dest="command", required=True, prog=parser.prog)
     p = sub.add_parser("run", help="run a scenario's requests headless, in order")
     p.add_argument("file", help="scenario file, or the name of a built-in demo")
     p.add_argument("--json", action="store_true", help="print one JSON object (spec 9)")
@@ -132,8 +133,6 @@ def _run(scenario, as_json: bool) -> int:
 
 
 def _check(scenario, as_json: bool, k8s: str | None = None, node: str | None = None) -> int:
-    import json
-
     from aptui.model.diagnostics import check
 
     diags = check(scenario)
@@ -162,6 +161,8 @@ def _check(scenario, as_json: bool, k8s: str | None = None, node: str | None = N
             _warn(note)
         diags += check_crypto_config(topo, views[0].name, read.config)
     if as_json:
+        import json
+
         print(json.dumps({"diagnostics": [d.as_json() for d in diags]}, indent=1))
     else:
         for d in diags:
