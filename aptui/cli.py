@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 from aptui import __version__
 from aptui.formats.text import printable, printable_lines
@@ -43,20 +43,61 @@ def _fault(e: Exception) -> int:
     return EX_SOFTWARE
 
 
-class _Parser(argparse.ArgumentParser):
-    """Its errors quote the arguments (``unrecognized arguments: ...``): they may hold anything."""
+def _parser(**kwargs):
+    """argparse's parser, loaded on first use (`_plain` spares `aptui check FILE` its import)."""
+    import argparse
 
-    def error(self, message: str):
-        super().error(printable(message))
+    class Parser(argparse.ArgumentParser):
+        """Its errors quote the arguments (``unrecognized arguments: ...``): they may hold anything."""
+
+        def error(self, message: str):
+            super().error(printable(message))
+
+    parser = Parser(prog="aptui", description="IBM Z crypto (AP) virtualization console.", **kwargs)
+    parser.add_argument("--version", action="version", version=f"aptui {__version__}")
+    return parser
+
+
+def _plain(args: list[str]) -> SimpleNamespace | None:
+    """`aptui run|check FILE [--json]`, what scripts run most, read as argparse reads it; None
+    for anything else (an option, a FILE that starts with -, help), which argparse then parses.
+    argparse, gettext, locale and shutil are a tenth of `aptui check`'s start-up."""
+    if args[0] in ("run", "check") and len(args) in (2, 3) and not args[1].startswith("-") and args[2:] in ([], ["--json"]):
+        return SimpleNamespace(command=args[0], file=args[1], json=len(args) == 3, k8s=None, node=None)
+    return None
 
 
 def _command(args: list[str]) -> int:
-    parser = _Parser(prog="aptui", description="IBM Z crypto (AP) virtualization console.")
-    parser.add_argument("--version", action="version", version=f"aptui {__version__}")
+    parser, ns = (None, _plain(args))
+    if ns is None:
+        parser, ns = _parse(args)
+    if ns.command == "demo":
+        return _demo(ns.name)
+    if ns.command == "import":
+        return _import(ns.kind, ns.path, ns.output)
+    from aptui.formats.errors import InputError
+
+    try:
+        scenario = load_scenario(ns.file)
+    except InputError as e:
+        print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
+        return 2
+    if ns.command == "export":
+        return _export(ns.kind, scenario, ns.guest, ns.hypervisor)
+    if ns.command == "run":
+        return _run(scenario, ns.json)
+    if ns.k8s is None and ns.node is not None:
+        parser.error("--node goes with --k8s")
+    return _check(scenario, ns.json, ns.k8s, ns.node)
+
+
+def _parse(args: list[str]):
+    import argparse
+
+    parser = _parser()
     from aptui.formats.real.registry import EXPORTS, FORMATS, IMPORTS, NAMED
 
-    # prog given: argparse would otherwise build a help formatter to compute it, and import shutil
-    sub = parser.add_subparsers(dest="command", required=True, prog=parser.prog)
+    sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="run a scenario's requests headless, in order")
     p.add_argument("file", help="scenario file, or the name of a built-in demo")
     p.add_argument("--json", action="store_true", help="print one JSON object (spec 9)")
@@ -84,25 +125,7 @@ def _command(args: list[str]) -> int:
     one_hypervisor = ", ".join(f.name for f in FORMATS if f.one_hypervisor)
     p.add_argument("--hypervisor", metavar="NAME", help="only the guests this guest or LPAR runs as their hypervisor "
                    f"({one_hypervisor} need it when the guests run under several)")
-    ns = parser.parse_args(args)
-    if ns.command == "demo":
-        return _demo(ns.name)
-    if ns.command == "import":
-        return _import(ns.kind, ns.path, ns.output)
-    from aptui.formats.errors import InputError
-
-    try:
-        scenario = load_scenario(ns.file)
-    except InputError as e:
-        print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
-        return 2
-    if ns.command == "export":
-        return _export(ns.kind, scenario, ns.guest, ns.hypervisor)
-    if ns.command == "run":
-        return _run(scenario, ns.json)
-    if ns.k8s is None and ns.node is not None:
-        parser.error("--node goes with --k8s")
-    return _check(scenario, ns.json, ns.k8s, ns.node)
+    return parser, parser.parse_args(args)
 
 
 def load_scenario(arg: str):
@@ -250,10 +273,8 @@ def _demo(name: str | None) -> int:
 
 
 def _console(args: list[str]) -> int:
-    parser = _Parser(prog="aptui", description="IBM Z crypto (AP) virtualization console.",
-                     epilog="commands: aptui run|check FILE [--json], aptui demo [NAME], "
+    parser = _parser(epilog="commands: aptui run|check FILE [--json], aptui demo [NAME], "
                      "aptui import KIND PATH [-o OUT], aptui export KIND FILE [--guest NAME]")
-    parser.add_argument("--version", action="version", version=f"aptui {__version__}")
     parser.add_argument("file", nargs="?", help="scenario file (default: the built-in 2018 demo)")
     ns = parser.parse_args(args)
     from aptui import demos

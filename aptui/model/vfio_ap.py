@@ -98,7 +98,7 @@ def shared_queues(a: Matrix, b: Matrix) -> Matrix:
     return Matrix(a.apm & b.apm, a.aqm & b.aqm)
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)  # few instances: a class without slots is quicker to define (start-up)
 class Verdict:
     """What the mdev's sysfs write (or PR/SM, for an LPAR) answers an assignment."""
 
