@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import NamedTuple
 
 from aptui import __version__
@@ -44,16 +44,64 @@ def _fault(e: Exception) -> int:
     return EX_SOFTWARE
 
 
-class _Parser(argparse.ArgumentParser):
-    """Its errors quote the arguments (``unrecognized arguments: ...``): they may hold anything."""
+def _parser(**kwargs):
+    """argparse's parser, loaded on first use (`_plain` spares `aptui check FILE` its import)."""
+    import argparse
 
-    def error(self, message: str):
-        super().error(printable(message))
+    class Parser(argparse.ArgumentParser):
+        """Its errors quote the arguments (``unrecognized arguments: ...``): they may hold anything."""
+
+        def error(self, message: str):
+            super().error(printable(message))
+
+    parser = Parser(prog="aptui", description="IBM Z crypto (AP) virtualization console.", **kwargs)
+    parser.add_argument("--version", action="version", version=f"aptui {__version__}")
+    return parser
+
+
+def _plain(args: list[str]) -> SimpleNamespace | None:
+    """`aptui run|check FILE [--json]`, what scripts run most, read as argparse reads it; None
+    for anything else (an option, a FILE that starts with -, help), which argparse then parses.
+    argparse, gettext, locale and shutil are a tenth of `aptui check`'s start-up."""
+    if args[0] in ("run", "check") and len(args) in (2, 3) and not args[1].startswith("-") and args[2:] in ([], ["--json"]):
+        return SimpleNamespace(command=args[0], file=args[1], json=len(args) == 3, summary=False, k8s=None, node=None)
+    return None
 
 
 def _command(args: list[str]) -> int:
-    parser = _Parser(prog="aptui", description="IBM Z crypto (AP) virtualization console.")
-    parser.add_argument("--version", action="version", version=f"aptui {__version__}")
+    parser, ns = (None, _plain(args))
+    if ns is None:
+        parser, ns = _parse(args)
+    if ns.command == "watch":
+        return _watch(ns.path, ns.interval)
+    if ns.command == "demo":
+        return _demo(ns.name)
+    if ns.command == "import":
+        return _import(ns.kind, ns.path, ns.output)
+    from aptui.formats.errors import InputError
+
+    try:
+        opened = open_scenario(ns.file)
+    except InputError as e:
+        print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
+        return 2
+    _say_imported(ns.file, opened)
+    scenario = opened.scenario
+    if ns.command == "export":
+        if ns.change is not None and ns.guest is not None:
+            parser.error("--change names its guest: give --change or --guest, not both")
+        return _export(ns.kind, scenario, ns.guest, ns.hypervisor, ns.change)
+    if ns.command == "run":
+        return _run(scenario, ns.json, ns.summary)
+    if ns.k8s is None and ns.node is not None:
+        parser.error("--node goes with --k8s")
+    return _check(scenario, ns.json, ns.k8s, ns.node)
+
+
+def _parse(args: list[str]):
+    import argparse
+
+    parser = _parser()
     from aptui.formats.real.registry import EXPORTS, FORMATS, IMPORTS, NAMED
 
     sub = parser.add_subparsers(dest="command", required=True)
@@ -92,31 +140,7 @@ def _command(args: list[str]) -> int:
     p.add_argument("path", help="the sysfs tree to read, e.g. /sys")
     p.add_argument("--interval", metavar="SECONDS", type=_interval, default=None,
                    help="seconds between reads (default: 2)")
-    ns = parser.parse_args(args)
-    if ns.command == "watch":
-        return _watch(ns.path, ns.interval)
-    if ns.command == "demo":
-        return _demo(ns.name)
-    if ns.command == "import":
-        return _import(ns.kind, ns.path, ns.output)
-    from aptui.formats.errors import InputError
-
-    try:
-        opened = open_scenario(ns.file)
-    except InputError as e:
-        print(printable(str(e)), file=sys.stderr)  # FILE:LINE: message, as spec 8 writes it
-        return 2
-    _say_imported(ns.file, opened)
-    scenario = opened.scenario
-    if ns.command == "export":
-        if ns.change is not None and ns.guest is not None:
-            parser.error("--change names its guest: give --change or --guest, not both")
-        return _export(ns.kind, scenario, ns.guest, ns.hypervisor, ns.change)
-    if ns.command == "run":
-        return _run(scenario, ns.json, ns.summary)
-    if ns.k8s is None and ns.node is not None:
-        parser.error("--node goes with --k8s")
-    return _check(scenario, ns.json, ns.k8s, ns.node)
+    return parser, parser.parse_args(args)
 
 
 class Opened(NamedTuple):
@@ -140,7 +164,6 @@ def open_scenario(arg: str) -> Opened:
     from aptui import demos
     from aptui.formats.scenario import file as sf
     from aptui.formats.errors import InputError
-    from aptui.formats.real import convert
 
     name = arg[5:] if arg.startswith("demo:") else arg
     try:
@@ -154,6 +177,8 @@ def open_scenario(arg: str) -> Opened:
     try:
         return Opened(sf.load(arg))
     except InputError:
+        from aptui.formats.real import convert  # not on the way of a scenario file: start-up
+
         found = convert.read_recognised(arg)
         if found is None:
             raise
@@ -288,6 +313,8 @@ def _export(kind: str, scenario, guest: str | None, hypervisor: str | None = Non
 
 
 def _interval(text: str) -> float:
+    import argparse
+
     from aptui.console.watching import MIN_INTERVAL
 
     try:
@@ -348,11 +375,9 @@ def _demo(name: str | None) -> int:
 
 
 def _console(args: list[str]) -> int:
-    parser = _Parser(prog="aptui", description="IBM Z crypto (AP) virtualization console.",
-                     epilog="commands: aptui run|check FILE [--json], aptui demo [NAME], "
+    parser = _parser(epilog="commands: aptui run|check FILE [--json], aptui demo [NAME], "
                      "aptui import KIND PATH [-o OUT], aptui export KIND FILE [--guest NAME], "
                      "aptui watch PATH [--interval SECONDS]")
-    parser.add_argument("--version", action="version", version=f"aptui {__version__}")
     parser.add_argument("file", nargs="?", help="scenario file, or a file or directory in a real format (an "
                         "lszcrypt listing, a sysfs tree, mdevctl configs, a libvirt node device), opened as its "
                         "import (default: the built-in 2018 demo)")

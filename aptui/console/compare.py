@@ -40,7 +40,7 @@ class Column:
     label: str
     answers: tuple[Answer, ...]  # one per request
     lanes: tuple[tuple[str, int], ...]  # (lane, cycles spent there), lanes in the engine's order
-    cycles: int
+    cycles: int  # every lane's: the requests', and the resets of queues a [[change]] takes away
 
 
 def variants(s: Scenario) -> tuple[Variant, ...]:
@@ -80,7 +80,7 @@ def run_column(v: Variant) -> Column:
     engine.run_blocking(breakpoints=())
     answers = tuple(_answer(r, c, k) for r, c, k in zip(last, cycles, counts))
     lanes = tuple((lane_name(lane), c.cycles) for lane, c in engine.counters().items())
-    return Column(v.label, answers, lanes, sum(cycles))
+    return Column(v.label, answers, lanes, sum(c for _, c in lanes))  # the requests', and a change's resets
 
 
 def _answer(r: Result | None, cycles: int, count: int) -> Answer:

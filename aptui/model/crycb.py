@@ -12,7 +12,7 @@ import attrs
 
 from aptui.model.matrix import Matrix
 
-@attrs.frozen
+@attrs.frozen(slots=False)  # few instances: a class without slots is quicker to define (start-up)
 class Validity:
     """Why a guest cannot start: validity intercept 0x0022 to its hypervisor."""
 

@@ -5,6 +5,9 @@ Codes are stable; messages say what would happen and how to fix it.
 
 from __future__ import annotations
 
+from bisect import insort
+from itertools import chain, islice
+
 import attrs
 
 from aptui.model import ap_check
@@ -16,7 +19,7 @@ from aptui.model.hotplug import applied_changes
 from aptui.model.routing import ap_bus_configuration
 from aptui.model.scenario import HOST, Scenario
 from aptui.model.topology import Topology
-from aptui.model.vfio_ap import shared_queues, shares_queues
+from aptui.model.vfio_ap import shared_queues, sharing
 from aptui.model.vocabulary import Backend, Feature, Severity
 
 SEVERITIES = tuple(Severity)
@@ -197,9 +200,8 @@ def _guest_diagnostics(topo: Topology, name: str) -> list[Diagnostic]:
     # not-in-parent: dropped by 2.1 step 1.
     if g.backend in (Backend.PASSTHROUGH, Backend.EMULATED):
         pc = v.parent_config
-        miss_a = sorted(a for a in g.adapters if not m.has(pc.apm, a))
-        miss_u = sorted(d for d in g.usage_domains if not m.has(pc.aqm, d))
-        miss_c = sorted(d for d in g.control_domains if not m.has(pc.adm, d))
+        mine = g.matrix
+        miss_a, miss_u, miss_c = m.ids_of(mine.apm & ~pc.apm), m.ids_of(mine.aqm & ~pc.aqm), m.ids_of(mine.adm & ~pc.adm)
         if miss_a or miss_u or miss_c:
             parts = _named(miss_a, miss_u, miss_c)
             out.append(Diagnostic("not-in-parent", name,
@@ -335,7 +337,7 @@ def _sibling_conflicts(topo: Topology) -> list[Diagnostic]:
     start; an inactive mdev that shares queues with an active one cannot start (mdev-cannot-start).
     One diagnostic per guest and code, found on the masks (`vfio_ap_mdev_verify_no_sharing`);
     siblings with the same usage matrix and state are compared once, so a thousand clones cost
-    one comparison."""
+    one comparison, and the others through `sharing`'s index, not pair by pair."""
     out = []
     for parent, kids in topo.children.items():
         clones: dict[tuple, list[str]] = {}  # (usage matrix, active, start) -> the siblings that have it
@@ -344,12 +346,15 @@ def _sibling_conflicts(topo: Topology) -> list[Diagnostic]:
             if g.backend == Backend.PASSTHROUGH:
                 clones.setdefault((Matrix(g.matrix.apm, g.matrix.aqm), g.active, g.start), []).append(k)
         unique = list(clones.items())
+        shared_with = sharing([mine for (mine, *_), _ in unique])
         for i, ((mine, *_), names) in enumerate(unique):
             me = topo.guests[names[0]]
             found: dict[str, tuple[dict[int, int], list[list[str]]]] = {}  # code -> (shared groups, partners)
-            for j, ((theirs, *_), their_names) in enumerate(unique):
-                if (j == i and len(names) == 1) or not shares_queues(mine, theirs):
-                    continue
+            sharers = shared_with[i]
+            if len(names) > 1 and mine.apqn_count:  # clones share every queue with each other
+                insort(sharers, i)
+            for j in sharers:
+                (theirs, *_), their_names = unique[j]
                 other = topo.guests[their_names[0]]
                 if ap_check.check_other_mdevs_sysfs(me, other) or ap_check.check_other_mdevs_cfg(me, other):
                     code = "apqn-in-use"
@@ -373,14 +378,19 @@ def _conflicts(topo: Topology, parent: str, code: str, names: list[str], groups:
     count = sum(d.bit_count() for d in shared.values())
     apqns = _apqns_of(shared)
     me = topo.guests[names[0]]
+    # Each name's others are the partners' names but its own (its clones are among the partners).
+    others = sum(len(group) for group in partners) - any(group is names for group in partners)
+    head = list(islice(chain.from_iterable(partners), MAX_NAMED + 1))
+    first_apqn: dict[str, tuple[int, int]] = {}  # first partner -> the first APQN shared with it
     out = []
     for name in names:
-        others = [n for group in partners for n in group if n != name]
-        first = others[:MAX_NAMED]
-        more = len(others) - len(first)
+        first = [n for n in head if n != name][:MAX_NAMED]
+        more = others - len(first)
         listing = ", ".join(first) + (f" and {more} more" if more else "")
         other = topo.guests[first[0]]
-        apqn = _first(shared_queues(me.matrix, other.matrix))
+        if first[0] not in first_apqn:
+            first_apqn[first[0]] = _first(shared_queues(me.matrix, other.matrix))
+        apqn = first_apqn[first[0]]
         if parent == HOST:
             who = "PR/SM refuses to activate both LPARs"
         elif code == "mdev-cannot-start":
@@ -396,6 +406,6 @@ def _conflicts(topo: Topology, parent: str, code: str, names: list[str], groups:
                "An APQN belongs to one guest at a time; give each guest its own adapters or domains"
                + ("" if parent == HOST else ", or keep one as a standby (start = manual, active = false)") + ".")
         out.append(Diagnostic(code, name,
-            f"{count} APQN(s) are also in the usage matrix of sibling{'s' if len(others) > 1 else ''} "
+            f"{count} APQN(s) are also in the usage matrix of sibling{'s' if others > 1 else ''} "
             f"{listing}: {who}. {fix}", apqns))
     return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from itertools import compress
 
 WIDTH = 256
 MAX_ID = WIDTH - 1
@@ -15,6 +16,8 @@ FULL = (1 << WIDTH) - 1
 
 
 _HEX = re.compile(r"[0-9a-fA-F]+")
+_IDS = range(WIDTH)
+_BITS = bytes.maketrans(b"01", b"\0\1")  # "0"/"1" to false/true bytes
 
 
 def bit(n: int) -> int:
@@ -37,10 +40,14 @@ def mask_of(ids: Iterable[int]) -> int:
 
 def ids_of(mask: int) -> tuple[int, ...]:
     """The ids set in ``mask``, ascending."""
-    if not mask:
-        return ()
-    s = format(mask, "0256b")
-    return tuple(i for i, c in enumerate(s) if c == "1")
+    if mask.bit_count() > 8:  # in C: a full mask is 256 ids
+        return tuple(compress(_IDS, format(mask, "0256b").encode().translate(_BITS)))
+    out = []
+    while mask:  # a few ids: the highest bit is the lowest id
+        top = mask.bit_length()
+        out.append(WIDTH - top)
+        mask ^= 1 << (top - 1)
+    return tuple(out)
 
 
 def mask_below(n: int) -> int:

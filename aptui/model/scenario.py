@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid as _uuid
 from functools import cached_property
 
 import attrs
@@ -25,7 +24,7 @@ HOST = "host"
 UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")  # use fullmatch
 
 # Namespace of the UUIDs derived from guest names: stable across runs and machines.
-_UUID_NAMESPACE = _uuid.UUID("6f0b5c1e-2a3d-5e8f-9a41-61707475692d")
+_UUID_NAMESPACE = "6f0b5c1e-2a3d-5e8f-9a41-61707475692d"
 
 
 @attrs.frozen
@@ -65,7 +64,7 @@ def boot_masks(active: Reserved, persistent: Reserved | None) -> Reserved | None
     return None if persistent is None or persistent == active else persistent
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)  # few instances: a class without slots is quicker to define (start-up)
 class Host:
     """Level 0: firmware, PR/SM and the physical adapters."""
 
@@ -136,7 +135,11 @@ class Guest:
 
     @property
     def mdev_uuid(self) -> str:
-        return self.uuid or str(_uuid.uuid5(_UUID_NAMESPACE, self.name))
+        if self.uuid:
+            return self.uuid
+        import uuid  # on first use: `aptui check` of a scenario without mdev conflicts never needs it
+
+        return str(uuid.uuid5(uuid.UUID(_UUID_NAMESPACE), self.name))
 
 
 @attrs.frozen
@@ -169,12 +172,12 @@ class Change:
 CHANGE_FIELDS = ("adapters", "usage_domains", "control_domains")
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)  # few instances: a class without slots is quicker to define (start-up)
 class Policy:
     nested_emulation: bool = False
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)  # few instances: a class without slots is quicker to define (start-up)
 class Costs:
     """Simulated CPU cycles of each transition and adapter times in microseconds (spec 4.5)."""
 
@@ -195,7 +198,7 @@ class Costs:
         return {"accel": self.accel_us, "cca": self.cca_us, "ep11": self.ep11_us}[mode]
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)  # few instances: a class without slots is quicker to define (start-up)
 class Scenario:
     name: str
     description: str = ""

@@ -78,6 +78,7 @@ class Topology:
         for kids in self.children.values():
             kids.sort()
         self.views: dict[str, GuestView] = {}
+        self._unavailable: dict[tuple[str, int, int], tuple[Dropped, ...]] = {}
         for name in self.walk():
             self.views[name] = self._view(self.guests[name])
 
@@ -131,12 +132,7 @@ class Topology:
             pa, pd = apcb_limits(parent.crycb_format)
             limits = (min(limits[0], pa), min(limits[1], pd))
         assigned = g.matrix & pconfig
-        dropped: list[Dropped] = []
-        if parent is not None:  # no vfio_ap between the machine and an LPAR (spec 2.1 step 2)
-            for a in assigned.adapters:
-                d = queue_unavailable(self.host.adapter(a), a, assigned.aqm, g.parent, parent.guest.reserved)
-                if d:
-                    dropped.append(d)
+        dropped = () if parent is None else self._dropped(parent.guest, assigned)  # no vfio_ap above an LPAR (2.1 step 2)
         shadow_apcb = vfio_ap_mdev_filter_matrix(assigned, dropped)
         filtered = apcb_truncate(shadow_apcb, fmt)
         crycb = filtered if (apie and g.backend == Backend.PASSTHROUGH) else EMPTY
@@ -153,7 +149,17 @@ class Topology:
         else:
             config = emulated if emulated is not None else EMPTY
         return GuestView(g, level, fmt, has_ap, apie, apie_chain, culprit, validity, pconfig, limits, assigned,
-                         tuple(dropped), shadow_apcb, filtered, crycb, hw, empty_shadow, emulated, config)
+                         dropped, shadow_apcb, filtered, crycb, hw, empty_shadow, emulated, config)
+
+    def _dropped(self, parent: Guest, assigned: Matrix) -> tuple[Dropped, ...]:
+        """The adapters `queue_unavailable` takes out of an assignment in the parent; siblings
+        with one assignment are answered once (a thousand 256x256 clones ask 256,000 times)."""
+        key = (parent.name, assigned.apm, assigned.aqm)
+        if key not in self._unavailable:
+            found = (queue_unavailable(self.host.adapter(a), a, assigned.aqm, parent.name, parent.reserved)
+                     for a in assigned.adapters)
+            self._unavailable[key] = tuple(d for d in found if d)
+        return self._unavailable[key]
 
     def view(self, name: str) -> GuestView:
         return self.views[name]

@@ -4,6 +4,8 @@ answers, and the matrix the driver gives KVM (`shadow_apcb`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import attrs
 
 from aptui.model import mask as m
@@ -59,12 +61,44 @@ def shares_queues(a: Matrix, b: Matrix) -> bool:
     return bool(a.apm & b.apm) and bool(a.aqm & b.aqm)
 
 
+SMALL = 64  # a usage matrix of at most this many APQNs is found through the index of its APQNs
+
+
+def sharing(matrices: Sequence[Matrix]) -> list[list[int]]:
+    """For each usage matrix, the others it `shares_queues` with, by position, ascending. The
+    small ones are found through an index of their APQNs and only the large ones are compared
+    pairwise, so that many siblings with a few queues each cost time linear in their APQNs and
+    in the pairs that do share, not in every pair (200,000 siblings took 19 minutes pairwise)."""
+    index: dict[tuple[int, int], list[int]] = {}
+    large: list[int] = []
+    for i, mx in enumerate(matrices):
+        if mx.apqn_count > SMALL:
+            large.append(i)
+        else:
+            for q in mx.apqns():
+                index.setdefault(q, []).append(i)
+    out = []
+    for i, mx in enumerate(matrices):
+        found: set[int] = set()
+        if mx.apqn_count <= len(index):
+            for q in mx.apqns():
+                found.update(index.get(q, ()))
+        else:  # a large matrix beside few small ones: look at theirs
+            for (a, d), small in index.items():
+                if mx.has_apqn(a, d):
+                    found.update(small)
+        found.update(j for j in large if shares_queues(mx, matrices[j]))
+        found.discard(i)
+        out.append(sorted(found))
+    return out
+
+
 def shared_queues(a: Matrix, b: Matrix) -> Matrix:
     """The APQNs two usage matrices share, as a matrix (control domains left out)."""
     return Matrix(a.apm & b.apm, a.aqm & b.aqm)
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)  # few instances: a class without slots is quicker to define (start-up)
 class Verdict:
     """What the mdev's sysfs write (or PR/SM, for an LPAR) answers an assignment."""
 

@@ -133,6 +133,27 @@ def test_fast_paths_import_no_textual(args):
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=60)
 
 
+def test_check_and_run_of_a_file_import_no_argparse():
+    """`aptui check FILE` is read without argparse (with gettext, locale and shutil, a tenth of its start-up)."""
+    code = ("import sys, io, contextlib\nfrom aptui.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+            "    main(['check', '2018'])\n"
+            "    assert 'argparse' not in sys.modules and 'json' not in sys.modules\n"
+            "    main(['run', '2018', '--json'])\n"
+            "assert 'argparse' not in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, timeout=60)
+
+
+@pytest.mark.parametrize("plain, parsed", [
+    (["check", "sibling-conflict"], ["check", "--", "sibling-conflict"]),
+    (["check", "sibling-conflict", "--json"], ["check", "--json", "sibling-conflict"]),
+    (["run", "2018", "--json"], ["run", "--json", "2018"]),
+    (["check", "no-such-file"], ["check", "--", "no-such-file"]),
+])
+def test_plain_arguments_read_as_argparse_reads_them(capsys, plain, parsed):
+    assert run(capsys, *plain) == run(capsys, *parsed)
+
+
 def test_model_engine_formats_import_no_textual():
     code = ("import sys\nimport aptui.model, aptui.engine, aptui.formats, aptui.cli\n"
             "import pkgutil, importlib, aptui.formats as f\n"

@@ -12,7 +12,9 @@ from aptui.engine import Engine
 from aptui.formats.output import results as out
 from aptui.formats.scenario import file as sf
 from aptui.model import HOST, Topology, check
+from aptui.model.matrix import Matrix
 from aptui.model.routing import compute_route
+from aptui.model.vfio_ap import shares_queues, sharing
 from aptui.model.vocabulary import Outcome
 
 from .strategies import scenarios
@@ -187,22 +189,43 @@ def test_key_lines_on_tricky_toml():
     assert found[("costs", "emulate")] == 25
 
 
+def _conflict_code(me, other) -> str | None:
+    """The pairwise reference of ap-check's rules between two sibling mdevs (model/ap_check.py)."""
+    if (me.active and other.active) or (me.start == "auto" and other.start == "auto"):
+        return "apqn-in-use"
+    return "mdev-cannot-start" if not me.active and other.active else None
+
+
 @given(scenarios())
-def test_apqn_in_use_counts_every_shared_queue(s):
-    """One apqn-in-use per guest, counting the queues it shares with any passthrough sibling:
-    the mask computation equals the plain pairwise one."""
-    topo = Topology(s)
-    found = {d.guest: d for d in check(s, topo) if d.code == "apqn-in-use"}
+def test_sibling_conflicts_equal_the_pairwise_comparison(s):
+    """One apqn-in-use (or mdev-cannot-start) per guest, counting the queues it shares with the
+    siblings its state conflicts with and naming how many they are: the indexed computation
+    (vfio_ap.sharing) equals comparing every pair of siblings."""
+    found = {(d.guest, d.code): d for d in check(s) if d.code in ("apqn-in-use", "mdev-cannot-start")}
     for g in s.guests:
-        if g.backend != "passthrough":
-            assert g.name not in found
-            continue
-        mine = set(g.matrix.apqns())
-        shared = set()
-        for o in s.guests:
-            if o.name != g.name and o.parent == g.parent and o.backend == "passthrough":
-                shared |= mine & set(o.matrix.apqns())
-        assert (g.name in found) == bool(shared)
-        if shared:
-            assert found[g.name].message.startswith(f"{len(shared)} APQN(s) ")
-            assert len(found[g.name].apqns) == min(len(shared), 1024)
+        for code in ("apqn-in-use", "mdev-cannot-start"):
+            mine = set(g.matrix.apqns())
+            shared, partners = set(), 0
+            for o in s.guests:
+                if (g.backend == o.backend == "passthrough" and o.name != g.name and o.parent == g.parent
+                        and _conflict_code(g, o) == code and mine & set(o.matrix.apqns())):
+                    shared |= mine & set(o.matrix.apqns())
+                    partners += 1
+            assert ((g.name, code) in found) == bool(shared)
+            if shared:
+                d = found[g.name, code]
+                assert d.message.startswith(f"{len(shared)} APQN(s) are also in the usage matrix of sibling"
+                                            + ("s " if partners > 1 else " "))
+                assert (f" and {partners - 3} more: " in d.message) == (partners > 3)
+                assert len(d.apqns) == min(len(shared), 1024)
+
+
+MATRICES = st.builds(Matrix.of, st.frozensets(st.integers(0, 20), max_size=12), st.frozensets(st.integers(0, 20), max_size=12))
+
+
+@given(st.lists(MATRICES, max_size=12))
+def test_sharing_equals_every_pair(matrices):
+    """The index of small matrices and the pairwise look at the large ones (over SMALL APQNs) find
+    exactly the pairs `shares_queues` finds."""
+    assert sharing(matrices) == [[j for j, b in enumerate(matrices) if j != i and shares_queues(a, b)]
+                                 for i, a in enumerate(matrices)]
