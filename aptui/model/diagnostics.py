@@ -15,7 +15,6 @@ from aptui.model import mask as m
 from aptui.model.crycb import apcb_limits
 from aptui.model.matrix import Matrix
 from aptui.model.facilities import apqi_available
-from aptui.model.hotplug import applied_changes
 from aptui.model.routing import ap_bus_configuration
 from aptui.model.scenario import HOST, Scenario
 from aptui.model.topology import Topology
@@ -110,6 +109,8 @@ def _change_refusals(topo: Topology) -> list[Diagnostic]:
     the run goes on with the guest's matrix as it was."""
     if not topo.scenario.changes:
         return []
+    from aptui.model.hotplug import applied_changes  # only for scenarios with changes: start-up
+
     return [Diagnostic("change-refused", a.change.guest,
                        f"change {a.number} at {a.change.at_us:g} µs: writing ap_config fails with {a.verdict.errno}: "
                        f"{a.verdict.message}. ap_config is all or nothing: {a.change.guest} keeps its matrix.")
