@@ -14,6 +14,7 @@ from aptui.engine import Event, LaneCounters, lane_name
 from aptui.formats.text import printable
 from aptui.model.routing import COUNTERS, Lane
 from aptui.model.vocabulary import HopKind
+from aptui.ui.legend import levels_legend
 from aptui.ui.palette import Palette
 
 NAME_WIDTH = 14
@@ -26,13 +27,17 @@ class LaneList(OptionList):
                 tooltip="Repeat the last step command (s, n or c)")]
     # One line per fact, cut at the edge: wrapping would also ask Rich to fold at width 0 when
     # a resize lays the panel out before its column has room (a ValueError that killed the console).
+    # The header is a disabled option: Textual would grey it ($text-disabled) under its own dim
+    # muted style, 2:1 on the background; it keeps the foreground, dimmed once.
     DEFAULT_CSS = """
     LaneList { background: $surface; border: none; padding: 0; text-wrap: nowrap; text-overflow: ellipsis; }
     LaneList:focus { border: none; }
+    LaneList > .option-list--option-disabled { color: $foreground; }
     """
 
     def __init__(self, **kw):
         super().__init__(**kw)
+        self.tooltip = levels_legend()
         self.lanes: list[Lane] = []
         self._shape: tuple = ()
         self._args: tuple | None = None
@@ -66,7 +71,7 @@ class LaneList(OptionList):
         prompts = [self._header(p, name_w, widths)] + [
             self._row(lane, values[lane], recent.get(lane, ()), lane == active, lane in marked, extra, name_w,
                       widths, p) for lane in lanes]
-        shape = (tuple(lanes), tuple(str(t) for t in prompts))
+        shape = (tuple(lanes), tuple(prompts))  # Text equality sees the styles: a theme change restyles
         if shape == self._shape:
             return
         keep = self.highlighted
