@@ -21,7 +21,7 @@ from aptui.ui import themes
 from aptui.ui.palette import Palette
 from aptui.ui.screens.help import HelpScreen
 from aptui.ui.screens.main import PANELS
-from aptui.ui.widgets.lanes import LaneList
+from aptui.ui.widgets.lanes import NARROW_NAME, LaneList
 from aptui.ui.widgets.tree import TopologyTree
 from tests.core.strategies import scenarios
 
@@ -82,12 +82,15 @@ async def test_the_tree_shows_its_tokens_and_explains_them_on_hover(make_app, de
         assert line > 4
 
 
-def test_the_levels_header_names_only_legend_columns():
+@pytest.mark.parametrize("name_w,col_w,narrow", [(14, 5, False), (NARROW_NAME, 4, True)])
+def test_the_levels_header_names_only_legend_columns(name_w, col_w, narrow):
+    """Whole words at any width (at 80x24 they were cut to `icp ref exi`, which no legend has)."""
     legend = dict(tk.LEVELS_LEGEND)
     p = Palette.of(themes.load_theme(themes.builtin_dir() / "aptui-dark.toml"))
-    header = LaneList._header(p, 14, [5] * len(COUNTERS) + [9]).plain
+    header = LaneList._header(p, name_w, [col_w] * len(COUNTERS) + [9]).plain
     words = header.replace("last event", "last_event").split()
-    assert [w.replace("_", " ") for w in words] == ["lane", *(c.short for c in COUNTERS), "cycles", "last event"]
+    columns = ["lane", *(c.short for c in COUNTERS), "cycles", *([] if narrow else ["last event"])]
+    assert [w.replace("_", " ") for w in words] == columns
     assert all(w.replace("_", " ") in legend for w in words)
     assert all(c.meaning in legend[c.short] for c in COUNTERS)
 
