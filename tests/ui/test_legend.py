@@ -18,10 +18,9 @@ from aptui.console.session import Session
 from aptui.model.routing import COUNTERS
 from aptui.model.topology import Topology
 from aptui.ui import themes
-from aptui.ui.palette import Palette
 from aptui.ui.screens.help import HelpScreen
 from aptui.ui.screens.main import PANELS
-from aptui.ui.widgets.lanes import NARROW_NAME, LaneList
+from aptui.ui.widgets.lanes import LaneList
 from aptui.ui.widgets.tree import TopologyTree
 from tests.core.strategies import scenarios
 
@@ -82,13 +81,19 @@ async def test_the_tree_shows_its_tokens_and_explains_them_on_hover(make_app, de
         assert line > 4
 
 
-@pytest.mark.parametrize("name_w,col_w,narrow", [(14, 5, False), (NARROW_NAME, 4, True)])
-def test_the_levels_header_names_only_legend_columns(name_w, col_w, narrow):
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_levels_header_names_only_legend_columns(make_app, size):
     """Whole words at any width (at 80x24 they were cut to `icp ref exi`, which no legend has)."""
     legend = dict(tk.LEVELS_LEGEND)
-    p = Palette.of(themes.load_theme(themes.builtin_dir() / "aptui-dark.toml"))
-    header = LaneList._header(p, name_w, [col_w] * len(COUNTERS) + [9]).plain
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("n", "n", "4")
+        await pilot.pause()
+        lanes = app.screen.query_one(LaneList)
+        header = lanes.get_option_at_index(0).prompt.plain
+        assert len(header) <= lanes.scrollable_content_region.width  # nothing cut
     words = header.replace("last event", "last_event").split()
+    narrow = size == (80, 24)  # the events go under each row there
     columns = ["lane", *(c.short for c in COUNTERS), "cycles", *([] if narrow else ["last event"])]
     assert [w.replace("_", " ") for w in words] == columns
     assert all(w.replace("_", " ") in legend for w in words)
