@@ -100,16 +100,17 @@ class LaneList(OptionList):
              widths: list[int], p: Palette) -> Text:
         name = lane_name(lane)
         narrow = name_w == NARROW_NAME
-        if narrow:  # the columns alone fill the line: its events go on the lines under it
+        if narrow:
             name = name.replace("user space", "user").replace("kernel", "kern").replace("firmware", "fw")
+        under = narrow and extra > 0  # the columns alone fill a narrow line: its events go under it
         t = Text(no_wrap=True, overflow="ellipsis")
         t.append("●" if marked else " ", p.error)
         t.append(("▶" if active else " ") + ("" if narrow else " "), p.accent)
         t.append(name.ljust(name_w), p.accent if active else p.strong)
         for v, w in zip(values, widths):
             t.append(f"{v:>{w}}", p.muted if v == "0" else p.strong)
-        events = (list(recent)[-extra:] if extra else []) if narrow else list(recent)[-(extra + 1):]
-        if events and not narrow:
+        events = list(recent)[-extra:] if under else list(recent)[-(extra + 1):]
+        if events and not under:
             t.append("  ")
             _event(t, events.pop(), p)
         for ev in reversed(events):
