@@ -1,7 +1,12 @@
-"""Regenerate screenshots/*.svg headlessly (no terminal needed): the main screen on the 2018
-demo mid-step, the matrix editor on a 256x256 guest, and the help screen, each in two themes.
+"""Regenerate screenshots/*.svg headlessly (no terminal needed), the story the README tells:
+the 2018 demo mid-step and at its punchline (nested1's TAPQ ends in an operation exception, its
+SCAN finds no AP), the compare view (=) and nested1's chain (i), the matrix editor on a 256x256
+guest and the help screen; the main, matrix and help screens also in the 3270 theme.
 
 Run: python screenshots/make.py
+
+To add a shot (the debugger's panes, say): write `async def NAME(app, pilot)` pressing the keys
+that bring the screen up, and append a Shot to SHOTS; it is written as NAME-THEME.svg.
 """
 
 from __future__ import annotations
@@ -9,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import sys
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -20,7 +27,8 @@ from aptui.ui.app import AptuiApp  # noqa: E402
 from aptui.ui.widgets.matrix import MatrixGrid  # noqa: E402
 
 SIZE = (120, 36)
-THEMES = ("aptui-dark", "aptui-3270")
+BOTH = ("aptui-dark", "aptui-3270")
+DARK = ("aptui-dark",)
 
 
 async def main_mid_step(app: AptuiApp, pilot) -> None:
@@ -40,9 +48,41 @@ async def help_screen(app: AptuiApp, pilot) -> None:
     await pilot.press("question_mark")
 
 
-SHOTS = (("main", "demo:2018", lambda: load_scenario("2018"), main_mid_step),
-         ("matrix-256", "256x256.toml", big, matrix_256),
-         ("help", "demo:2018", lambda: load_scenario("2018"), help_screen))
+async def punchline(app: AptuiApp, pilot) -> None:
+    """Two instructions: nested1's TAPQ (operation exception from kvm1's QEMU), its SCAN (no AP)."""
+    await pilot.press("n", "n")
+
+
+async def compare(app: AptuiApp, pilot) -> None:
+    await pilot.press("n", "n", "equals_sign")
+
+
+async def chain(app: AptuiApp, pilot) -> None:
+    await pilot.press("i")  # the selection starts on the first request's guest: nested1
+
+
+def demo_2018():
+    return load_scenario("2018")
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str
+    origin: str
+    scenario: Callable[[], object]
+    drive: Callable
+    themes: tuple[str, ...] = DARK
+
+
+SHOTS = [
+    Shot("main", "demo:2018", demo_2018, main_mid_step, BOTH),
+    Shot("punchline", "demo:2018", demo_2018, punchline),
+    Shot("compare", "demo:2018", demo_2018, compare),
+    Shot("chain", "demo:2018", demo_2018, chain),
+    Shot("matrix-256", "256x256.toml", big, matrix_256, BOTH),
+    Shot("help", "demo:2018", demo_2018, help_screen, BOTH),
+    # The debugger's panes go here, e.g. Shot("breakpoints", "demo:2018", demo_2018, breakpoints).
+]
 
 
 async def shoot(name: str, origin: str, scenario, drive, theme: str, state: Path) -> Path:
@@ -57,9 +97,9 @@ async def shoot(name: str, origin: str, scenario, drive, theme: str, state: Path
 
 async def run() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        for theme in THEMES:
-            for name, origin, scenario, drive in SHOTS:
-                print(await shoot(name, origin, scenario, drive, theme, Path(tmp)))
+        for shot in SHOTS:
+            for theme in shot.themes:
+                print(await shoot(shot.name, shot.origin, shot.scenario, shot.drive, theme, Path(tmp)))
 
 
 if __name__ == "__main__":

@@ -26,16 +26,23 @@ class Counter:
     kinds: frozenset[HopKind]  # the hops it counts
     label: str  # the `aptui run` table header
     short: str  # the Levels panel column
+    meaning: str  # the help screen's and the Levels tooltip's
 
 
 # The lane counters, in output order; every lane also sums its cycles, after them.
 COUNTERS = (
-    Counter("interpreted", frozenset({HopKind.INTERPRET}), "interpreted", "int"),
-    Counter("intercepts", frozenset({HopKind.INTERCEPT, HopKind.REFLECT}), "intercepts", "icpt"),  # a reflection is one
-    Counter("reflections", frozenset({HopKind.REFLECT}), "reflections", "refl"),
-    Counter("userspace_exits", frozenset({HopKind.EXIT}), "user exits", "exit"),
-    Counter("emulations", frozenset({HopKind.EMULATE}), "emulations", "emu"),
-    Counter("exceptions", frozenset({HopKind.EXCEPTION, HopKind.VALIDITY}), "exceptions", "exc"),
+    Counter("interpreted", frozenset({HopKind.INTERPRET}), "interpreted", "int",
+            "instructions the firmware executed under SIE without an intercept (an APIE chain)"),
+    Counter("intercepts", frozenset({HopKind.INTERCEPT, HopKind.REFLECT}), "intercepts", "icpt",  # a reflection is one
+            "instructions that reached this kernel by a SIE or vSIE exit, reflections included"),
+    Counter("reflections", frozenset({HopKind.REFLECT}), "reflections", "refl",
+            "intercepts L1's vSIE handed up to this level's KVM (guests of L3 and deeper)"),
+    Counter("userspace_exits", frozenset({HopKind.EXIT}), "user exits", "exit",
+            "exits from KVM to this level's user space (QEMU), for an instruction KVM does not handle"),
+    Counter("emulations", frozenset({HopKind.EMULATE}), "emulations", "emu",
+            "instructions this user space answered by emulating AP (the hypothetical emulated backend)"),
+    Counter("exceptions", frozenset({HopKind.EXCEPTION, HopKind.VALIDITY}), "exceptions", "exc",
+            "program exceptions (operation, specification) and validity intercepts raised here"),
 )
 _COUNTED = {kind: tuple(i for i, c in enumerate(COUNTERS) if kind in c.kinds) for kind in HopKind}
 

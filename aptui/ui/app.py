@@ -66,6 +66,12 @@ class AptuiApp(App):
         self._remember = False  # only a choice made in this session is written back
         self._drop_controls = DropTerminalControls()
 
+    def get_css_variables(self) -> dict[str, str]:
+        """Textual's variables, and aptui's panel colours where the theme does not set them."""
+        variables = super().get_css_variables()
+        self.theme_variables = {**themes.panel_defaults(variables), **variables}
+        return self.theme_variables
+
     def get_line_filters(self):
         """Textual's filters, then the backstop that keeps data from driving the terminal."""
         return [*super().get_line_filters(), self._drop_controls]

@@ -19,6 +19,16 @@ COLOR_KEYS = ("primary", "secondary", "warning", "error", "success", "accent", "
               "surface", "panel", "boost")
 _KEYS = (*COLOR_KEYS, "name", "dark", "luminosity_spread", "text_alpha", "variables")
 _PACKAGED = Path(__file__).resolve().parent / "themes"
+# aptui's own CSS variables (app.tcss), by default a Textual colour at an opacity. A theme's
+# [variables] may set them: on a 16-colour terminal a blend of truecolours rounds to black,
+# so a theme meant for one names ansi colours (aptui-3270).
+PANEL_VARIABLES = {"panel-border": ("foreground", "25%"), "panel-title": ("foreground", "70%"),
+                   "panel-subtitle": ("foreground", "50%"), "panel-border-focus": ("accent", "")}
+
+
+def panel_defaults(variables: dict[str, str]) -> dict[str, str]:
+    """PANEL_VARIABLES' values from Textual's resolved variables (a CSS variable cannot name another)."""
+    return {name: f"{variables[base]} {alpha}".rstrip() for name, (base, alpha) in PANEL_VARIABLES.items()}
 
 
 def builtin_dir() -> Path:

@@ -1,5 +1,5 @@
 """The help screen: every binding, by area, generated from the BINDINGS themselves (so it
-cannot drift), and the meaning of the matrix glyphs."""
+cannot drift), the meaning of the matrix glyphs, of the tree's tokens and of the Levels columns."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from textual.widgets import Static
 
 from aptui.console import cells as c
 from aptui.model.rules import RULES, rule_text
+from aptui.ui.legend import levels_legend, tree_legend
 from aptui.ui.widgets.footer import Footer
 
 
@@ -59,6 +60,8 @@ class HelpScreen(ModalScreen):
                 for title, cls in self.areas:
                     yield Static(self.area_table(title, cls), classes="area")
                 yield Static(self.legend(), classes="area")
+                yield Static(tree_legend(), classes="area")
+                yield Static(levels_legend(), classes="area")
             yield Static(self.why_this_answer(), classes="area rules")
         yield Footer()
 

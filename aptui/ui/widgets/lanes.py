@@ -14,10 +14,11 @@ from aptui.engine import Event, LaneCounters, lane_name
 from aptui.formats.text import printable
 from aptui.model.routing import COUNTERS, Lane
 from aptui.model.vocabulary import HopKind
+from aptui.ui.legend import levels_legend
 from aptui.ui.palette import Palette
 
 NAME_WIDTH = 14
-NARROW_NAME = 8
+NARROW_NAME = 7  # 'L1 kern'; the firmware is 'fw', as the Path's narrow header has it
 
 
 class LaneList(OptionList):
@@ -26,13 +27,17 @@ class LaneList(OptionList):
                 tooltip="Repeat the last step command (s, n or c)")]
     # One line per fact, cut at the edge: wrapping would also ask Rich to fold at width 0 when
     # a resize lays the panel out before its column has room (a ValueError that killed the console).
+    # The header is a disabled option: Textual would grey it ($text-disabled) under its own dim
+    # muted style, 2:1 on the background; it keeps the foreground, dimmed once.
     DEFAULT_CSS = """
     LaneList { background: $surface; border: none; padding: 0; text-wrap: nowrap; text-overflow: ellipsis; }
     LaneList:focus { border: none; }
+    LaneList > .option-list--option-disabled { color: $foreground; }
     """
 
     def __init__(self, **kw):
         super().__init__(**kw)
+        self.tooltip = levels_legend()
         self.lanes: list[Lane] = []
         self._shape: tuple = ()
         self._args: tuple | None = None
@@ -59,14 +64,16 @@ class LaneList(OptionList):
         if lanes:
             extra = max(0, min(3, (self.size.height - 1 - len(lanes)) // len(lanes)))
         narrow = width < 62
-        name_w, col_w, cycles_w = (NARROW_NAME, 4, 8) if narrow else (NAME_WIDTH, 5, 9)
+        name_w, col_w, cycles_w = (NARROW_NAME, 4, 7) if narrow else (NAME_WIDTH, 5, 9)
         values = {lane: _values(counters.get(lane, LaneCounters()), col_w - 1, cycles_w - 1) for lane in lanes}
-        # A column is as wide as its longest value and a space: neighbours never run together.
-        widths = [max([col_w, *(len(v[i]) + 1 for v in values.values())]) for i in range(len(COUNTERS))] + [cycles_w]
+        # A column is as wide as its name (whole: the legend's word) or its longest value, and a
+        # space: neighbours never run together.
+        widths = [max([col_w, len(c.short) + 1, *(len(v[i]) + 1 for v in values.values())])
+                  for i, c in enumerate(COUNTERS)] + [cycles_w]
         prompts = [self._header(p, name_w, widths)] + [
             self._row(lane, values[lane], recent.get(lane, ()), lane == active, lane in marked, extra, name_w,
                       widths, p) for lane in lanes]
-        shape = (tuple(lanes), tuple(str(t) for t in prompts))
+        shape = (tuple(lanes), tuple(prompts))  # Text equality sees the styles: a theme change restyles
         if shape == self._shape:
             return
         keep = self.highlighted
@@ -81,30 +88,33 @@ class LaneList(OptionList):
 
     @staticmethod
     def _header(p: Palette, name_w: int, widths: list[int]) -> Text:
-        t = Text("   " + "lane".ljust(name_w), p.muted, no_wrap=True, overflow="ellipsis")
+        t = Text(("  " if name_w == NARROW_NAME else "   ") + "lane".ljust(name_w), p.muted, no_wrap=True,
+                 overflow="ellipsis")
         for counter, w in zip(COUNTERS, widths):
-            t.append(f"{counter.short[:w - 1]:>{w}}", p.muted)
-        t.append(f"{'cycles':>{widths[-1]}}  last event", p.muted)
+            t.append(f"{counter.short:>{w}}", p.muted)
+        t.append(f"{'cycles':>{widths[-1]}}" + ("" if name_w == NARROW_NAME else "  last event"), p.muted)
         return t
 
     @staticmethod
     def _row(lane: Lane, values: list[str], recent, active: bool, marked: bool, extra: int, name_w: int,
              widths: list[int], p: Palette) -> Text:
         name = lane_name(lane)
-        if name_w == NARROW_NAME:
-            name = name.replace("user space", "user").replace("kernel", "kern")
+        narrow = name_w == NARROW_NAME
+        if narrow:
+            name = name.replace("user space", "user").replace("kernel", "kern").replace("firmware", "fw")
+        under = narrow and extra > 0  # the columns alone fill a narrow line: its events go under it
         t = Text(no_wrap=True, overflow="ellipsis")
         t.append("●" if marked else " ", p.error)
-        t.append("▶ " if active else "  ", p.accent)
+        t.append(("▶" if active else " ") + ("" if narrow else " "), p.accent)
         t.append(name.ljust(name_w), p.accent if active else p.strong)
         for v, w in zip(values, widths):
             t.append(f"{v:>{w}}", p.muted if v == "0" else p.strong)
-        events = list(recent)[-(extra + 1):] if recent else []
-        if events:
+        events = list(recent)[-extra:] if under else list(recent)[-(extra + 1):]
+        if events and not under:
             t.append("  ")
-            _event(t, events[-1], p)
-        for ev in reversed(events[:-1]):
-            t.append("\n" + " " * (3 + name_w))
+            _event(t, events.pop(), p)
+        for ev in reversed(events):
+            t.append("\n" + " " * ((2 if narrow else 3) + name_w))
             _event(t, ev, p)
         return t
 

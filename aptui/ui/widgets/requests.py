@@ -53,7 +53,7 @@ class RequestList(OptionList):
         width = max((len(printable(r.guest)) for r in reqs), default=5)
         width = min(max(width, 5), 18)
         prompts = [self._prompt(i, r, i == cur, i in marked, width, p) for i, r in enumerate(reqs)]
-        shape = tuple(str(x) for x in prompts)
+        shape = tuple(prompts)  # Text equality sees the styles: a theme change restyles
         if shape == self._shape:
             return
         keep = self.highlighted

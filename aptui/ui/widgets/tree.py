@@ -13,16 +13,15 @@ from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from aptui.formats.text import printable
+from aptui.console import tokens as tk
+from aptui.console.tokens import Token
 from aptui.model.diagnostics import Diagnostic
-from aptui.model.routing import ap_bus_configuration
 from aptui.model.scenario import HOST
 from aptui.model.topology import Topology
+from aptui.ui.legend import legend_text
 from aptui.ui.palette import Palette
 
-BACKEND_LABEL = {"passthrough": "passthru", "emulated": "emul(hyp)", "none": "none"}
 FEW_ADAPTERS = 8  # more than this and the adapters start collapsed
-SEVERITY_MARK = {"error": "✖", "warning": "⚠", "info": "i"}
 
 
 class TopologyTree(Tree[tuple[str, object]], can_focus=True):
@@ -46,6 +45,7 @@ class TopologyTree(Tree[tuple[str, object]], can_focus=True):
         self._shape: tuple | None = None
         self._node_of: dict[tuple, TreeNode] = {}
         self._labels: dict[tuple, Text] = {}
+        self._tokens: dict[int, tuple[Token, ...]] = {}  # by node id: what its label says, for its tooltip
         self.rebuilding = True  # cursor moves until the first build and while rebuilding are not the user's
         self._want: tuple | None = None
 
@@ -59,21 +59,24 @@ class TopologyTree(Tree[tuple[str, object]], can_focus=True):
         if rebuilt:
             self._shape = shape
             self._labels.clear()
+            self._tokens.clear()
             self.clear()
             self._node_of = {("host", None): self.root}
-            group = self.root.add(Text(f"adapters ({len(host.adapters)})", "dim"), data=("host", None),
+            group_tokens = tuple(tk.adapters_tokens(len(host.adapters)))
+            group = self.root.add(_text(group_tokens, p), data=("host", None),
                                   expand=len(host.adapters) <= FEW_ADAPTERS)
+            self._tokens[group.id] = group_tokens
             for a in host.adapters:
                 self._node_of[("adapter", a.id)] = group.add_leaf(Text(), data=("adapter", a.id))
             for name in topo.walk():
                 parent = self._node_of[("host", None) if topo.guests[name].parent == HOST else ("guest", topo.guests[name].parent)]
                 self._node_of[("guest", name)] = parent.add(Text(), data=("guest", name), expand=True)
             self.root.expand()
-        self._label(("host", None), _host_label(topo, badges.get(HOST), p))
+        self._label(("host", None), _host_tokens(topo, badges.get(HOST)), p)
         for a in host.adapters:
-            self._label(("adapter", a.id), _adapter_label(a, p))
+            self._label(("adapter", a.id), tuple(tk.adapter_tokens(a)), p)
         for name in topo.walk():
-            self._label(("guest", name), _guest_label(topo, name, badges.get(name), name in marked, p))
+            self._label(("guest", name), _guest_tokens(topo, name, badges.get(name), name in marked), p)
         self._want = select
         if rebuilt:  # node lines are laid out on the next refresh; move the cursor after it
             self.rebuilding = True
@@ -99,11 +102,20 @@ class TopologyTree(Tree[tuple[str, object]], can_focus=True):
             self.move_cursor_to_line(line)  # by line: a fresh node learns its line only when the tree is built
             self.call_after_refresh(self.scroll_to_node, node, animate=False)
 
-    def _label(self, key: tuple, label: Text) -> None:
+    def _label(self, key: tuple, tokens: tuple[Token, ...], p: Palette) -> None:
         """Relabel only what changed: every set_label costs a refresh of the node."""
+        self._tokens[self._node_of[key].id] = tokens
+        label = _text(tokens, p)
         if self._labels.get(key) != label:
             self._labels[key] = label
             self._node_of[key].set_label(label)
+
+    def watch_hover_line(self, previous: int, line: int) -> None:
+        """The hovered node's tokens and what each means, as its tooltip."""
+        super().watch_hover_line(previous, line)
+        node = self._get_node(line)
+        tokens = None if node is None else self._tokens.get(node.id)
+        self.tooltip = legend_text(tk.explain(tokens)) if tokens else None
 
     @property
     def selected(self) -> tuple[str, object]:
@@ -132,49 +144,35 @@ def _badges(diagnostics: list[Diagnostic]) -> dict[str, list[Diagnostic]]:
     return out
 
 
-def _badge(text: Text, diags: list[Diagnostic] | None, p: Palette) -> None:
-    if not diags:
-        return
-    for sev in ("error", "warning", "info"):
-        n = sum(d.severity == sev for d in diags)
-        if n:
-            text.append(f" {SEVERITY_MARK[sev]}{n}", p.severity(sev))
+def _host_tokens(topo: Topology, diags) -> tuple[Token, ...]:
+    return (*tk.host_tokens(topo), *tk.badge_tokens(diags or ()))
 
 
-def _host_label(topo: Topology, diags, p: Palette) -> Text:
-    h = topo.host
-    t = Text.assemble(("host", "bold"), f"  f{h.crycb_format} {'APXA' if h.apxa else 'no APXA'} {h.domains} domains",
-                      no_wrap=True)
-    _badge(t, diags, p)
-    return t
+def _guest_tokens(topo: Topology, name: str, diags, marked: bool) -> tuple[Token, ...]:
+    return (*tk.guest_tokens(topo, name, marked), *tk.badge_tokens(diags or ()))
 
 
 @lru_cache(maxsize=1024)
-def _adapter_label(a, p: Palette) -> Text:
-    t = Text.assemble(("▪ ", "dim"), (f"{a.id:02x}", "bold"), f" {a.type_string} {a.mode} d{a.depth}", no_wrap=True)
-    if a.state != "online":
-        t.append(f" {a.state}", p.error)
-    return t
-
-
-def _guest_label(topo: Topology, name: str, diags, marked: bool, p: Palette) -> Text:
-    v = topo.view(name)
-    g = v.guest
+def _text(tokens: tuple[Token, ...], p: Palette) -> Text:
+    """A label from its tokens (console/tokens.py), styled by what each one is."""
     t = Text(no_wrap=True)
-    if marked:
-        t.append("● ", p.error)
-    t.append(f"L{v.level} ", "bold")
-    t.append(printable(name), "bold")
-    t.append(f" {BACKEND_LABEL[g.backend]} f{v.crycb_format}", "dim" if g.backend == "passthrough" else "italic")
-    t.append(" APIE", "dim")
-    t.append("✓" if v.apie_chain else "✗", p.success if v.apie_chain else p.error)
-    if not v.startable:
-        t.append(" no start", p.error)
-    elif not v.has_ap:
-        t.append(" no AP", p.error)
-    else:
-        gets = ap_bus_configuration(topo, name)[0].apqn_count
-        t.append(f" gets {gets}", "bold" if gets else "dim")
-    _badge(t, diags, p)
+    quiet = "dim"  # a passthrough guest's backend and format; an emulated one's are italic
+    for key, text in tokens:
+        if t:
+            t.append(" ")
+        if key == "adapter":
+            t.append(text[:2], "dim")
+            t.append(text[2:], "bold")
+        elif key in ("apie-on", "apie-off"):
+            t.append(text[:-1], "dim")
+            t.append(text[-1], p.success if key == "apie-on" else p.error)
+        elif key in ("emul(hyp)", "none"):
+            quiet = "italic"
+            t.append(text, quiet)
+        elif key.startswith("badge-"):
+            t.append(text, p.severity(key.removeprefix("badge-")))
+        else:
+            t.append(text, {"host": "bold", "level": "bold", "name": "bold", "adapters": "dim", "passthru": quiet,
+                            "format": quiet, "gets": "dim" if text == "gets 0" else "bold"}.get(key) or
+                     (p.error if key in ("breakpoint", "state", "no start", "no AP") else ""))
     return t
-
