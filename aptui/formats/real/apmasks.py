@@ -214,16 +214,19 @@ def hypervisor_of(topo: Topology, views: list[GuestView]) -> Guest:
     return topo.guests[parents[0]]
 
 
+def chzdev_args(reserved: Reserved) -> str:
+    """``apmask=... aqmask=...`` as chzdev takes them. An empty mask is written as removing every
+    id (chzdev refuses an empty list)."""
+    return " ".join(f"{name}={setting_text(mask) or '-0-255'}" for name, mask in zip(MASKS, masks_of(reserved)))
+
+
 def chzdev_commands(hyp: Guest) -> list[str]:
     """The chzdev commands that give the hypervisor the scenario's masks, active and persistent:
-    one command for both when they are equal (chzdev's default scope), else one each. An empty
-    mask is written as removing every id (chzdev refuses an empty list)."""
-    def args(reserved: Reserved) -> str:
-        return " ".join(f"{name}={setting_text(mask) or '-0-255'}" for name, mask in zip(MASKS, masks_of(reserved)))
-
+    one command for both when they are equal (chzdev's default scope), else one each."""
     if hyp.persistent_reserved is None:
-        return [f"chzdev -t ap {args(hyp.reserved)}"]
-    return [f"chzdev -t ap --active {args(hyp.reserved)}", f"chzdev -t ap --persistent {args(hyp.persistent_reserved)}"]
+        return [f"chzdev -t ap {chzdev_args(hyp.reserved)}"]
+    return [f"chzdev -t ap --active {chzdev_args(hyp.reserved)}",
+            f"chzdev -t ap --persistent {chzdev_args(hyp.persistent_reserved)}"]
 
 
 def masks_note(topo: Topology, views: list[GuestView]) -> str:

@@ -466,21 +466,56 @@ def _word(name: str) -> str:
 
 
 def _machine(topo: Topology, parent: str, views: list[GuestView]) -> list[str]:
-    reserved = topo.guests[parent].reserved
-    who = printable(parent)
-    if reserved.adapters and reserved.domains:
-        keep = (f"# {who} keeps adapters {m.format_ids(reserved.adapters)} x domains "
-                f"{m.format_ids(reserved.domains, 4)} for its own zcrypt drivers (apmask AND aqmask);")
-    else:
-        keep = f"# {who} keeps no queue for its own zcrypt drivers (its reserved is empty):"
-    out = [keep,
-           "# every other queue goes to vfio_ap. Giving queues away always succeeds; taking one back",
-           "# fails with EBUSY while an mdev holds it.",
-           _write(m.format_mask(m.mask_of(reserved.adapters)), "$SYSFS/bus/ap/apmask", parent),
-           _write(m.format_mask(m.mask_of(reserved.domains)), "$SYSFS/bus/ap/aqmask", parent)]
+    """One hypervisor's writes in the kernel's order: the bus masks first (from the default all
+    ones they only clear bits, which never fails; an assignment of a queue the host still keeps
+    fails with EADDRNOTAVAIL), then the persistent masks, then each running guest's mdev."""
+    hyp = topo.guests[parent]
+    out = _active_masks(hyp) + [""] + _persistent_masks(hyp)
     for v in views:
-        out += [""] + _mdev(v)
+        out += [""] + (_mdev(v) if v.guest.active else _not_started(v.guest))
     return out
+
+
+def _keeps(reserved: Reserved) -> str:
+    if reserved.adapters and reserved.domains:
+        return f"adapters {m.format_ids(reserved.adapters)} x domains {m.format_ids(reserved.domains, 4)}"
+    return "no queue"
+
+
+def _active_masks(hyp: Guest) -> list[str]:
+    reserved = hyp.reserved
+    who = printable(hyp.name)
+    return [f"# {who} keeps {_keeps(reserved)} for its own zcrypt drivers (apmask AND aqmask);",
+            "# every other queue goes to vfio_ap. Giving queues away always succeeds; taking one back",
+            "# fails with EBUSY while an mdev holds it.",
+            _write(m.format_mask(m.mask_of(reserved.adapters)), "$SYSFS/bus/ap/apmask", hyp.name),
+            _write(m.format_mask(m.mask_of(reserved.domains)), "$SYSFS/bus/ap/aqmask", hyp.name)]
+
+
+def _persistent_masks(hyp: Guest) -> list[str]:
+    """The masks from boot on: sysfs forgets apmask/aqmask at a reboot, and the kernel's all ones
+    would give every queue back to zcrypt. chzdev --persistent keeps them in 41-ap.rules
+    (zdev/src/ap.c `ap_write_type_udev`), checking them against the auto mdev configs as it
+    does; on a copy of /sys the rule is written beside it (``$SYSFS/../etc``, where
+    `aptui import sysfs` and ap-check read it)."""
+    boot = hyp.boot_reserved
+    rules = '"$SYSFS/../' + apmasks.RULES_PATH + '"'
+    text = apmasks.rules_text(*apmasks.masks_of(boot)).splitlines()
+    return [f"# From boot on {printable(hyp.name)} keeps {_keeps(boot)} (the persistent masks, 41-ap.rules).",
+            'if [ "${SYSFS%/}" = /sys ]; then',
+            "  command -v chzdev >/dev/null || { echo 'aptui script: chzdev (s390-tools zdev) keeps the persistent "
+            "masks: install it, or write 41-ap.rules as aptui export udev does' >&2; exit 1; }",
+            f"  chzdev -t ap --persistent {apmasks.chzdev_args(boot)}",
+            "else",
+            f'  mkdir -p "$SYSFS/../{os.path.dirname(apmasks.RULES_PATH)}"',
+            "  printf '%s\\n' " + " ".join(shlex.quote(line) for line in text) + f" > {rules}",
+            "fi"]
+
+
+def _not_started(g: Guest) -> list[str]:
+    """An mdev that is defined but not running exists only in mdevctl's configs, never in sysfs."""
+    return [f"# {printable(g.name)}: mdev {g.mdev_uuid} is defined but not started (active = false): not created "
+            f"here; aptui export mdevctl defines it (start {g.start})."]
 
 
 def _mdev(view: GuestView) -> list[str]:
