@@ -18,11 +18,12 @@ from aptui.formats.errors import InputError
 from aptui.formats.files import read_text
 from aptui.formats.real import mdev
 from aptui.formats.real.exporting import ExportError, Exported
-from aptui.formats.real.importing import L1_NAME, L1_NAME_WHY, Guess, Imported
+from aptui.formats.real.importing import APXA_GUESSED, L1_NAME, L1_NAME_WHY, Guess, Imported
 from aptui.formats.text import path_text, printable
 from aptui.model import mask as m
 from aptui.model.scenario import Guest, Host, Reserved, Scenario, boot_masks
 from aptui.model.topology import GuestView, Topology
+from aptui.model.vocabulary import Guessed
 
 RULES_PATH = "etc/udev/rules.d/41-ap.rules"  # below the root: path_get_udev_rule("ap") (zdev/src/udev.c)
 ALL = m.mask_of(range(m.MAX_ID + 1))  # the kernel's default: every queue the host's
@@ -171,8 +172,9 @@ def _scenario(kind: str, path: str, active: Reserved, persistent: Reserved | Non
     l1 = Guest(L1_NAME, reserved=active, persistent_reserved=boot_masks(active, persistent))
     notes.append(f"{path}: the masks only: no adapter or guest is known; import sysfs for the rest")
     host = Host()
-    guesses += [Guess("the machine's domain count", path, str(host.domains), "the masks do not show the machine"),
-                Guess("the machine's APXA", path, "true", "the masks do not show the machine"),
+    guesses += [Guess("the machine's domain count", path, str(host.domains), "the masks do not show the machine",
+                      ((Guessed.DOMAINS, None),)),
+                Guess("the machine's APXA", path, "true", "the masks do not show the machine", APXA_GUESSED),
                 Guess("the L1's name", path, L1_NAME, L1_NAME_WHY)]
     return Imported(Scenario(path_text(f"{kind} {Path(path).name or path}"),
                              path_text(f"Imported by `aptui import {kind} {path}`."), host, (l1,)), tuple(notes),

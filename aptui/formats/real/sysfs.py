@@ -19,14 +19,15 @@ from aptui.formats.real import apmasks, cards, mdev
 from aptui.formats.errors import InputError
 from aptui.formats.files import STDIN
 from aptui.formats.real.exporting import Exported
-from aptui.formats.real.importing import L1_NAME, L1_NAME_WHY, Guess, Imported, Mdev, host_domains, mdev_guests
+from aptui.formats.real.importing import (APXA_GUESSED, L1_NAME, L1_NAME_WHY, Guess, Imported, Mdev, card_marks,
+                                         host_domains, mdev_guests)
 from aptui.formats.text import path_text, printable
 from aptui.model import mask as m
 from aptui.model.bounds import MAX_DEPTH, Violation, check_adapter
 from aptui.model.matrix import Matrix
 from aptui.model.scenario import UUID, Adapter, Guest, Host, Reserved, Scenario, boot_masks
 from aptui.model.topology import GuestView, Topology
-from aptui.model.vocabulary import Errno
+from aptui.model.vocabulary import Errno, Guessed
 
 BUS_ENTRIES = {
     "ap_domain", "ap_control_domain_mask", "ap_usage_domain_mask", "ap_adapter_mask", "config_time", "poll_thread",
@@ -182,7 +183,8 @@ class _Tree:
         depth = self.number(d / "depth")
         if depth is None:
             depth = 8
-            self.guesses.append(Guess(f"card {aid:02x}'s depth", str(d / "depth"), "8", "absent or unreadable"))
+            self.guesses.append(Guess(f"card {aid:02x}'s depth", str(d / "depth"), "8", "absent or unreadable",
+                                      ((Guessed.DEPTH, aid),)))
         elif depth != (clamped := min(max(depth, 1), MAX_DEPTH)):
             self.notes.append(f"{d / 'depth'}: depth {depth} is outside 1..{MAX_DEPTH} (kernels count it as qd or "
                               f"qd+1, ref 6.2): {clamped}")
@@ -203,14 +205,15 @@ class _Tree:
             kind, mode, newer = typed
             if newer:
                 self.guesses.append(Guess(f"card {aid:02x}'s type", str(d / "type"), "CEX8",
-                                          f"{text.strip()[:20]} is newer than aptui knows"))
+                                          f"{text.strip()[:20]} is newer than aptui knows", ((Guessed.TYPE, aid),)))
             return kind, mode
         kind = cards.from_hwtype(self.number(d / "hwtype"))
         functions = self.number(d / "ap_functions") or 0
         mode = next((name for name, bit in cards.MODE_BITS.items() if functions & bit), None)
         if kind is None or mode is None:
             self.guesses.append(Guess(f"card {aid:02x}'s type and mode", str(d), f"{kind or 'CEX8'} in {mode or 'cca'} "
-                                      "mode", "neither type nor hwtype and ap_functions say what the card is"))
+                                      "mode", "neither type nor hwtype and ap_functions say what the card is",
+                                      ((Guessed.TYPE, aid),)))
         return kind or "CEX8", mode or "cca"
 
     # -- vfio_ap mdevs ---------------------------------------------------------------------------
@@ -312,7 +315,8 @@ class _Tree:
         for aid in config.adapters:
             if aid not in adapters:
                 self.guesses.append(Guess(f"adapter {aid:02x}", f"{self.bus}/ap_adapter_mask",
-                                          "CEX8 in CCA mode, depth 8, online", "it has no card directory"))
+                                          "CEX8 in CCA mode, depth 8, online", "it has no card directory",
+                                          card_marks([aid])))
                 adapters[aid] = Adapter(aid)
         reserved = self.reserved()
         l1 = Guest(L1_NAME, adapters=frozenset(config.adapters), usage_domains=frozenset(config.usage_domains),
@@ -355,7 +359,7 @@ class _Tree:
         else:
             apxa = max_adapter is None or max_adapter > 63
             self.guesses.append(Guess("the machine's APXA", f"{self.bus}/features", str(apxa).lower(),
-                                      "absent: from ap_max_adapter_id (above 63 only with APXA)"))
+                                      "absent: from ap_max_adapter_id (above 63 only with APXA)", APXA_GUESSED))
         highest = max(config.usage_domains + config.control_domains, default=-1)
         if max_domain is not None and 0 <= max_domain <= m.MAX_ID:
             domains = max(max_domain, highest) + 1

@@ -18,6 +18,7 @@ from aptui.model.diagnostics import Diagnostic
 from aptui.model.routing import ap_bus_configuration
 from aptui.model.scenario import HOST
 from aptui.model.topology import Topology
+from aptui.model.vocabulary import Guessed
 from aptui.ui.palette import Palette
 
 BACKEND_LABEL = {"passthrough": "passthru", "emulated": "emul(hyp)", "none": "none"}
@@ -50,8 +51,9 @@ class TopologyTree(Tree[tuple[str, object]], can_focus=True):
         self._want: tuple | None = None
 
     def show(self, topo: Topology, diagnostics: list[Diagnostic], marked: set[str], select: tuple | None,
-             p: Palette) -> None:
-        """Rebuild when the tree's shape changed, else relabel in place (keeps the cursor still)."""
+             p: Palette, guessed: frozenset = frozenset()) -> None:
+        """Rebuild when the tree's shape changed, else relabel in place (keeps the cursor still).
+        `guessed`: (Guessed, adapter id or None) of the machine's values an import guessed."""
         host = topo.host
         shape = (tuple(a.id for a in host.adapters), tuple((n, topo.guests[n].parent) for n in topo.walk()))
         badges = _badges(diagnostics)
@@ -69,9 +71,9 @@ class TopologyTree(Tree[tuple[str, object]], can_focus=True):
                 parent = self._node_of[("host", None) if topo.guests[name].parent == HOST else ("guest", topo.guests[name].parent)]
                 self._node_of[("guest", name)] = parent.add(Text(), data=("guest", name), expand=True)
             self.root.expand()
-        self._label(("host", None), _host_label(topo, badges.get(HOST), p))
+        self._label(("host", None), with_guesses(_host_label(topo, badges.get(HOST), p), guessed, None, p))
         for a in host.adapters:
-            self._label(("adapter", a.id), _adapter_label(a, p))
+            self._label(("adapter", a.id), with_guesses(_adapter_label(a, p), guessed, a.id, p))
         for name in topo.walk():
             self._label(("guest", name), _guest_label(topo, name, badges.get(name), name in marked, p))
         self._want = select
@@ -139,6 +141,15 @@ def _badge(text: Text, diags: list[Diagnostic] | None, p: Palette) -> None:
         n = sum(d.severity == sev for d in diags)
         if n:
             text.append(f" {SEVERITY_MARK[sev]}{n}", p.severity(sev))
+
+
+def with_guesses(label: Text, guessed: frozenset, adapter: int | None, p: Palette) -> Text:
+    """`label` and, when an import guessed some of its values, ``?type`` and the like after it:
+    for the host (`adapter` None) its domain count and APXA, for an adapter its type and depth."""
+    names = [str(what) for what in Guessed if (what, adapter) in guessed]
+    if not names:
+        return label
+    return Text.assemble(label, (" " + " ".join(f"?{n}" for n in names), p.warning), no_wrap=True)
 
 
 def _host_label(topo: Topology, diags, p: Palette) -> Text:
