@@ -15,7 +15,6 @@ from aptui.model import mask as m
 from aptui.model.crycb import apcb_limits
 from aptui.model.matrix import Matrix
 from aptui.model.facilities import apqi_available
-from aptui.model.hotplug import applied_changes
 from aptui.model.routing import ap_bus_configuration
 from aptui.model.scenario import HOST, Scenario
 from aptui.model.topology import Topology
@@ -111,6 +110,8 @@ def _change_refusals(topo: Topology) -> list[Diagnostic]:
     matrix as it was."""
     if not topo.scenario.changes:
         return []
+    from aptui.model.hotplug import applied_changes  # only for scenarios with changes: start-up
+
     return [Diagnostic("change-refused", a.change.guest, _change_refusal(a))
             for a in applied_changes(topo.scenario, topo) if a.refused]
 

@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from aptui.formats.scenario.file import save
-from aptui.formats.text import printable
+from aptui.formats.text import printable, printable_lines
 from aptui.model.scenario import Scenario
 from aptui.console import edits
 from aptui.ui import themes
@@ -73,9 +73,9 @@ class AptuiApp(App):
 
     def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
                markup: bool = True) -> None:
-        """Every notification, Textual's own too, shows control characters as escapes (aptui's
-        callers also pass markup=False: their messages carry names)."""
-        super().notify(printable(message), title=printable(title), severity=severity, timeout=timeout, markup=markup)
+        """Every notification, Textual's own too, shows control characters as escapes, line breaks
+        aside (aptui's callers also pass markup=False: their messages carry names)."""
+        super().notify(printable_lines(message), title=printable(title), severity=severity, timeout=timeout, markup=markup)
 
     def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
                            time_format: str | None = None) -> str | None:

@@ -178,3 +178,13 @@ def test_the_backstop_drops_what_a_terminal_obeys_and_keeps_the_rest():
     assert kept == [Segment("a]52;c;QQ==b", bold), segments[2], Segment("ok ✓")]
     plain = segments[3:]
     assert DropTerminalControls().apply(plain, Color(0, 0, 0)) is plain  # the common case costs no copy
+
+
+async def test_a_notification_keeps_its_line_breaks_and_escapes_the_rest(make_app):
+    """A message of several lines (the guesses of an import) reads as lines; an ESC in it stays an escape."""
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        app.notify("first line\nsecond \x1b[2J line", markup=False)
+        await pilot.pause()
+        shown = [n.message for n in app._notifications]
+        assert shown[-1] == "first line\nsecond \\x1b[2J line"

@@ -15,6 +15,7 @@ from aptui.engine.engine import Engine
 from aptui.engine.events import Hotplug, Result, Segment, result_text
 from aptui.engine.queues import STATUS_TEXTS
 from aptui.engine.responses import cc_of
+from aptui.formats.output.changes import change_lines
 from aptui.formats.output.lines import CHUNK, progression_lines, tenths
 from aptui.formats.real.mdev import ap_config_text
 from aptui.model.routing import COUNTERS, Route, lane_name
@@ -312,34 +313,6 @@ def _refused_json(c: Hotplug) -> dict | None:
     if c.refusal is not None:
         return {"by": "vfio_ap", "errno": c.refusal.errno, "message": c.refusal.message}
     return None
-
-
-def change_lines(c: Hotplug, scanned: dict[str, int]) -> list[str]:
-    """A change in words, one line each: what was written, the resets, what each guest lost and gained."""
-    head = f"-- change {c.number} at {c.time_us:.1f} us: {printable(c.text)}: "
-    if c.callout is not None:
-        return [head + f"mdevctl modify --live refused by ap-check ({printable(c.callout)}); nothing changes\n"]
-    if c.refusal is not None:
-        return [head + f"ap_config refused ({c.refusal.errno}: {printable(c.refusal.message)}); nothing changes\n"]
-    out = [head + "ap_config written\n"]
-    for r in c.resets:
-        out.append(f"   {printable(r.guest)}'s vfio_ap resets {m.format_apqn(*r.apqn)}: ZAPQ {result_text(r, compact=True)}, "
-                   f"{lane_name(r.route.handled_by)}, {r.cycles} cycles\n")
-    for x in c.seen:
-        parts = []
-        if x.lost:
-            parts.append(f"loses {_apqn_list(x.lost)} at once")
-        if x.gained:
-            seq = scanned.get(x.guest)
-            parts.append(f"gains {_apqn_list(x.gained)}, found by its AP bus at "
-                         + (f"its next SCAN (#{seq})" if seq else "its next SCAN (none in this run)"))
-        out.append(f"   {printable(x.guest)} (L{x.level}) " + "; ".join(parts) + "\n")
-    return out
-
-
-def _apqn_list(apqns) -> str:
-    shown = ", ".join(m.format_apqn(*q) for q in apqns[:4])
-    return shown + (f" +{len(apqns) - 4}" if len(apqns) > 4 else "")
 
 
 def _aligned(row, widths, right: set[int] = RIGHT) -> list[str]:

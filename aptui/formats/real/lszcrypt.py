@@ -51,6 +51,7 @@ _BUS = re.compile(r"^(%s)\b\s*[=:]?\s*(.*)$" % "|".join(BUS_KEYS))
 NO_BUS = "Crypto device driver not available."
 NO_CARDS = "No crypto card devices found."
 _NO_DEFAULT_DOMAIN = re.compile(r"^Warning: Default domain (0x[0-9a-fA-F]{1,16}) is not available\.$")
+_TOOL_HEADS = ("WARNING:", "LSZCRYPT:", "CRYPTO", "NO")  # the first word of those lines, upper-cased
 _TOOL_ERROR = re.compile(r"^(?:lszcrypt: )?(%s|%s)$" % (re.escape(NO_BUS), re.escape(NO_CARDS)))
 
 
@@ -70,7 +71,7 @@ class _Listing:
         self.guesses: list[Guess] = []
         self.columns: list[str] | None = None
         self.cards: dict[int, tuple[int, dict]] = {}  # id -> (line, record)
-        self.queues: dict[tuple[int, int], tuple[int, dict]] = {}
+        self.queues: dict[tuple[int, int], tuple[int, list[str]]] = {}  # (line, its fields in the header's order)
         self.usage: set[int] | None = None  # from the -d table
         self.control: set[int] | None = None
         self.table_row = -1  # next -d row expected, -1 outside the table
@@ -82,12 +83,17 @@ class _Listing:
         raise InputError(self.path, line, message)
 
     def parse(self, text: str) -> None:
+        queue = _QUEUE.match
         for n, line in enumerate(text.splitlines(), 1):
             tokens = line.split()
             if not tokens or "#" in line or "$" in line or (len(tokens) == 1 and not tokens[0].strip("-")):
                 continue
+            cols = self.columns
+            if cols is not None and len(tokens) == len(cols) and self.table_row < 0 and queue(tokens[0]):
+                self.queue_row(n, tokens)  # nearly every line of a large listing: the rest is skipped
+                continue
             head = tokens[0].upper()
-            if _NO_DEFAULT_DOMAIN.match(line.strip()) or _TOOL_ERROR.match(line.strip()):
+            if head in _TOOL_HEADS and (_NO_DEFAULT_DOMAIN.match(line.strip()) or _TOOL_ERROR.match(line.strip())):
                 self.tool_line(n, line.strip())
             elif head in ("CARD.DOM", "CARD.DOMAIN"):
                 self.header(n, tokens)
@@ -132,6 +138,23 @@ class _Listing:
         if len(set(self.columns)) != len(self.columns):
             self.fail(n, "a column appears twice in the header")
 
+    def column(self, name: str) -> int | None:
+        """Where the header has column `name`, None where it has not."""
+        cols = self.columns or ()
+        return cols.index(name) if name in cols else None
+
+    def record(self, fields: list[str]) -> dict[str, str]:
+        return dict(zip(self.columns, fields))
+
+    def queue_row(self, n: int, tokens: list[str]) -> None:
+        """A queue's line with as many fields as the header has columns (`row` without its checks)."""
+        ident = tokens[0]
+        key = (int(ident[:2], 16), int(ident[3:], 16))
+        if key[1] > m.MAX_ID or key in self.queues:
+            self.row(n, tokens)  # its error
+            return
+        self.queues[key] = (n, tokens)
+
     def row(self, n: int, tokens: list[str]) -> None:
         cols = self.columns
         extra = len(tokens) - len(cols)
@@ -156,7 +179,7 @@ class _Listing:
             self.fail(n, f"{excerpt(ident)} is neither a card (xx) nor a queue (xx.yyyy) in hex")
         if key in table:
             self.fail(n, f"{what} {ident} is listed twice (first on line {table[key][0]})")
-        table[key] = (n, rec)
+        table[key] = (n, rec if table is self.cards else tokens)
 
     def table_header(self, n: int, tokens: list[str]) -> None:
         if [t.lower() for t in tokens[1:]] != [f"{i:02x}" for i in range(16)]:
@@ -191,7 +214,8 @@ class _Listing:
     # -- the scenario ----------------------------------------------------------------------------
     def adapter(self, aid: int) -> Adapter:
         """The adapter as its card line (or else its first queue line) shows it."""
-        n, rec = self.cards.get(aid) or min((v for k, v in self.queues.items() if k[0] == aid), key=lambda v: v[0])
+        n, rec = self.cards.get(aid) or min(((n, self.record(fields)) for k, (n, fields) in self.queues.items()
+                                             if k[0] == aid), key=lambda v: v[0])
         where = f"{self.path}:{n}"
         kind, mode = self.kind(rec, where, aid)
         try:
@@ -244,8 +268,9 @@ class _Listing:
         """
         verbose = self.columns is not None and "DRIVER" in self.columns
         host, unknown = set(), []
-        for key, (n, rec) in self.queues.items():
-            driver = rec.get("DRIVER", "cex4queue")
+        driver_of = self.column("DRIVER")
+        for key, (n, fields) in self.queues.items():
+            driver = "cex4queue" if driver_of is None else fields[driver_of]
             if driver.startswith("cex"):
                 host.add(key)
             elif driver != "vfio_ap":
@@ -276,8 +301,9 @@ class _Listing:
                                       "no lszcrypt -d table"))
         else:
             control = self.control
-        in_use = sum(rec.get("DRIVER") == "vfio_ap" and rec.get("STATUS") in ("in use", "assigned")
-                     for _, rec in self.queues.values())
+        driver, status = self.column("DRIVER"), self.column("STATUS")
+        in_use = 0 if driver is None or status is None else sum(
+            fields[driver] == "vfio_ap" and fields[status] in ("in use", "assigned") for _, fields in self.queues.values())
         if in_use:
             self.notes.append(f"{self.path}: {in_use} queue(s) are held by mdevs, but lszcrypt does not say which: "
                               "import the sysfs tree or the mdevctl configs to get the guests")

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.widget import Widget
 
 from aptui.engine import result_text
-from aptui.formats.output.results import change_lines
+from aptui.formats.output.changes import change_lines
 from aptui.model.routing import Lane, instruction_text
 from aptui.formats.text import printable
 from aptui.model.vocabulary import HopKind
