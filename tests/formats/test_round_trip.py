@@ -12,7 +12,7 @@ it and a standby definition that shares the first guest's queues. What each form
 | chzdev        | yes          | yes              | -     | -      | -            |
 | udev rule     | -            | yes              | -     | -      | -            |
 | lszdev        | yes          | yes              | -     | -      | -            |
-| libvirt       | -            | -                | -     | -      | yes          |
+| libvirt       | -            | -                | note: nodedev-autostart | note: nodedev-start | yes |
 """
 
 import shlex
@@ -204,3 +204,12 @@ def test_check_and_ap_check_agree_where_the_masks_refuse(scenario):
     s = attrs.evolve(scenario, guests=tuple(control_only if g.name == "standby" else g for g in scenario.guests))
     assert agree(s) == {(STANDBY, "start")}
     assert Topology(s)  # the scenario stands
+
+
+def test_libvirt_says_how_to_give_a_node_device_its_start_and_state(scenario):
+    """The XML holds neither: libvirt keeps them in mdevctl (nodedev-autostart is start auto)."""
+    notes = {g: export("libvirt", scenario, guest=g).notes[-1] for g in ("kvm10", "standby")}
+    assert notes["kvm10"].endswith("virsh nodedev-define FILE && virsh nodedev-autostart "
+                                   "mdev_10101010_1010_4010_8010_101010101010_matrix && virsh nodedev-start "
+                                   "mdev_10101010_1010_4010_8010_101010101010_matrix")
+    assert notes["standby"] == "standby (start manual, not started): virsh nodedev-define FILE"

@@ -396,7 +396,8 @@ def script_text(scenario: Scenario, topo: Topology, views: list[GuestView]) -> s
            f"# aptui {__version__}, scenario {printable(scenario.name)!r}: the sysfs writes that give {who}",
            "# their AP queues through vfio_ap. A write the kernel refuses stops the script, which says",
            "# which write it was and what the kernel meant.",
-           "# SYSFS=/path/to/a/copy runs it on a copy of /sys."]
+           "# SYSFS=/path/to/a/copy runs it on a copy of /sys (the persistent masks, which chzdev",
+           "# keeps on /sys, then go to 41-ap.rules in $SYSFS/../etc/udev/rules.d)."]
     if len(machines) == 1:
         (parent,) = machines
         out.append(f"# Run it as root on {printable(parent)}, the hypervisor of these guests.")
