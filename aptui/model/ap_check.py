@@ -11,6 +11,16 @@ with the active masks. chzdev checks a mask change the other way round: bits it 
 (queues it would give back to zcrypt) against active mdevs, and for ``--persistent`` against auto
 configs (`ap_check_mask_changes`); the AP bus itself refuses such a write with EBUSY (ref 5.2).
 Two devices conflict on an APQN when both have its adapter AND its domain (`find_apqn_conflicts`).
+
+Where `check` (model/diagnostics.py) makes each of ap-check's checks:
+
+| ap-check                                   | here                       | check reports                     |
+| define: other auto configs                 | check_other_mdevs_cfg      | apqn-in-use ("defined for autostart") |
+| define: persistent masks                   | check_cfg_mask_conflicts   | apqn-reserved-persistent (or, masks equal, apqn-reserved-by-host) |
+| start, live modify: a usage domain         | usage_domain_check         | no-usage-domain; change-refused   |
+| start, live modify: active mdevs           | check_other_mdevs_sysfs    | apqn-in-use ("already in use"), mdev-cannot-start |
+| start, live modify: active masks           | check_sysfs_mask_conflicts | apqn-reserved-by-host, mdev-cannot-start; change-refused (EADDRNOTAVAIL) |
+| chzdev: a mask taking an mdev's queue      | chzdev_conflict_error      | in apqn-reserved-by-host / -persistent |
 """
 
 from __future__ import annotations
