@@ -51,6 +51,8 @@ class GuestCells:
     def __init__(self, scenario: Scenario, topo: Topology, name: str):
         self.name = name
         self._rows: dict[tuple, list[str]] = {}
+        self._cells: dict[tuple, str] = {}  # (row signature, column signature, mode) -> state
+        self._columns: dict[tuple, list[tuple]] = {}
         self.host = name == HOST
         if self.host:
             cfg = scenario.host.config
@@ -143,13 +145,40 @@ class GuestCells:
 
     def row_states(self, a: int, cols: tuple[int, ...], mode: str) -> list[str]:
         """The states of a row; rows with the same per-adapter facts share one list (a 256x256
-        guest has a handful of distinct rows, not 256)."""
+        guest has a handful of distinct rows, not 256), and within a row, columns with the same
+        per-domain facts share one state: a cell's state is a function of the two."""
         sig = self._row_signature(a)
         key = (sig, mode, cols)
         row = self._rows.get(key)
         if row is None:
-            row = self._rows[key] = [self.state(a, d, mode) for d in cols]
+            memo = self._cells
+            row = []
+            for d, col in zip(cols, self._column_signatures(cols)):
+                state = memo.get((sig, col, mode))
+                if state is None:
+                    state = memo[sig, col, mode] = self.state(a, d, mode)
+                row.append(state)
+            self._rows[key] = row
         return row
+
+    def distinct_rows(self, rows: tuple[int, ...]) -> list[int]:
+        """One adapter of each kind of row among `rows`: the others' states are the same."""
+        first: dict[tuple, int] = {}
+        for a in rows:
+            first.setdefault(self._row_signature(a), a)
+        return list(first.values())
+
+    def _column_signatures(self, cols: tuple[int, ...]) -> list[tuple]:
+        """Per column, the per-domain facts `state` reads (the counterpart of `_row_signature`)."""
+        found = self._columns.get(cols)
+        if found is None:
+            has = m.has
+            conf, eff, par = self.configured.aqm, self.effective.aqm, self.parent.aqm
+            held = None if self.host_owned is None else self.host_owned.aqm
+            found = self._columns[cols] = [
+                (has(conf, d), has(eff, d), has(par, d), d > self.max_d, held is not None and has(held, d),
+                 tuple(has(sm.aqm, d) for _, sm in self.siblings)) for d in cols]
+        return found
 
     def _row_signature(self, a: int) -> tuple:
         has = m.has

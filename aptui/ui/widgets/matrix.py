@@ -158,13 +158,11 @@ class MatrixGrid(ScrollView, can_focus=True):
         if self.cells is None:
             return set()
         out: set[str] = set()
-        seen: set[int] = set()
+        cells = self.cells
+        for a in cells.distinct_rows(self.rows):
+            out.update(cells.row_states(a, self.cols, self.mode))
         for a in self.rows:
-            row = self.cells.row_states(a, self.cols, self.mode)
-            if id(row) not in seen:
-                seen.add(id(row))
-                out.update(row)
-            out.add(self.cells.id_state("apm", a, self.mode))
+            out.add(cells.id_state("apm", a, self.mode))
         for d in self.cols:
             out.add(self.cells.id_state("aqm", d, self.mode))
             out.add(self.cells.id_state("adm", d, self.mode))
