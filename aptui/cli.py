@@ -6,9 +6,9 @@ import os
 import sys
 from pathlib import Path
 from types import SimpleNamespace
-from typing import NamedTuple
 
 from aptui import __version__
+from aptui.formats.opening import Opened, open_path
 from aptui.formats.text import printable, printable_lines
 
 COMMANDS = ("run", "check", "demo", "import", "export", "watch")
@@ -143,24 +143,14 @@ def _parse(args: list[str]):
     return parser, parser.parse_args(args)
 
 
-class Opened(NamedTuple):
-    """What a FILE argument opened: a scenario, and when the file was a real format rather than a
-    scenario file, the import kind and the import (its notes and guesses)."""
-
-    scenario: object
-    kind: str | None = None
-    imported: object = None
-
-
 def load_scenario(arg: str):
     """A scenario file, or a built-in demo by name (`aptui run 2018`)."""
     return open_scenario(arg).scenario
 
 
 def open_scenario(arg: str) -> Opened:
-    """A scenario file, a built-in demo by name, or a file in a real format, imported. A file
-    that is valid TOML is a scenario file whatever else it looks like; one that is neither keeps
-    the scenario reader's error."""
+    """A scenario file, a built-in demo by name, or a file in a real format, imported
+    (formats.opening.open_path)."""
     from aptui import demos
     from aptui.formats.scenario import file as sf
     from aptui.formats.errors import InputError
@@ -174,16 +164,7 @@ def open_scenario(arg: str) -> Opened:
         return Opened(sf.loads(demos.text(name), demos.label(name)))
     if not exists:
         raise InputError(arg, None, "no such file, and no built-in demo of that name (aptui demo lists them)")
-    try:
-        return Opened(sf.load(arg))
-    except InputError:
-        from aptui.formats.real import convert  # not on the way of a scenario file: start-up
-
-        found = convert.read_recognised(arg)
-        if found is None:
-            raise
-    kind, imported = found
-    return Opened(imported.scenario, kind, imported)
+    return open_path(arg)
 
 
 def _say_imported(arg: str, opened: Opened) -> None:

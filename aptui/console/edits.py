@@ -18,7 +18,7 @@ from aptui.model import mask as m
 from aptui.model.bounds import US_COSTS, Violation
 from aptui.model.idlist import format_id, parse_id, parse_ids
 from aptui.model.scenario import (ADAPTER_TYPES, BACKENDS, CHANGE_FIELDS, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN,
-                                  STATES, Adapter, Change, Guest, Host, Request, Reserved, Scenario)
+                                  STARTS, STATES, Adapter, Change, Guest, Host, Request, Reserved, Scenario, boot_masks)
 from aptui.model.topology import Topology
 from aptui.model.ap_check import check_other_mdevs_sysfs
 from aptui.model.vfio_ap import assign_verdict, host_owned_queues
@@ -123,7 +123,15 @@ def add_guest(s: Scenario, name: str, parent: str, backend: str = "passthrough")
         b.check_parent(parent, {g.name for g in s.guests})
     with _field("backend"):
         b.check_l1_backend(parent, b.check_one_of(backend, BACKENDS))
+    _check_parent_runs(s, parent)
     return attrs.evolve(s, guests=s.guests + (Guest(name, parent, backend),))
+
+
+def _check_parent_runs(s: Scenario, parent: str) -> None:
+    """A guest runs inside a running parent: not under one whose mdev is not active."""
+    if parent != HOST:
+        with _field("parent"):
+            b.check_running(parent, s.guest(parent).active, "guests")
 
 
 def descendants(s: Scenario, name: str) -> list[str]:
@@ -146,8 +154,11 @@ def remove_guest(s: Scenario, name: str) -> Scenario:
 
 def update_guest(s: Scenario, name: str, *, new_name: str | None = None, parent: str | None = None,
                  backend: str | None = None, crycb_format: int | None | str = "keep",
-                 apie: bool | None | str = "keep", features=None, reserved: Reserved | None = None) -> Scenario:
-    """Rename, re-parent and change the settings of one guest in a single undoable step."""
+                 apie: bool | None | str = "keep", features=None, reserved: Reserved | None = None,
+                 persistent_reserved: Reserved | None | str = "keep", start: str | None = None,
+                 active: bool | None = None) -> Scenario:
+    """Rename, re-parent and change the settings of one guest in a single undoable step.
+    `persistent_reserved` None: the same as the active masks (no 41-ap.rules of its own)."""
     g = s.guest(name)
     changes: dict = {}
     if parent is not None and parent != g.parent:
@@ -167,14 +178,35 @@ def update_guest(s: Scenario, name: str, *, new_name: str | None = None, parent:
     if reserved is not None:
         with _field("reserved"):
             changes["reserved"] = Reserved(b.check_ids(reserved.adapters), b.check_ids(reserved.domains))
+    if persistent_reserved != "keep":
+        with _field("persistent"):
+            changes["persistent_reserved"] = None if persistent_reserved is None else Reserved(
+                b.check_ids(persistent_reserved.adapters), b.check_ids(persistent_reserved.domains))
+    if start is not None:
+        with _field("start"):
+            changes["start"] = b.check_one_of(start, STARTS)
+    if active is not None:
+        changes["active"] = active
     edited = attrs.evolve(g, **changes)
+    edited = attrs.evolve(edited, persistent_reserved=boot_masks(edited.reserved, edited.persistent_reserved))
     out = _replace_guest(s, edited)
     with _field("parent"):
         b.check_no_cycle(name, {x.name: x.parent for x in out.guests})
+    _check_parent_runs(out, edited.parent)
     with _field("backend"):
         b.check_l1_backend(edited.parent, edited.backend)
     with _field("APIE"):
         b.check_l1_apie(edited.parent, edited.apie)
+    for key, default in (("start", "auto"), ("active", True)):
+        if getattr(edited, key) != default:
+            with _field(key):
+                b.check_has_mdev(edited.parent, edited.backend, key)
+    with _field("active"):
+        for what, used in (("requests", any(r.guest == name for r in s.requests)),
+                           ("guests", any(x.parent == name for x in s.guests)),
+                           ("live changes", any(c.guest == name for c in s.changes))):
+            if used:
+                b.check_running(name, edited.active, what)
     if any(c.guest == name for c in s.changes):
         with _field("backend" if backend is not None else "parent"):
             b.check_change_guest(name, {x.name: x for x in out.guests})
@@ -352,9 +384,10 @@ def set_costs(s: Scenario, values: dict[str, str]) -> Scenario:
     return attrs.evolve(s, costs=attrs.evolve(s.costs, **out))
 
 
-def parse_reserved(adapters: str, domains: str) -> Reserved:
-    """The guest form's reserved queues: two lines in the id-list grammar (model.idlist)."""
-    with _field("reserved adapters"):
+def parse_reserved(adapters: str, domains: str, what: str = "reserved") -> Reserved:
+    """The guest form's reserved queues (`what`: reserved, or persistent): two lines in the
+    id-list grammar (model.idlist)."""
+    with _field(f"{what} adapters"):
         a = parse_ids(adapters)
-    with _field("reserved domains"):
+    with _field(f"{what} domains"):
         return Reserved(a, parse_ids(domains))

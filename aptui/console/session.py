@@ -11,6 +11,22 @@ import attrs
 from aptui.model.diagnostics import Diagnostic, check
 from aptui.model.scenario import Scenario
 from aptui.model.topology import Topology
+from aptui.model.vocabulary import Guessed
+
+
+def _value(s: Scenario, mark: Guessed, adapter: int | None):
+    if mark == Guessed.DOMAINS:
+        return s.host.domains
+    if mark == Guessed.APXA:
+        return s.host.apxa
+    a = s.host.adapter(adapter)
+    return None if a is None else (a.type, a.mode) if mark == Guessed.TYPE else a.depth
+
+
+def still_guessed(guesses, imported: Scenario, now: Scenario) -> frozenset[tuple[Guessed, int | None]]:
+    """(what, adapter id or None) of each guess's marks whose value `now` is the one `imported` had."""
+    return frozenset((mark, aid) for g in guesses for mark, aid in g.marks
+                     if _value(now, mark, aid) is not None and _value(now, mark, aid) == _value(imported, mark, aid))
 
 
 @attrs.frozen
@@ -23,8 +39,12 @@ class Step:
 
 
 class Session:
-    def __init__(self, scenario: Scenario, path: str | None = None, origin: str | None = None):
+    def __init__(self, scenario: Scenario, path: str | None = None, origin: str | None = None, guesses=()):
+        """`guesses`: what the import that made `scenario` guessed (formats' Guess records), kept
+        beside it: the Scenario value carries no such state."""
         self.scenario = scenario
+        self.guesses = tuple(guesses)
+        self.imported = scenario
         self.path = path  # None: not a file (a demo); saving asks for one
         self.origin = origin or (str(Path(path).resolve()) if path else f"demo:{scenario.name}")
         self.saved: Scenario | None = scenario
@@ -44,6 +64,11 @@ class Session:
         if self._diagnostics is None:
             self._diagnostics = check(self.scenario, self.topology)
         return self._diagnostics
+
+    def guessed(self) -> frozenset[tuple[Guessed, int | None]]:
+        """The machine's values the import guessed that are still as it guessed them: an edit of
+        one (a type chosen in the host form) makes it the operator's."""
+        return still_guessed(self.guesses, self.imported, self.scenario)
 
     @property
     def dirty(self) -> bool:

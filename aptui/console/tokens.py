@@ -18,7 +18,7 @@ from aptui.model.diagnostics import Diagnostic
 from aptui.model.routing import COUNTERS, ap_bus_configuration
 from aptui.model.scenario import Adapter
 from aptui.model.topology import Topology
-from aptui.model.vocabulary import Backend
+from aptui.model.vocabulary import Backend, Guessed
 
 
 @attrs.frozen
@@ -72,6 +72,8 @@ TREE_LEGEND = (
     Entry("no AP", "no AP", "no AP", "no AP instructions (no ap CPU feature, or a parent without AP): each one "
           "is an operation exception"),
     Entry("gets", "gets 4", r"gets \d+", "the APQNs the guest's AP bus finds: its effective matrix (dim when 0)"),
+    Entry("guess", "?type ?depth ?domains ?APXA", r"\?(%s)" % "|".join(Guessed),
+          "a value an import filled in because its input does not show it: check it (editing it drops the ?)"),
     *(Entry(f"badge-{sev}", f"{mark}1", rf"{mark}\d+", f"the number of {what} about it in 6 Diagnostics")
       for (sev, mark), what in zip(SEVERITY_MARK.items(), ("errors", "warnings", "notes"))),
 )
@@ -118,6 +120,12 @@ def guest_tokens(topo: Topology, name: str, marked: bool) -> list[Token]:
     else:
         out.append(("gets", f"gets {ap_bus_configuration(topo, name)[0].apqn_count}"))
     return out
+
+
+def guess_tokens(guessed: frozenset, adapter: int | None) -> list[Token]:
+    """``?type`` and the like: the machine's values (`adapter` None: its domain count and APXA; else
+    that adapter's type and depth) an import guessed, as (Guessed, adapter id or None) pairs."""
+    return [("guess", f"?{what}") for what in Guessed if (what, adapter) in guessed]
 
 
 def badge_tokens(diagnostics: Iterable[Diagnostic]) -> list[Token]:

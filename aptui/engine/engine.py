@@ -466,7 +466,7 @@ class Engine:
             self._uses = {}
             self.topology = a.topology
         change = Hotplug(a.number, name, self._level[name], float(a.change.at_us), change_text(a), a.new, a.verdict, resets,
-                         [] if a.refused else a.seen(old))
+                         [] if a.refused else a.seen(old), callout=a.callout)
         for seen in change.seen:
             if seen.gained:
                 self._unscanned.setdefault(seen.guest, []).append(change)

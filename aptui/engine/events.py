@@ -187,6 +187,11 @@ class Hotplug:
     resets: list[Result]
     seen: list[Seen]
     found_by: dict[str, int] = attrs.Factory(dict)
+    callout: str | None = None  # ap-check's refusal of mdevctl modify --live (then `refusal` is None)
+
+    @property
+    def refused(self) -> bool:
+        return self.refusal is not None or self.callout is not None
 
     def cost(self) -> dict[Lane, int]:
         """The cycles of the resets per lane; the CRYCB update itself has no figure (see `Engine`)."""

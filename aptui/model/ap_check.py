@@ -4,11 +4,23 @@ mdevctl callout, ap_tools/ap-check.c) and chzdev's ap device type (zdev/src/ap.c
 ap-check checks a config twice. At ``mdevctl define``/``modify`` (`ap_check_changes`) only a
 ``start: auto`` config is checked, against every other auto config and against the persistent
 masks (41-ap.rules, else sysfs: libap `ap_read_udev_masks`). At ``mdevctl start``
-(`ap_check_handle_start`) every config is checked, against every active mdev's ``matrix`` and
-against the active masks. chzdev checks a mask change the other way round: bits it would set
+(`ap_check_handle_start`) and at ``mdevctl modify --live`` (`ap_check_handle_live_modify`, which
+then writes ``ap_config`` itself) every config is checked by `ap_check_active`: it must have a
+usage domain if it has control domains, and is compared with every active mdev's ``matrix`` and
+with the active masks. chzdev checks a mask change the other way round: bits it would set
 (queues it would give back to zcrypt) against active mdevs, and for ``--persistent`` against auto
 configs (`ap_check_mask_changes`); the AP bus itself refuses such a write with EBUSY (ref 5.2).
 Two devices conflict on an APQN when both have its adapter AND its domain (`find_apqn_conflicts`).
+
+Where `check` (model/diagnostics.py) makes each of ap-check's checks:
+
+| ap-check                                   | here                       | check reports                     |
+| define: other auto configs                 | check_other_mdevs_cfg      | apqn-in-use ("defined for autostart") |
+| define: persistent masks                   | check_cfg_mask_conflicts   | apqn-reserved-persistent (or, masks equal, apqn-reserved-by-host) |
+| start, live modify: a usage domain         | usage_domain_check         | no-usage-domain; change-refused   |
+| start, live modify: active mdevs           | check_other_mdevs_sysfs    | apqn-in-use ("already in use"), mdev-cannot-start |
+| start, live modify: active masks           | check_sysfs_mask_conflicts | apqn-reserved-by-host, mdev-cannot-start; change-refused (EADDRNOTAVAIL) |
+| chzdev: a mask taking an mdev's queue      | chzdev_conflict_error      | in apqn-reserved-by-host / -persistent |
 """
 
 from __future__ import annotations
@@ -36,6 +48,19 @@ def chzdev_conflict_error(uuid: str, apqn: tuple[int, int], persistent: bool) ->
     if persistent:
         return f"persistent apmask conflicts with defined autostart mdev {uuid} APQN {a}.{d}"
     return f"apmask conflicts with mdev {uuid} APQN {a}.{d}"
+
+
+USAGE_DOMAIN_ERROR = "At least one usage domain must be specified"
+
+
+def usage_domain_check(matrix: Matrix) -> str | None:
+    """`ap_check_active`'s first rule, at start and live modify: control domains without a usage
+    domain are refused, in ap-check's words. ap-check's rule, not the kernel's: vfio_ap's
+    assign_control_domain_store and `ap_config_store` take such a matrix (it only gives the guest
+    no queue), so a raw sysfs write passes where mdevctl refuses."""
+    if matrix.control_domains and not matrix.usage_domains:
+        return USAGE_DOMAIN_ERROR
+    return None
 
 
 def check_other_mdevs_cfg(mine: Guest, other: Guest) -> bool:

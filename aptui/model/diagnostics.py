@@ -105,16 +105,25 @@ def check(scenario: Scenario, topology: Topology | None = None) -> list[Diagnost
 
 
 def _change_refusals(topo: Topology) -> list[Diagnostic]:
-    """change-refused: a [[change]] whose ap_config write the kernel refuses (`ap_config_store`);
-    the run goes on with the guest's matrix as it was."""
+    """change-refused: a [[change]] that ap-check refuses (mdevctl modify --live) or whose
+    ap_config write the kernel refuses (`ap_config_store`); the run goes on with the guest's
+    matrix as it was."""
     if not topo.scenario.changes:
         return []
     from aptui.model.hotplug import applied_changes  # only for scenarios with changes: start-up
 
-    return [Diagnostic("change-refused", a.change.guest,
-                       f"change {a.number} at {a.change.at_us:g} µs: writing ap_config fails with {a.verdict.errno}: "
-                       f"{a.verdict.message}. ap_config is all or nothing: {a.change.guest} keeps its matrix.")
+    return [Diagnostic("change-refused", a.change.guest, _change_refusal(a))
             for a in applied_changes(topo.scenario, topo) if a.refused]
+
+
+def _change_refusal(a) -> str:
+    head = f"change {a.number} at {a.change.at_us:g} µs: "
+    if a.callout:
+        return (head + f"ap-check refuses mdevctl modify --live (\"{a.callout}\"): control domains without a usage "
+                "domain give the guest no queue. The kernel itself would take it (ap_config_store has no such rule): "
+                f"a raw ap_config write passes. {a.change.guest} keeps its matrix.")
+    return (head + f"writing ap_config fails with {a.verdict.errno}: {a.verdict.message}. ap_config is all or "
+            f"nothing: {a.change.guest} keeps its matrix.")
 
 
 def _host_ids(topo: Topology) -> list[Diagnostic]:
@@ -189,10 +198,10 @@ def _guest_diagnostics(topo: Topology, name: str) -> list[Diagnostic]:
             f"parent (shadow_crycb) and the guest never runs. {fix}"))
 
     # no-usage-domain: ap-check's rule for an mdev; an LPAR has none (its profile may give control domains only).
-    if g.parent != HOST and g.control_domains and not g.usage_domains:
+    if g.parent != HOST and (refusal := ap_check.usage_domain_check(g.matrix)):
         out.append(Diagnostic("no-usage-domain", name,
             "control domains but no usage domain: ap-check refuses to start the mdev "
-            "(\"At least one usage domain must be specified\") and the guest gets no queue. "
+            f"(\"{refusal}\") and the guest gets no queue. "
             "Assign at least one usage domain."))
 
     if g.backend == Backend.PASSTHROUGH and g.parent != HOST:
@@ -276,6 +285,8 @@ def _host_masks(topo: Topology, name: str) -> list[Diagnostic]:
             "assign_adapter/assign_domain fail with EADDRNOTAVAIL, and ap-check refuses mdevctl start "
             f"(\"{ap_check.conflict_error(None, _first(now), False)}\"); set the other way round, the mask write "
             f"fails with EBUSY (chzdev: \"{ap_check.chzdev_conflict_error(g.mdev_uuid, _first(now), False)}\"). "
+            + (f"The persistent masks keep them as well, so ap-check refuses mdevctl define of this auto config "
+               f"(\"{ap_check.conflict_error(None, _first(boot), True)}\"). " if boot == now else "") +
             f"Give the queues to vfio_ap first (clear the bits in {g.parent}'s reserved adapters or domains) "
             "or assign other queues.",
             _apqns(now.adapters, now.usage_domains)))

@@ -3,6 +3,13 @@
 or re-filters the matrix (`vfio_ap_mdev_filter_matrix`), pushes the new shadow APCB into the
 guest's CRYCB and resets (ZAPQ) every queue that left the guest.
 
+A change is made as operators make it, with ``mdevctl modify --live``: its ap-check callout
+(`ap_check_handle_live_modify`) checks the new config (`ap_check_active`) before it writes
+``ap_config``. Of ap-check's three rules only the usage domain one is ap-check's alone
+(`usage_domain_check`: the kernel's `ap_config_store` takes control domains without a usage
+domain, so a raw ``ap_config`` write passes); the other two refuse exactly what the kernel
+refuses (EADDRINUSE, EADDRNOTAVAIL), which is said in the kernel's words.
+
 The scenario after a change is a new Scenario value: its Topology computes every guest's view,
 so the rules of filtering keep their one home in `topology` and `vfio_ap`.
 """
@@ -12,6 +19,7 @@ from __future__ import annotations
 import attrs
 
 from aptui.model import mask as m
+from aptui.model.ap_check import usage_domain_check
 from aptui.model.matrix import Matrix
 from aptui.model.scenario import Change, Scenario
 from aptui.model.topology import GuestView, Topology
@@ -69,14 +77,15 @@ class Applied:
     change: Change
     old: Matrix  # the mdev's matrix before the write (sysfs `matrix`)
     new: Matrix  # the matrix the write asks for
-    verdict: Verdict | None  # the kernel's refusal; None: applied
+    verdict: Verdict | None  # the kernel's refusal; None: applied (or never written: `callout`)
     before: Scenario
     after: Scenario  # from this change on; `before` when it is refused
     topology: Topology = attrs.field(eq=False, repr=False)  # of `after`
+    callout: str | None = None  # ap-check's refusal of mdevctl modify --live: the kernel never sees the write
 
     @property
     def refused(self) -> bool:
-        return self.verdict is not None
+        return self.verdict is not None or self.callout is not None
 
     def seen(self, old: Topology) -> list[Seen]:
         """The guest and each of its descendants whose `hw` changes, in tree order."""
@@ -102,13 +111,14 @@ def applied_changes(scenario: Scenario, topology: Topology | None = None) -> lis
     current, topo = scenario, topology if topology is not None and topology.scenario is scenario else Topology(scenario)
     for number, change in time_order(scenario.changes):
         g = current.guest(change.guest)
-        verdict = ap_config_store(current, topo, change)
+        callout = usage_domain_check(change.applied(g).matrix)
+        verdict = None if callout else ap_config_store(current, topo, change)
         after = current
-        if verdict is None:
+        if verdict is None and callout is None:
             edited = change.applied(g)
             after = attrs.evolve(current, guests=tuple(edited if x.name == g.name else x for x in current.guests))
             topo = Topology(after)
-        out.append(Applied(number, change, g.matrix, change.applied(g).matrix, verdict, current, after, topo))
+        out.append(Applied(number, change, g.matrix, change.applied(g).matrix, verdict, current, after, topo, callout))
         current = after
     return out
 

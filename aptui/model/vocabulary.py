@@ -33,6 +33,16 @@ class Start(StrEnum):
     MANUAL = "manual"  # a standby definition: checked only when it is started
 
 
+class Guessed(StrEnum):
+    """A value of the machine an import filled in because its input does not show it (spec 9):
+    the console marks it with a `?` until it is edited."""
+
+    TYPE = "type"  # an adapter's type and mode
+    DEPTH = "depth"  # an adapter's queue depth
+    DOMAINS = "domains"  # the machine's domain count
+    APXA = "APXA"
+
+
 class Op(StrEnum):
     TAPQ = "TAPQ"
     RAPQ = "RAPQ"

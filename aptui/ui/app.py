@@ -52,7 +52,8 @@ class AptuiApp(App):
             from aptui.ui.watch import HostWatch
 
             self.watch = HostWatch(self, *watch)
-        self.session = Session(scenario, path, origin)
+        first = opened_import[2] if opened_import is not None else watch[2] if watch is not None else None
+        self.session = Session(scenario, path, origin, first.guesses if first is not None else ())
         self.runner = Runner(scenario)
         self.config_dir = config_dir
         self.recovery = Recovery(state_dir, self.session.origin)
@@ -177,7 +178,8 @@ class AptuiApp(App):
         yield SystemCommand("Edit policy…", "Nested emulation (hypothetical); ctrl+z undoes", main.action_edit_policy)
         yield SystemCommand("Edit costs…", "Cycles of each transition, the clock, adapter times; ctrl+z undoes",
                             main.action_edit_costs)
-        yield SystemCommand("Open file…", "Open a scenario file in place of this one (asks about unsaved changes)",
+        yield SystemCommand("Open file…", "Open a scenario file, or import a real format, in place of this one (asks "
+                            "about unsaved changes)",
                             self.action_open_file)
         yield SystemCommand("Save as…", "Save the scenario under a new name (asks before replacing a file)",
                             partial(self.save_then, None, True))
@@ -252,18 +254,32 @@ class AptuiApp(App):
             if path:
                 self.open_file(path)
 
-        self.push_screen(AskPath("Open a scenario file", "a scenario TOML file (spec 8)", action="Open"), chosen)
+        self.push_screen(AskPath("Open a file", "a scenario TOML file (spec 8), or a real format aptui FILE "
+                                 "recognises (lszcrypt, sysfs, mdevctl, libvirt, udev, lszdev): opened as its import",
+                                 action="Open"), chosen)
 
     def open_file(self, path: str) -> None:
+        """A scenario file, or a file in a real format as `aptui FILE` opens it (formats.opening):
+        an import, with no save path (ctrl+s asks for one, never over the original), its notes
+        and guesses notified as the console's start does."""
         from aptui.formats.errors import InputError
-        from aptui.formats.scenario.file import load
+        from aptui.formats.opening import open_path
 
         try:
-            scenario = load(path)
+            if not Path(path).exists():
+                raise InputError(path, None, "no such file or directory")
+            opened = open_path(path)
+            where = str(Path(path).resolve())
         except InputError as e:  # FILE:LINE: message; the open scenario stays
             self.notify(str(e), title="Not opened", severity="error", markup=False)
             return
-        self.open_scenario(scenario, path, str(Path(path).resolve()))
+        except OSError as e:  # a name too long, a directory we may not search
+            self.notify(f"{path}: {e.strerror or e}", title="Not opened", severity="error", markup=False)
+            return
+        if opened.kind is None:
+            self.open_scenario(opened.scenario, path, where)
+        else:
+            self.open_scenario(opened.scenario, None, f"import:{opened.kind}:{where}", (opened.kind, path, opened.imported))
 
     def open_demo(self, name: str) -> None:
         from aptui import demos
@@ -271,19 +287,25 @@ class AptuiApp(App):
 
         self.open_scenario(loads(demos.text(name), demos.label(name)), None, f"demo:{name}")
 
-    def open_scenario(self, scenario: Scenario, path: str | None, origin: str) -> None:
+    def open_scenario(self, scenario: Scenario, path: str | None, origin: str, imported=None) -> None:
         """Put `scenario` in place of the session (a new document: its own undo history, run and
-        recovery file), once the unsaved changes of this one are saved or discarded."""
+        recovery file), once the unsaved changes of this one are saved or discarded. `imported`:
+        (kind, path, Imported) when it is the import of a real format."""
         from aptui.ui.screens.forms import ask_unsaved
 
         def replace() -> None:
             old = self.recovery
             old.clear()
-            self.session = Session(scenario, path, origin)
+            self.session = Session(scenario, path, origin, imported[2].guesses if imported else ())
             self.runner = Runner(scenario)
             self.recovery = Recovery(old.state_dir, self.session.origin)
             self.main.show_session()
-            self.notify(f"Opened {path or origin}", markup=False)
+            if imported is None:
+                self.notify(f"Opened {path or origin}", markup=False)
+            else:
+                from aptui.ui.screens.transfer import notify_import
+
+                notify_import(self, *imported)
 
         def answered(answer: str | None) -> None:
             if answer == "save":

@@ -15,6 +15,7 @@ from aptui.engine.events import Segment
 from aptui.formats.errors import InputError
 from aptui.formats.output import results as out
 from aptui.formats.real import mdev
+from aptui.formats.real.live import export_change
 from aptui.formats.scenario import file as sf
 from aptui.model.diagnostics import check
 from aptui.model.hotplug import applied_changes
@@ -240,3 +241,22 @@ def test_console_edits_keep_the_changes_with_their_guest():
     assert live.changes[-1] == Change("kvm1", 3.5, usage_domains=frozenset({4, 5}))
     with pytest.raises(edits.Refused, match="more than kvm1's matrix"):
         edits.live_change(s, edits.set_ids(s, "kvm2", "adm", {5}, True), "kvm1", 3.5)
+
+
+def test_control_domains_without_usage_domains_are_ap_checks_refusal_not_the_kernels():
+    """ap-check's `ap_check_active` refuses mdevctl modify --live of a config with control domains
+    and no usage domain; the kernel's ap_config_store has no such rule: a raw write would pass."""
+    s = sf.loads(BASE + '[[change]]\nguest = "kvm1"\nat_us = 1\nusage_domains = []\n'
+                 '[[request]]\nguest = "kvm1"\nop = "TAPQ"\napqn = "05.0004"\nwait_us = 5\n', "t.toml")
+    (a,) = applied_changes(s)
+    assert a.refused and a.verdict is None and a.callout == "At least one usage domain must be specified"
+    assert a.after == s  # kvm1 keeps its matrix
+    (d,) = [d for d in check(s) if d.code == "change-refused"]
+    assert "ap-check refuses mdevctl modify --live" in d.message and "a raw ap_config write passes" in d.message
+    raw = export_change("sysfs", s, 1)
+    assert "the kernel takes this raw ap_config write" in raw.notes[0]
+    assert "mdevctl modify --live fails" in export_change("mdevctl", s, 1).notes[0]
+    text = io.StringIO()
+    out.write_json(text, s)
+    assert json.loads(text.getvalue())["changes"][0]["refused"] == {"by": "ap-check", "errno": None,
+                                            "message": "At least one usage domain must be specified"}

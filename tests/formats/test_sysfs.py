@@ -139,8 +139,12 @@ def test_the_script_builds_the_mdevs_back(tmp_path, ap_config):
 
 
 def test_sh_runs_the_script_on_a_copy_of_sys(tmp_path):
-    """The real shell, on a tree whose mdev directories exist: the ap_config branch writes plain files."""
+    """The real shell, on a tree whose mdev directories exist: the ap_config branch writes plain
+    files, and the persistent masks go to the 41-ap.rules beside the copy (chzdev's on /sys)."""
     s = two_level()
+    boot = Reserved(frozenset({0x0a, 0x0b}), frozenset({0x47}))
+    s = attrs.evolve(s, guests=tuple(attrs.evolve(g, persistent_reserved=boot) if g.name == "lpar1" else g
+                                     for g in s.guests))
     script = tmp_path / "setup.sh"
     script.write_text(export_text("sysfs", s, "kvm1"))
     assert subprocess.run([tool("sh"), "-n", str(script)]).returncode == 0
@@ -152,6 +156,7 @@ def test_sh_runs_the_script_on_a_copy_of_sys(tmp_path):
     back = sysfs.read(str(root)).scenario
     assert back.guests[1].matrix == s.guest("kvm1").matrix
     assert back.guest("lpar1").reserved == s.guest("lpar1").reserved
+    assert back.guest("lpar1").persistent_reserved == boot
 
 
 def test_several_hypervisors_need_a_name_and_names_stay_data(tmp_path):

@@ -54,10 +54,12 @@ def machine_tree(root: Path, scenario: Scenario, machine: str, ap_config: bool =
 
 def run_script(script: str, root: Path, machine: str | None = None, ap_config: bool = True) -> None:
     """The writes of an aptui sysfs script, taken as the kernel takes them (ref 1.5, 5.3), on a fake
-    tree made by machine_tree. Knows exactly the shell the exporter writes."""
+    tree made by machine_tree (a copy of /sys: the persistent masks go to the rules file beside
+    it). Knows exactly the shell the exporter writes."""
     env = {"SYSFS": str(root)}
     masks: dict[Path, Matrix] = {}
     active = [True]  # nested branches: case, if
+    taken = []  # of each if: whether its first branch runs
     writer = False  # within the definition of ap_write
     for raw in script.splitlines():
         line = raw.strip()
@@ -78,14 +80,17 @@ def run_script(script: str, root: Path, machine: str | None = None, ap_config: b
             if line == "esac":
                 active.pop()
             continue
-        if line.startswith("if grep -qw ap_config"):
-            active.append(active[-1] and ap_config)
+        if line.startswith("if "):
+            taken.append({'if grep -qw ap_config "$SYSFS/devices/vfio_ap/matrix/features" 2>/dev/null; then': ap_config,
+                          'if [ "${SYSFS%/}" = /sys ]; then': False}[line])
+            active.append(active[-1] and taken[-1])
             continue
         if line == "else":
-            active[-1] = active[-2] and not ap_config
+            active[-1] = active[-2] and not taken[-1]
             continue
         if line == "fi":
             active.pop()
+            taken.pop()
             continue
         if not all(active):
             continue
@@ -99,6 +104,13 @@ def run_script(script: str, root: Path, machine: str | None = None, ap_config: b
             if Path(shlex.split(test)[2]).is_dir():
                 continue
         words = shlex.split(line)
+        if words[:2] == ["mkdir", "-p"]:
+            Path(words[2]).mkdir(parents=True, exist_ok=True)
+            continue
+        if words[:2] == ["printf", "%s\\n"]:
+            assert words[-2] == ">", f"the fake kernel does not know {raw!r}"
+            Path(words[-1]).write_text("".join(w + "\n" for w in words[2:-2]))
+            continue
         assert words[0] == "ap_write" and len(words) == 4, f"the fake kernel does not know {raw!r}"
         _write(Path(words[2]), words[1], root, masks)
     for d, matrix in masks.items():

@@ -5,13 +5,13 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from aptui.model.scenario import Scenario
+from aptui.model.scenario import Reserved, Scenario
 from aptui.model.vocabulary import Loss
 from aptui.ui.screens.forms import GuestForm, RequestForm
 from aptui.ui.widgets.diagnostics import DiagnosticList
 from aptui.ui.widgets.matrix import MatrixGrid
 from aptui.ui.widgets.tree import TopologyTree
-from textual.widgets import Input
+from textual.widgets import Checkbox, Input, Select
 
 SIZE = (120, 36)
 
@@ -302,3 +302,66 @@ async def test_a_request_needs_a_guest(make_app, notes):
         await pilot.press("plus")
         assert not isinstance(app.screen, RequestForm)
         assert any("add one first" in m for m, _, _ in seen)
+
+
+async def test_guest_form_edits_start_active_and_the_persistent_masks(make_app):
+    """The keys of an mdev (start, active) and a hypervisor's masks from boot on, checked as the
+    loader checks them (model.bounds): an L1 has no mdev, a guest with requests must run."""
+    app = make_app("host-reserved")
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.query_one(TopologyTree).focus()
+        app.screen.select(("guest", "lpar1"))
+        await pilot.press("e")
+        form = app.screen
+        assert form.query_one("#persistent-same", Checkbox).value
+        assert form.query_one("#persistent-adapters", Input).disabled
+        await pilot.click("#persistent-same")
+        assert not form.query_one("#persistent-adapters", Input).disabled
+        form.query_one("#persistent-adapters", Input).value = "0x05, 0x100"
+        form.submit()
+        await pilot.pause()
+        assert "persistent adapters: 256 is outside 0..255" in str(form.query_one(".error").render())
+        form.query_one("#persistent-adapters", Input).value = "0x05"
+        form.query_one("#start", Select).value = "manual"
+        form.submit()
+        await pilot.pause()
+        assert "start: an L1 is an LPAR, it has no mdev" in str(form.query_one(".error").render())
+        form.query_one("#start", Select).value = "auto"
+        form.submit()
+        await pilot.pause()
+        l1 = app.session.scenario.guest("lpar1")
+        assert l1.persistent_reserved == Reserved(frozenset({5}), frozenset({4})) != l1.reserved
+        app.screen.select(("guest", "kvm3"))
+        await pilot.press("e")
+        app.screen.query_one("#start", Select).value = "manual"
+        app.screen.submit()
+        await pilot.pause()
+        assert app.session.scenario.guest("kvm3").start == "manual"
+        app.screen.select(("guest", "lpar1"))
+        await pilot.press("plus")  # a standby definition: defined, not started
+        form = app.screen
+        form.query_one("#name", Input).value = "standby"
+        form.query_one("#start", Select).value = "manual"
+        form.query_one("#active", Checkbox).value = False
+        form.submit()
+        await pilot.pause()
+        g = app.session.scenario.guest("standby")
+        assert (g.parent, g.start, g.active) == ("lpar1", "manual", False)
+        app.screen.select(("guest", "kvm1"))
+        await pilot.press("e")
+        form = app.screen
+        form.query_one("#active", Checkbox).value = False
+        form.submit()
+        await pilot.pause()
+        assert isinstance(app.screen, GuestForm)  # kvm1 has requests: it must run
+        assert '"kvm1" is not running (active = false' in str(form.query_one(".error").render())
+        await pilot.press("escape")
+        app.screen.select(("guest", "lpar1"))
+        await pilot.press("e")
+        form = app.screen  # back to one set of masks: the scenario spells it as none of its own
+        assert not form.query_one("#persistent-same", Checkbox).value
+        form.query_one("#persistent-same", Checkbox).value = True
+        await pilot.pause()
+        form.submit()
+        await pilot.pause()
+        assert app.session.scenario.guest("lpar1").persistent_reserved is None

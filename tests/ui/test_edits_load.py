@@ -182,14 +182,16 @@ class ConsoleEdits(RuleBasedStateMachine):
     @rule(data=st.data(), backend=st.sampled_from(BACKENDS + ("bogus",)),
           crycb_format=st.sampled_from(["keep", None, 0, 1, 2, 3]), apie=st.sampled_from(["keep", None, True, False]),
           features=st.none() | st.frozensets(st.sampled_from(FEATURES + ("apx",))),
-          reserved=st.tuples(ID_TEXT, ID_TEXT))
-    def update_settings(self, data, backend, crycb_format, apie, features, reserved):
+          reserved=st.tuples(ID_TEXT, ID_TEXT), persistent=st.none() | st.just("keep") | st.tuples(ID_TEXT, ID_TEXT),
+          start=st.sampled_from([None, "auto", "manual", "bogus"]), active=st.sampled_from([None, True, False]))
+    def update_settings(self, data, backend, crycb_format, apie, features, reserved, persistent, start, active):
         try:
             res = edits.parse_reserved(*reserved)
+            boot = edits.parse_reserved(*persistent, "persistent") if isinstance(persistent, tuple) else persistent
         except Refused:
-            res = None
+            res, boot = None, "keep"
         self.apply(edits.update_guest, data.draw(self.guests()), backend=backend, crycb_format=crycb_format,
-                   apie=apie, features=features, reserved=res)
+                   apie=apie, features=features, reserved=res, persistent_reserved=boot, start=start, active=active)
 
     @precondition(lambda self: self.s.guests)
     @rule(data=st.data(), mask=st.sampled_from(sorted(edits.FIELDS)),

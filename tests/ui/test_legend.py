@@ -14,6 +14,7 @@ from textual.color import Color
 
 from aptui.cli import load_scenario
 from aptui.console import tokens as tk
+from aptui.model.vocabulary import Guessed
 from aptui.console.session import Session
 from aptui.model.routing import COUNTERS
 from aptui.model.topology import Topology
@@ -54,9 +55,13 @@ def test_every_token_of_any_scenario_has_a_legend_entry(scenario):
     assert_described(every_token(scenario, marked=True))
 
 
-def test_every_legend_entry_is_shown_by_a_demo():
+def test_every_legend_entry_is_shown_by_a_demo_or_an_import():
     shown = {key for demo in DEMOS for key, text in every_token(load_scenario(demo), marked=True)}
     assert_described([(k, t) for demo in DEMOS for k, t in every_token(load_scenario(demo), marked=False)])
+    guesses = [t for what in Guessed for t in tk.guess_tokens(frozenset({(what, None), (what, 5)}), 5)]
+    guesses += tk.guess_tokens(frozenset((what, None) for what in Guessed), None)
+    assert_described(guesses)  # an import's guesses (a demo has none)
+    shown |= {key for key, _ in guesses}
     assert shown == set(tk.TREE_ENTRY)  # no entry for a token that no longer exists
 
 

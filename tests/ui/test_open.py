@@ -3,12 +3,17 @@ and without losing unsaved work."""
 
 from __future__ import annotations
 
+import attrs
+
 from aptui import demos
+from aptui.formats.opening import open_path
 from aptui.formats.scenario.file import load, save
+from aptui.model.vocabulary import Guessed
 from aptui.ui.screens.forms import Question, SaveAs
 from aptui.ui.screens.transfer import AskPath
 from aptui.ui.widgets.tree import TopologyTree
 
+from tests.formats.tools import FIXTURES
 from tests.ui.test_files import _assign_domain_5
 
 SIZE = (120, 36)
@@ -90,3 +95,46 @@ async def test_save_as_asks_for_a_name_even_for_a_file(make_app, tmp_path):
         await pilot.press("enter")
         await pilot.pause()
         assert app.session.path == str(second) and load(second) == load(first)
+
+
+async def test_open_file_imports_a_real_format_as_aptui_file_does(make_app, tmp_path, notes):
+    """An lszcrypt listing through Open file…: recognised as the command line recognises it, an
+    import with no save path (ctrl+s asks for one), its guesses notified and marked in the tree."""
+    listing = FIXTURES / "lszcrypt.txt"
+    app = make_app("2018")
+    async with app.run_test(size=SIZE) as pilot:
+        seen = notes(app)
+        app.open_file(str(listing))
+        await pilot.pause()
+        assert app.session.path is None and app.session.origin == f"import:lszcrypt:{listing.resolve()}"
+        assert app.session.scenario == open_path(str(listing)).scenario
+        assert any(t == "Imported" and "not a scenario file" in m for m, t, _ in seen), seen
+        assert any("value(s) guessed" in t for _, t, _ in seen), seen
+        tree = app.screen.query_one(TopologyTree)
+        assert str(tree.root.label).endswith(" ?domains ?APXA")  # no QCI mask line, no -b features line
+        cards = [str(n.label) for n in tree.root.children[0].children]
+        assert cards and all(c.endswith(" d8 ?depth") for c in cards), cards  # no QDEPTH column
+        s = app.session.scenario
+        app.main.edit(attrs.evolve(s, host=attrs.evolve(s.host, domains=s.host.domains + 1)), "domains")
+        await pilot.pause()
+        assert (Guessed.DOMAINS, None) not in app.session.guessed()  # the operator's value now
+        assert str(tree.root.label).endswith(" ?APXA")
+        app.open_file(str(tmp_path / "nothing"))
+        await pilot.pause()
+        assert any(t == "Not opened" and "no such file" in m for m, t, _ in seen), seen
+
+
+def test_a_guess_is_marked_until_its_value_is_edited():
+    """mdevctl names adapters, not what they are: each one's type and depth are guessed, and stay
+    marked while they are what the import put in."""
+    from aptui.console.session import Session
+
+    opened = open_path(str(FIXTURES / "mdevctl-list.json"))
+    session = Session(opened.scenario, None, "import:mdevctl:x", opened.imported.guesses)
+    ids = [a.id for a in opened.scenario.host.adapters]
+    assert {(Guessed.TYPE, a) for a in ids} | {(Guessed.DEPTH, a) for a in ids} <= session.guessed()
+    s = session.scenario
+    typed = attrs.evolve(s.host.adapters[0], type="CEX7")
+    session.apply(attrs.evolve(s, host=attrs.evolve(s.host, adapters=(typed, *s.host.adapters[1:]))), "type")
+    assert (Guessed.TYPE, ids[0]) not in session.guessed() and (Guessed.DEPTH, ids[0]) in session.guessed()
+    assert Session(s).guessed() == frozenset()  # a scenario file: nothing guessed

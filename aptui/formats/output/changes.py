@@ -12,6 +12,8 @@ from aptui.model.routing import lane_name
 def change_lines(c: Hotplug, scanned: dict[str, int]) -> list[str]:
     """A change in words, one line each: what was written, the resets, what each guest lost and gained."""
     head = f"-- change {c.number} at {c.time_us:.1f} us: {printable(c.text)}: "
+    if c.callout is not None:
+        return [head + f"mdevctl modify --live refused by ap-check ({printable(c.callout)}); nothing changes\n"]
     if c.refusal is not None:
         return [head + f"ap_config refused ({c.refusal.errno}: {printable(c.refusal.message)}); nothing changes\n"]
     out = [head + "ap_config written\n"]

@@ -136,7 +136,7 @@ def change_json(c: Hotplug) -> dict:
         resets.append(entry)
     return {
         "change": c.number, "guest": c.guest, "level": c.level, "time_us": c.time_us, "ap_config": ap_config_text(c.new),
-        "refused": None if c.refusal is None else {"errno": c.refusal.errno, "message": c.refusal.message},
+        "refused": _refused_json(c),
         "resets": resets,
         "cost": [{"level": lane[0], "where": lane[1], "cycles": cycles} for lane, cycles in c.cost().items()],
         "guests": [{"guest": x.guest, "level": x.level, "lost": [m.format_apqn(*q) for q in x.lost],
@@ -303,6 +303,16 @@ class _Rows:
         for (guest, why), (count, seqs) in self.reasons.items():
             more = f" +{count - len(seqs)}" if count > len(seqs) else ""
             self.out.write(f"{', '.join(f'#{n}' for n in seqs)}{more}  {printable(guest)}: {printable(why)}\n")
+
+
+def _refused_json(c: Hotplug) -> dict | None:
+    """Who refused the change: ap-check (mdevctl modify --live, no errno: the kernel never saw
+    the write) or the kernel's ap_config_store."""
+    if c.callout is not None:
+        return {"by": "ap-check", "errno": None, "message": c.callout}
+    if c.refusal is not None:
+        return {"by": "vfio_ap", "errno": c.refusal.errno, "message": c.refusal.message}
+    return None
 
 
 def _aligned(row, widths, right: set[int] = RIGHT) -> list[str]:

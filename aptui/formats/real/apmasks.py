@@ -18,11 +18,12 @@ from aptui.formats.errors import InputError
 from aptui.formats.files import read_text
 from aptui.formats.real import mdev
 from aptui.formats.real.exporting import ExportError, Exported
-from aptui.formats.real.importing import L1_NAME, L1_NAME_WHY, Guess, Imported
+from aptui.formats.real.importing import APXA_GUESSED, L1_NAME, L1_NAME_WHY, Guess, Imported
 from aptui.formats.text import path_text, printable
 from aptui.model import mask as m
 from aptui.model.scenario import Guest, Host, Reserved, Scenario, boot_masks
 from aptui.model.topology import GuestView, Topology
+from aptui.model.vocabulary import Guessed
 
 RULES_PATH = "etc/udev/rules.d/41-ap.rules"  # below the root: path_get_udev_rule("ap") (zdev/src/udev.c)
 ALL = m.mask_of(range(m.MAX_ID + 1))  # the kernel's default: every queue the host's
@@ -171,8 +172,9 @@ def _scenario(kind: str, path: str, active: Reserved, persistent: Reserved | Non
     l1 = Guest(L1_NAME, reserved=active, persistent_reserved=boot_masks(active, persistent))
     notes.append(f"{path}: the masks only: no adapter or guest is known; import sysfs for the rest")
     host = Host()
-    guesses += [Guess("the machine's domain count", path, str(host.domains), "the masks do not show the machine"),
-                Guess("the machine's APXA", path, "true", "the masks do not show the machine"),
+    guesses += [Guess("the machine's domain count", path, str(host.domains), "the masks do not show the machine",
+                      ((Guessed.DOMAINS, None),)),
+                Guess("the machine's APXA", path, "true", "the masks do not show the machine", APXA_GUESSED),
                 Guess("the L1's name", path, L1_NAME, L1_NAME_WHY)]
     return Imported(Scenario(path_text(f"{kind} {Path(path).name or path}"),
                              path_text(f"Imported by `aptui import {kind} {path}`."), host, (l1,)), tuple(notes),
@@ -214,16 +216,19 @@ def hypervisor_of(topo: Topology, views: list[GuestView]) -> Guest:
     return topo.guests[parents[0]]
 
 
+def chzdev_args(reserved: Reserved) -> str:
+    """``apmask=... aqmask=...`` as chzdev takes them. An empty mask is written as removing every
+    id (chzdev refuses an empty list)."""
+    return " ".join(f"{name}={setting_text(mask) or '-0-255'}" for name, mask in zip(MASKS, masks_of(reserved)))
+
+
 def chzdev_commands(hyp: Guest) -> list[str]:
     """The chzdev commands that give the hypervisor the scenario's masks, active and persistent:
-    one command for both when they are equal (chzdev's default scope), else one each. An empty
-    mask is written as removing every id (chzdev refuses an empty list)."""
-    def args(reserved: Reserved) -> str:
-        return " ".join(f"{name}={setting_text(mask) or '-0-255'}" for name, mask in zip(MASKS, masks_of(reserved)))
-
+    one command for both when they are equal (chzdev's default scope), else one each."""
     if hyp.persistent_reserved is None:
-        return [f"chzdev -t ap {args(hyp.reserved)}"]
-    return [f"chzdev -t ap --active {args(hyp.reserved)}", f"chzdev -t ap --persistent {args(hyp.persistent_reserved)}"]
+        return [f"chzdev -t ap {chzdev_args(hyp.reserved)}"]
+    return [f"chzdev -t ap --active {chzdev_args(hyp.reserved)}",
+            f"chzdev -t ap --persistent {chzdev_args(hyp.persistent_reserved)}"]
 
 
 def masks_note(topo: Topology, views: list[GuestView]) -> str:

@@ -11,6 +11,7 @@ import attrs
 from aptui.formats.text import path_text
 from aptui.model.matrix import EMPTY, Matrix
 from aptui.model.scenario import HOST, Adapter, Guest, Host, Scenario
+from aptui.model.vocabulary import Guessed
 
 L1_NAME = "lpar1"  # neither lszcrypt nor sysfs shows the LPAR's name
 DEFAULT_DOMAINS = 85
@@ -38,6 +39,7 @@ class Guess:
     where: str  # the input that would have said it: FILE or FILE:LINE
     value: str  # what the import put in
     why: str  # why the input does not say
+    marks: tuple[tuple[Guessed, int | None], ...] = ()  # the machine's values it filled in (adapter id, or None)
 
     def __str__(self) -> str:
         return f"{self.where}: guessed {self.what} = {self.value}: {self.why}"
@@ -58,7 +60,16 @@ def host_domains(highest: int | None, where: str, why: str) -> tuple[int, Guess]
     the highest domain seen, and the guess that says so."""
     domains = min(256, max(DEFAULT_DOMAINS, -1 if highest is None else highest + 1))
     basis = "85, as a z15 or later has" if domains == DEFAULT_DOMAINS else "enough for the highest domain seen"
-    return domains, Guess("the machine's domain count", where, str(domains), f"{why}: {basis}")
+    return domains, Guess("the machine's domain count", where, str(domains), f"{why}: {basis}",
+                          ((Guessed.DOMAINS, None),))
+
+
+def card_marks(ids) -> tuple[tuple[Guessed, int], ...]:
+    """The type and depth of each of these adapters, guessed."""
+    return tuple((mark, a) for a in sorted(ids) for mark in (Guessed.TYPE, Guessed.DEPTH))
+
+
+APXA_GUESSED = ((Guessed.APXA, None),)
 
 
 def ids_text(ids) -> str:
@@ -110,10 +121,10 @@ def mdev_import(name: str, description: str, mdevs: list[Mdev], notes: list[str]
                control_domains=frozenset(domains))
     guesses = [Guess("the L1", where, f"{L1_NAME}, holding every mdev's adapters and domains and controlling "
                      "its usage domains", f"{L1_NAME_WHY}, and an mdev does not show its LPAR"), counted,
-               Guess("the machine's APXA", where, "true", "an mdev does not show the machine")]
+               Guess("the machine's APXA", where, "true", "an mdev does not show the machine", APXA_GUESSED)]
     if union.adapters:
         guesses.append(Guess(f"adapters {ids_text(union.adapters)}", where, "CEX8 in CCA mode, depth 8, online",
-                             "an mdev names its adapters, not what they are"))
+                             "an mdev names its adapters, not what they are", card_marks(union.adapters)))
     guests = mdev_guests(mdevs, L1_NAME)
     guesses += [Guess(f"{g.name}'s mdev UUID", where, g.mdev_uuid, "its configuration has none (libvirt or "
                       "mdevctl picks one when it defines the mdev): derived from the guest's name")

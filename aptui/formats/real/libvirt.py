@@ -24,7 +24,7 @@ from aptui.model.facilities import cpu_model_features
 from aptui.model.matrix import EMPTY
 from aptui.model.scenario import UUID, Guest
 from aptui.model.topology import GuestView, Topology
-from aptui.model.vocabulary import Feature
+from aptui.model.vocabulary import Feature, Start
 
 PARENT = "ap_matrix"  # libvirt's name for the vfio_ap matrix device
 DEVICE_CHILDREN = ("name", "path", "devnode", "parent", "driver", "capability")
@@ -133,11 +133,16 @@ def _parse(data: bytes, path: str) -> tuple[ET.Element, dict[ET.Element, int]]:
     return builder.close(), lines
 
 
+def node_name(guest: Guest) -> str:
+    """The node device's name, as libvirt names an mdev: mdev_UUID_PARENT, dashes as underscores."""
+    return "mdev_" + guest.mdev_uuid.replace("-", "_") + "_" + mdev.PARENT
+
+
 def nodedev_text(guest: Guest) -> str:
     """The node-device XML ``virsh nodedev-define`` takes; it passes ``virt-xml-validate FILE nodedev``."""
     uuid = guest.mdev_uuid
     root = ET.Element("device")
-    ET.SubElement(root, "name").text = "mdev_" + uuid.replace("-", "_") + "_" + mdev.PARENT
+    ET.SubElement(root, "name").text = node_name(guest)
     ET.SubElement(root, "parent").text = PARENT
     cap = ET.SubElement(root, "capability", type="mdev")
     ET.SubElement(cap, "type", id=mdev.TYPE)
@@ -173,7 +178,14 @@ def cpu_text(view: GuestView) -> str:
 
 
 def export_nodedev(topo: Topology, views: list[GuestView], named: bool) -> Exported:
-    return Exported(nodedev_text(views[0].guest))
+    """The node device, and how to give it the mdev's start and active state, which the XML does
+    not hold: libvirt keeps them in mdevctl (`virsh nodedev-autostart` is mdevctl's start auto)."""
+    g = views[0].guest
+    name = node_name(g)
+    steps = ["virsh nodedev-define FILE", *([f"virsh nodedev-autostart {name}"] if g.start == Start.AUTO else []),
+             *([f"virsh nodedev-start {name}"] if g.active else [])]
+    state = f"start {g.start}, {'active' if g.active else 'not started'}"
+    return Exported(nodedev_text(g), (f"{g.name} ({state}): " + " && ".join(steps),))
 
 
 def export_hostdev(topo: Topology, views: list[GuestView], named: bool) -> Exported:

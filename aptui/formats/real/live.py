@@ -36,9 +36,14 @@ def export_change(kind: str, scenario: Scenario, number: int) -> Exported:
     guest = attrs.evolve(a.before.guest(a.change.guest), adapters=frozenset(a.new.adapters),
                          usage_domains=frozenset(a.new.usage_domains), control_domains=frozenset(a.new.control_domains))
     notes = []
-    if a.refused:
+    if a.verdict is not None:
         notes.append(f"the kernel refuses this ap_config write ({a.verdict.errno}): {a.verdict.message}; "
                      "aptui check reports change-refused")
+    elif a.callout is not None:
+        layer = ("the kernel takes this raw ap_config write (ap_config_store has no such rule), but" if kind == "sysfs"
+                 else "mdevctl modify --live fails:")
+        notes.append(f"{layer} ap-check refuses the change (\"{a.callout}\"): {a.change.guest} would have control "
+                     "domains and no queue; aptui check reports change-refused")
     if kind == "sysfs":
         return Exported(_script(scenario, a, guest.mdev_uuid), tuple(notes))
     notes.append(f"{a.change.at_us:g} µs into the run, on {a.before.guest(a.change.guest).parent}: "

@@ -17,7 +17,7 @@ from aptui.formats.real import cards
 from aptui.formats.errors import InputError
 from aptui.formats.real.exporting import Exported, seen
 from aptui.formats.files import read_text
-from aptui.formats.real.importing import L1_NAME, L1_NAME_WHY, Guess, Imported, host_domains, ids_text
+from aptui.formats.real.importing import APXA_GUESSED, L1_NAME, L1_NAME_WHY, Guess, Imported, host_domains, ids_text
 from aptui.formats.text import excerpt, path_text, printable
 from aptui.model import mask as m
 from aptui.model.facilities import ap_select_domain
@@ -26,6 +26,7 @@ from aptui.model.matrix import Matrix
 from aptui.model.scenario import Adapter, Guest, Host, Reserved, Scenario
 from aptui.model.topology import GuestView, Topology
 from aptui.model.vfio_ap import ap_owned_by_def_drv
+from aptui.model.vocabulary import Guessed
 
 # (header, width, right-aligned), as s390-tools defines the records
 DEFAULT_COLUMNS = (("CARD.DOM", 8, False), ("TYPE", 5, False), ("MODE", 11, False), ("STATUS", 10, False),
@@ -243,7 +244,7 @@ class _Listing:
             kind, mode, newer = typed
             if newer:
                 self.guesses.append(Guess(f"card {aid:02x}'s type", where, "CEX8",
-                                          f"{rec['TYPE'][:20]} is newer than aptui knows"))
+                                          f"{rec['TYPE'][:20]} is newer than aptui knows", ((Guessed.TYPE, aid),)))
             return kind, mode
         mode = cards.MODE_BY_NAME.get(rec.get("MODE", "").lower())
         if mode is None:
@@ -254,7 +255,7 @@ class _Listing:
         if kind is None or mode is None:
             self.guesses.append(Guess(f"card {aid:02x}'s type and mode", where, f"{kind or 'CEX8'} in {mode or 'cca'} mode",
                                       f"type {excerpt(rec.get('TYPE', '-'))} and mode {excerpt(rec.get('MODE', '-'))} "
-                                      "do not say what the card is"))
+                                      "do not say what the card is", ((Guessed.TYPE, aid),)))
         return kind or "CEX8", mode or "cca"
 
     def reserved(self) -> Reserved:
@@ -308,10 +309,12 @@ class _Listing:
                               "import the sysfs tree or the mdevctl configs to get the guests")
         if adapters and "QDEPTH" not in (self.columns or ()):
             self.guesses.append(Guess(f"the depth of adapters {ids_text(adapters)}", self.path, "8",
-                                      "no QDEPTH column (a plain listing)"))
+                                      "no QDEPTH column (a plain listing)",
+                                      tuple((Guessed.DEPTH, a) for a in sorted(adapters))))
         apxa = True if self.bus_features is None else "APXA" in self.bus_features
         if self.bus_features is None:
-            self.guesses.append(Guess("the machine's APXA", self.path, "true", "no lszcrypt -b features line"))
+            self.guesses.append(Guess("the machine's APXA", self.path, "true", "no lszcrypt -b features line",
+                                      APXA_GUESSED))
         highest = max(usage | control, default=None)
         if self.max_domain is not None:
             domains = self.max_domain + 1

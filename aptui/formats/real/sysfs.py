@@ -19,14 +19,15 @@ from aptui.formats.real import apmasks, cards, mdev
 from aptui.formats.errors import InputError
 from aptui.formats.files import STDIN
 from aptui.formats.real.exporting import Exported
-from aptui.formats.real.importing import L1_NAME, L1_NAME_WHY, Guess, Imported, Mdev, host_domains, mdev_guests
+from aptui.formats.real.importing import (APXA_GUESSED, L1_NAME, L1_NAME_WHY, Guess, Imported, Mdev, card_marks,
+                                         host_domains, mdev_guests)
 from aptui.formats.text import path_text, printable
 from aptui.model import mask as m
 from aptui.model.bounds import MAX_DEPTH, Violation, check_adapter
 from aptui.model.matrix import Matrix
 from aptui.model.scenario import UUID, Adapter, Guest, Host, Reserved, Scenario, boot_masks
 from aptui.model.topology import GuestView, Topology
-from aptui.model.vocabulary import Errno
+from aptui.model.vocabulary import Errno, Guessed
 
 BUS_ENTRIES = {
     "ap_domain", "ap_control_domain_mask", "ap_usage_domain_mask", "ap_adapter_mask", "config_time", "poll_thread",
@@ -182,7 +183,8 @@ class _Tree:
         depth = self.number(d / "depth")
         if depth is None:
             depth = 8
-            self.guesses.append(Guess(f"card {aid:02x}'s depth", str(d / "depth"), "8", "absent or unreadable"))
+            self.guesses.append(Guess(f"card {aid:02x}'s depth", str(d / "depth"), "8", "absent or unreadable",
+                                      ((Guessed.DEPTH, aid),)))
         elif depth != (clamped := min(max(depth, 1), MAX_DEPTH)):
             self.notes.append(f"{d / 'depth'}: depth {depth} is outside 1..{MAX_DEPTH} (kernels count it as qd or "
                               f"qd+1, ref 6.2): {clamped}")
@@ -203,14 +205,15 @@ class _Tree:
             kind, mode, newer = typed
             if newer:
                 self.guesses.append(Guess(f"card {aid:02x}'s type", str(d / "type"), "CEX8",
-                                          f"{text.strip()[:20]} is newer than aptui knows"))
+                                          f"{text.strip()[:20]} is newer than aptui knows", ((Guessed.TYPE, aid),)))
             return kind, mode
         kind = cards.from_hwtype(self.number(d / "hwtype"))
         functions = self.number(d / "ap_functions") or 0
         mode = next((name for name, bit in cards.MODE_BITS.items() if functions & bit), None)
         if kind is None or mode is None:
             self.guesses.append(Guess(f"card {aid:02x}'s type and mode", str(d), f"{kind or 'CEX8'} in {mode or 'cca'} "
-                                      "mode", "neither type nor hwtype and ap_functions say what the card is"))
+                                      "mode", "neither type nor hwtype and ap_functions say what the card is",
+                                      ((Guessed.TYPE, aid),)))
         return kind or "CEX8", mode or "cca"
 
     # -- vfio_ap mdevs ---------------------------------------------------------------------------
@@ -312,7 +315,8 @@ class _Tree:
         for aid in config.adapters:
             if aid not in adapters:
                 self.guesses.append(Guess(f"adapter {aid:02x}", f"{self.bus}/ap_adapter_mask",
-                                          "CEX8 in CCA mode, depth 8, online", "it has no card directory"))
+                                          "CEX8 in CCA mode, depth 8, online", "it has no card directory",
+                                          card_marks([aid])))
                 adapters[aid] = Adapter(aid)
         reserved = self.reserved()
         l1 = Guest(L1_NAME, adapters=frozenset(config.adapters), usage_domains=frozenset(config.usage_domains),
@@ -355,7 +359,7 @@ class _Tree:
         else:
             apxa = max_adapter is None or max_adapter > 63
             self.guesses.append(Guess("the machine's APXA", f"{self.bus}/features", str(apxa).lower(),
-                                      "absent: from ap_max_adapter_id (above 63 only with APXA)"))
+                                      "absent: from ap_max_adapter_id (above 63 only with APXA)", APXA_GUESSED))
         highest = max(config.usage_domains + config.control_domains, default=-1)
         if max_domain is not None and 0 <= max_domain <= m.MAX_ID:
             domains = max(max_domain, highest) + 1
@@ -392,7 +396,8 @@ def script_text(scenario: Scenario, topo: Topology, views: list[GuestView]) -> s
            f"# aptui {__version__}, scenario {printable(scenario.name)!r}: the sysfs writes that give {who}",
            "# their AP queues through vfio_ap. A write the kernel refuses stops the script, which says",
            "# which write it was and what the kernel meant.",
-           "# SYSFS=/path/to/a/copy runs it on a copy of /sys."]
+           "# SYSFS=/path/to/a/copy runs it on a copy of /sys (the persistent masks, which chzdev",
+           "# keeps on /sys, then go to 41-ap.rules in $SYSFS/../etc/udev/rules.d)."]
     if len(machines) == 1:
         (parent,) = machines
         out.append(f"# Run it as root on {printable(parent)}, the hypervisor of these guests.")
@@ -466,21 +471,56 @@ def _word(name: str) -> str:
 
 
 def _machine(topo: Topology, parent: str, views: list[GuestView]) -> list[str]:
-    reserved = topo.guests[parent].reserved
-    who = printable(parent)
-    if reserved.adapters and reserved.domains:
-        keep = (f"# {who} keeps adapters {m.format_ids(reserved.adapters)} x domains "
-                f"{m.format_ids(reserved.domains, 4)} for its own zcrypt drivers (apmask AND aqmask);")
-    else:
-        keep = f"# {who} keeps no queue for its own zcrypt drivers (its reserved is empty):"
-    out = [keep,
-           "# every other queue goes to vfio_ap. Giving queues away always succeeds; taking one back",
-           "# fails with EBUSY while an mdev holds it.",
-           _write(m.format_mask(m.mask_of(reserved.adapters)), "$SYSFS/bus/ap/apmask", parent),
-           _write(m.format_mask(m.mask_of(reserved.domains)), "$SYSFS/bus/ap/aqmask", parent)]
+    """One hypervisor's writes in the kernel's order: the bus masks first (from the default all
+    ones they only clear bits, which never fails; an assignment of a queue the host still keeps
+    fails with EADDRNOTAVAIL), then the persistent masks, then each running guest's mdev."""
+    hyp = topo.guests[parent]
+    out = _active_masks(hyp) + [""] + _persistent_masks(hyp)
     for v in views:
-        out += [""] + _mdev(v)
+        out += [""] + (_mdev(v) if v.guest.active else _not_started(v.guest))
     return out
+
+
+def _keeps(reserved: Reserved) -> str:
+    if reserved.adapters and reserved.domains:
+        return f"adapters {m.format_ids(reserved.adapters)} x domains {m.format_ids(reserved.domains, 4)}"
+    return "no queue"
+
+
+def _active_masks(hyp: Guest) -> list[str]:
+    reserved = hyp.reserved
+    who = printable(hyp.name)
+    return [f"# {who} keeps {_keeps(reserved)} for its own zcrypt drivers (apmask AND aqmask);",
+            "# every other queue goes to vfio_ap. Giving queues away always succeeds; taking one back",
+            "# fails with EBUSY while an mdev holds it.",
+            _write(m.format_mask(m.mask_of(reserved.adapters)), "$SYSFS/bus/ap/apmask", hyp.name),
+            _write(m.format_mask(m.mask_of(reserved.domains)), "$SYSFS/bus/ap/aqmask", hyp.name)]
+
+
+def _persistent_masks(hyp: Guest) -> list[str]:
+    """The masks from boot on: sysfs forgets apmask/aqmask at a reboot, and the kernel's all ones
+    would give every queue back to zcrypt. chzdev --persistent keeps them in 41-ap.rules
+    (zdev/src/ap.c `ap_write_type_udev`), checking them against the auto mdev configs as it
+    does; on a copy of /sys the rule is written beside it (``$SYSFS/../etc``, where
+    `aptui import sysfs` and ap-check read it)."""
+    boot = hyp.boot_reserved
+    rules = '"$SYSFS/../' + apmasks.RULES_PATH + '"'
+    text = apmasks.rules_text(*apmasks.masks_of(boot)).splitlines()
+    return [f"# From boot on {printable(hyp.name)} keeps {_keeps(boot)} (the persistent masks, 41-ap.rules).",
+            'if [ "${SYSFS%/}" = /sys ]; then',
+            "  command -v chzdev >/dev/null || { echo 'aptui script: chzdev (s390-tools zdev) keeps the persistent "
+            "masks: install it, or write 41-ap.rules as aptui export udev does' >&2; exit 1; }",
+            f"  chzdev -t ap --persistent {apmasks.chzdev_args(boot)}",
+            "else",
+            f'  mkdir -p "$SYSFS/../{os.path.dirname(apmasks.RULES_PATH)}"',
+            "  printf '%s\\n' " + " ".join(shlex.quote(line) for line in text) + f" > {rules}",
+            "fi"]
+
+
+def _not_started(g: Guest) -> list[str]:
+    """An mdev that is defined but not running exists only in mdevctl's configs, never in sysfs."""
+    return [f"# {printable(g.name)}: mdev {g.mdev_uuid} is defined but not started (active = false): not created "
+            f"here; aptui export mdevctl defines it (start {g.start})."]
 
 
 def _mdev(view: GuestView) -> list[str]:

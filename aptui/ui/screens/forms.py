@@ -21,7 +21,7 @@ from aptui.model import mask as m
 from aptui.model.bounds import COST_KEYS, MAX_DEPTH, US_COSTS
 from aptui.model.idlist import format_id_list
 from aptui.model.scenario import (ADAPTER_TYPES, DEFAULT_FEATURES, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN, STATES,
-                                  Adapter, Scenario)
+                                  Adapter, Reserved, Scenario)
 from aptui.console import edits
 from aptui.console.edits import Refused
 
@@ -42,6 +42,8 @@ FORM_CSS = """
 .form Checkbox { border: none; padding: 0 1 0 0; }
 .form .hint { color: $text-muted; height: auto; }
 .form #adapters { height: 8; }
+.form .pair Select, .form .pair Input { width: 1fr; }
+.form .pair Checkbox { margin-top: 1; }
 .form #apxa { margin-top: 1; }
 .form.costs { width: 96; }
 .form.costs Grid { grid-size: 4; grid-columns: 15 1fr 15 1fr; }
@@ -55,6 +57,12 @@ class FormBody(VerticalScroll, can_focus=False):
 
 def _text(s: str) -> Text:
     return Text(printable(s))
+
+
+def _titled(field: Input, title: str) -> Input:
+    """An input of a pair on one row, named in its top border."""
+    field.border_title = title
+    return field
 
 
 def centred(screen: str) -> str:
@@ -137,7 +145,8 @@ class RequestForm(_Form):
 
 
 class GuestForm(_Form):
-    """Name, parent, backend, CRYCB format, APIE, CPU features, reserved queues of one guest.
+    """Name, parent, backend, CRYCB format, APIE, CPU features, reserved queues (active and from
+    boot on: the sysfs masks and 41-ap.rules) and the mdev's start and active state of one guest.
 
     With `name` None it adds a guest under `parent`. Dismisses with the new Scenario.
     """
@@ -164,29 +173,53 @@ class GuestForm(_Form):
                 yield Select([("passthrough", "passthrough"), ("emulated (hypothetical)", "emulated"),
                               ("none", "none")], value=g.backend if g else "passthrough", allow_blank=False,
                              id="backend")
-                yield Label("CRYCB format")
-                yield Select([("as its hypervisor", "inherit"), ("0", "0"), ("1", "1"), ("2", "2")],
-                             value="inherit" if not g or g.crycb_format is None else str(g.crycb_format),
-                             allow_blank=False, id="format")
-                yield Label("APIE")
-                yield Select([("backend's default", "default"), ("on", "on"), ("off", "off")],
-                             value="default" if not g or g.apie is None else ("on" if g.apie else "off"),
-                             allow_blank=False, id="apie")
+                yield Label("CRYCB, APIE")
+                with Horizontal(classes="pair"):
+                    yield Select([("format: inherit", "inherit"), ("format 0", "0"), ("format 1", "1"),
+                                  ("format 2", "2")],
+                                 value="inherit" if not g or g.crycb_format is None else str(g.crycb_format),
+                                 allow_blank=False, id="format")
+                    yield Select([("APIE: default", "default"), ("APIE on", "on"), ("APIE off", "off")],
+                                 value="default" if not g or g.apie is None else ("on" if g.apie else "off"),
+                                 allow_blank=False, id="apie")
                 yield Label("CPU features")
                 with Horizontal():
                     feats = g.features if g else DEFAULT_FEATURES
                     for f in FEATURES:
                         yield Checkbox(f, f in feats, id=f"feature-{f}")
-                yield Label("reserved ads")
-                yield Input(format_id_list(g.reserved.adapters) if g else "",
-                            placeholder="for its own zcrypt: 0x05, 0x06", id="res-adapters")
-                yield Label("reserved doms")
-                yield Input(format_id_list(g.reserved.domains) if g else "", placeholder="0x47, 0x10-0x1f",
-                            id="res-domains")
+                yield Label("reserved")
+                with Horizontal(classes="pair"):
+                    yield _titled(Input(format_id_list(g.reserved.adapters) if g else "",
+                                        placeholder="for its own zcrypt: 0x05", id="res-adapters"), "adapters")
+                    yield _titled(Input(format_id_list(g.reserved.domains) if g else "",
+                                        placeholder="0x47, 0x10-0x1f", id="res-domains"), "domains")
+                same = g is None or g.persistent_reserved is None
+                boot = g.boot_reserved if g else Reserved()
+                yield Label("from boot on")
+                with Horizontal(classes="pair"):
+                    yield Checkbox("same", same, id="persistent-same")
+                    yield _titled(Input(format_id_list(boot.adapters), placeholder="41-ap.rules",
+                                        id="persistent-adapters", disabled=same), "adapters")
+                    yield _titled(Input(format_id_list(boot.domains), placeholder="41-ap.rules",
+                                        id="persistent-domains", disabled=same), "domains")
+                yield Label("mdev")
+                with Horizontal(classes="pair"):
+                    yield Select([("start auto", "auto"), ("start manual", "manual")],
+                                 value=g.start if g else "auto", allow_blank=False, id="start")
+                    yield Checkbox("active (created, started)", g.active if g else True, id="active")
             yield Static("", classes="error")
             with Horizontal(classes="buttons"):
                 yield Button("Apply" if g else "Add", variant="primary", id="ok")
                 yield Button("Cancel", id="cancel")
+
+    @on(Checkbox.Changed, "#persistent-same")
+    def _persistent_same(self, event: Checkbox.Changed) -> None:
+        """The persistent masks follow the active ones, or are typed: their fields say which."""
+        for field in ("#persistent-adapters", "#persistent-domains"):
+            self.query_one(field, Input).disabled = event.value
+        if event.value:
+            self.query_one("#persistent-adapters", Input).value = self.query_one("#res-adapters", Input).value
+            self.query_one("#persistent-domains", Input).value = self.query_one("#res-domains", Input).value
 
     def submit(self) -> None:
         q = self.query_one
@@ -195,6 +228,8 @@ class GuestForm(_Form):
         apie = q("#apie", Select).value
         try:
             reserved = edits.parse_reserved(q("#res-adapters", Input).value, q("#res-domains", Input).value)
+            persistent = None if q("#persistent-same", Checkbox).value else edits.parse_reserved(
+                q("#persistent-adapters", Input).value, q("#persistent-domains", Input).value, "persistent")
             features = [f for f in FEATURES if q(f"#feature-{f}", Checkbox).value]
             s = self.scenario
             target = self.guest_name
@@ -204,7 +239,8 @@ class GuestForm(_Form):
             s = edits.update_guest(
                 s, target, new_name=name, parent=q("#parent", Select).value, backend=q("#backend", Select).value,
                 crycb_format=None if fmt == "inherit" else int(fmt),
-                apie=None if apie == "default" else apie == "on", features=features, reserved=reserved)
+                apie=None if apie == "default" else apie == "on", features=features, reserved=reserved,
+                persistent_reserved=persistent, start=q("#start", Select).value, active=q("#active", Checkbox).value)
         except Refused as e:
             self.fail(str(e))
             return

@@ -149,7 +149,7 @@ class MainScreen(EditingMixin, Screen):
     def _show_tree(self) -> None:
         marked = {b.value for b in self.runner.engine.breakpoints if b.kind == BreakpointKind.GUEST}
         self.query_one(TopologyTree).show(self.session.topology, self.session.diagnostics, marked, self.selected,
-                                          self.palette)
+                                          self.palette, guessed=self.session.guessed())
 
     def _show_diagnostics(self) -> None:
         diags = self.session.diagnostics

@@ -50,8 +50,9 @@ class TopologyTree(Tree[tuple[str, object]], can_focus=True):
         self._want: tuple | None = None
 
     def show(self, topo: Topology, diagnostics: list[Diagnostic], marked: set[str], select: tuple | None,
-             p: Palette) -> None:
-        """Rebuild when the tree's shape changed, else relabel in place (keeps the cursor still)."""
+             p: Palette, guessed: frozenset = frozenset()) -> None:
+        """Rebuild when the tree's shape changed, else relabel in place (keeps the cursor still).
+        `guessed`: (Guessed, adapter id or None) of the machine's values an import guessed."""
         host = topo.host
         shape = (tuple(a.id for a in host.adapters), tuple((n, topo.guests[n].parent) for n in topo.walk()))
         badges = _badges(diagnostics)
@@ -72,9 +73,9 @@ class TopologyTree(Tree[tuple[str, object]], can_focus=True):
                 parent = self._node_of[("host", None) if topo.guests[name].parent == HOST else ("guest", topo.guests[name].parent)]
                 self._node_of[("guest", name)] = parent.add(Text(), data=("guest", name), expand=True)
             self.root.expand()
-        self._label(("host", None), _host_tokens(topo, badges.get(HOST)), p)
+        self._label(("host", None), (*_host_tokens(topo, badges.get(HOST)), *tk.guess_tokens(guessed, None)), p)
         for a in host.adapters:
-            self._label(("adapter", a.id), tuple(tk.adapter_tokens(a)), p)
+            self._label(("adapter", a.id), (*tk.adapter_tokens(a), *tk.guess_tokens(guessed, a.id)), p)
         for name in topo.walk():
             self._label(("guest", name), _guest_tokens(topo, name, badges.get(name), name in marked), p)
         self._want = select
@@ -171,6 +172,8 @@ def _text(tokens: tuple[Token, ...], p: Palette) -> Text:
             t.append(text, quiet)
         elif key.startswith("badge-"):
             t.append(text, p.severity(key.removeprefix("badge-")))
+        elif key == "guess":
+            t.append(text, p.warning)
         else:
             t.append(text, {"host": "bold", "level": "bold", "name": "bold", "adapters": "dim", "passthru": quiet,
                             "format": quiet, "gets": "dim" if text == "gets 0" else "bold"}.get(key) or
