@@ -215,11 +215,11 @@ class MainScreen(EditingMixin, Screen):
         a, d = grid.cursor_apqn
         info = Text(no_wrap=True, overflow="ellipsis")
         if grid.cells is not None and a is not None and d is not None:
-            info.append(printable(grid.cells.explain(a, d)))
-            if (a, d) in grid.breakpoints:
+            if (a, d) in grid.breakpoints:  # first: the explanation may be cut at the panel's edge
                 on_ = grid.breakpoints[(a, d)]
-                info.append(f"   {'●' if on_ else '○'} breakpoint{'' if on_ else ' (disabled)'}",
+                info.append(f"{'●' if on_ else '○'} breakpoint{'' if on_ else ' (disabled)'} · ",
                             self.palette.error if on_ else self.palette.muted)
+            info.append(printable(grid.cells.explain(a, d)))
             if grid.anchor is not None:
                 (r0, r1), (c0, c1) = grid.selection()
                 info.append(f"   range {grid.rows[r0]:02x}-{grid.rows[r1]:02x} × {grid.cols[c0]:04x}-{grid.cols[c1]:04x}",

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from aptui.engine import Breakpoint
 from aptui.formats.text import printable
 from aptui.ui.palette import Palette
+from aptui.ui.widgets.lists import RowList
 
 
-class BreakpointList(OptionList):
+class BreakpointList(RowList):
     BINDING_GROUP_TITLE = "Breakpoints"
     BINDINGS = [
         Binding("e", "screen.breakpoint_enable", "Enable/disable",
@@ -23,10 +23,6 @@ class BreakpointList(OptionList):
         Binding("enter", "screen.breakpoint_go", "Go to",
                 tooltip="Select what the highlighted breakpoint watches: its request, guest, matrix cell or lane"),
     ]
-    DEFAULT_CSS = """
-    BreakpointList { background: $surface; border: none; padding: 0; text-wrap: nowrap; text-overflow: ellipsis; }
-    BreakpointList:focus { border: none; }
-    """
 
     def __init__(self, **kw):
         super().__init__(**kw)

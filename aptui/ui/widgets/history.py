@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from aptui.console.runner import Past
@@ -13,9 +12,10 @@ from aptui.engine import result_text
 from aptui.formats.text import printable
 from aptui.model.routing import instruction_text
 from aptui.ui.palette import Palette
+from aptui.ui.widgets.lists import RowList
 
 
-class HistoryList(OptionList):
+class HistoryList(RowList):
     BINDING_GROUP_TITLE = "History"
     BINDINGS = [
         Binding("enter", "screen.history_path", "Show in Path",
@@ -23,10 +23,6 @@ class HistoryList(OptionList):
         Binding("escape", "screen.live_path", "Live path", show=False,
                 tooltip="Back to the live instruction in the Path panel"),
     ]
-    DEFAULT_CSS = """
-    HistoryList { background: $surface; border: none; padding: 0; text-wrap: nowrap; text-overflow: ellipsis; }
-    HistoryList:focus { border: none; }
-    """
 
     def __init__(self, **kw):
         super().__init__(**kw)
