@@ -87,5 +87,5 @@ def _qci(engine: Engine, guest: str) -> Row:
     if r.exception or r.route.matrix is None:
         return Row("last QCI", f"t={r.time_us:.1f}µs: {result_text(r, compact=True)}", "error")
     mx = r.route.matrix
-    return Row("last QCI", f"t={r.time_us:.1f}µs: APM {m.format_ids(mx.adapters(), 2)} · AQM "
-               f"{m.format_ids(mx.usage_domains(), 4)} · ADM {m.format_ids(mx.control_domains(), 4)}")
+    return Row("last QCI", f"t={r.time_us:.1f}µs: APM {m.format_ids(mx.adapters, 2)} · AQM "
+               f"{m.format_ids(mx.usage_domains, 4)} · ADM {m.format_ids(mx.control_domains, 4)}")

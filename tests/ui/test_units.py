@@ -252,3 +252,15 @@ def test_the_queue_inspector_reads_the_queue_of_the_selected_apqn():
     assert rows["interrupts"].startswith("off") and rows["last QCI"] == "lpar1 has issued none yet"
     assert "deconfigured" in queue_rows(r.engine, "lpar1", (7, 1))[1].value
     assert "no queue answers: rc 0x01" in queue_rows(r.engine, "lpar1", (6, 2))[1].value
+
+
+def test_the_inspector_says_what_the_last_qci_returned(s2018):
+    from aptui.console.inspector import queue_rows
+    from aptui.console.runner import Runner
+
+    r = Runner(s2018)
+    for _ in range(3):  # nested1's TAPQ, its SCAN's QCI (an exception), kvm1's QCI
+        r.next()
+    assert queue_rows(r.engine, "nested1", (5, 4))[-1].value == "t=10.0µs: operation exception"
+    last = queue_rows(r.engine, "kvm1", (5, 4))[-1]
+    assert last.label == "last QCI" and "APM 05 · AQM 0004" in last.value
