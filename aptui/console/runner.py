@@ -24,6 +24,7 @@ from aptui.model.scenario import Scenario
 from aptui.model.vocabulary import HopKind, Op
 
 RECENT = 8  # events kept per lane
+HISTORY = 256  # finished instructions listed in the History panel, the latest first
 REPLAY_NOW = 20_000  # results replayed at once after an edit (~0.1 s); a longer replay runs like a continue
 
 
@@ -49,6 +50,19 @@ class Trace:
     def at(self) -> Lane | None:
         """The lane the instruction is in while in flight, once it took a hop."""
         return self.route.hops[self.hops_done - 1].lane if self.hops_done and not self.done else None
+
+
+@attrs.frozen
+class Past:
+    """A finished instruction as the History panel lists it: its trace and, for a step of a
+    SCAN, which one (1 its QCI, then its TAPQs; 0 for an instruction of its own)."""
+
+    trace: Trace
+    step: int = 0
+
+    @property
+    def number(self) -> str:
+        return f"#{self.trace.seq}" + (f".{self.step}" if self.step else "")
 
 
 class Runner:
@@ -124,14 +138,81 @@ class Runner:
         self.reached.clear()
         return self._stepped(self.engine.step_instruction())
 
-    async def cont(self, batch: int = 64) -> Stop:
-        """Until a breakpoint, a pause or the end; events are rebuilt from the results afterwards."""
+    async def cont(self, batch: int = 64, results: int | None = None) -> Stop:
+        """Until a breakpoint, a pause or the end (or `results` results: "reached"); events are
+        rebuilt from the results afterwards."""
         self.replay_to = None
         self.reached.clear()
         before = len(self.engine.results)
-        stop = await self._run(batch=batch)
+        stop = await self._run(batch=batch, results=results)
         self._rebuild(self.engine.results[max(before, len(self.engine.results) - RECENT):])
         return self._stopped(stop)
+
+    async def finish(self, batch: int = 64) -> Stop:
+        """gdb's finish: run the rest of the current request (every repetition left, a SCAN to
+        its last TAPQ), stopping at a breakpoint as a continue would ("reached" when done)."""
+        e = self.engine
+        nxt = e.current or e.peek()
+        if nxt is None:
+            return self._stopped(Stop("end"))
+        left = e.scenario.requests[nxt.request].repeat - e.done(nxt.request)
+        return await self.cont(batch, results=len(e.results) + left)
+
+    def position(self) -> tuple[int, int]:
+        """Where the run is: instructions finished (SCAN steps count), and transitions taken by
+        the one in flight (its issue, then one per hop; 0 between instructions)."""
+        e = self.engine
+        return e.executed, (1 + e.hops_done) if e.current is not None else 0
+
+    def back(self, instruction: bool = False) -> Stop | None:
+        """Step back (gdb's reverse-step, or reverse-next with `instruction`): the engine is
+        deterministic, so restart and replay from time 0 to one transition (or one instruction)
+        before where the run is. None at time 0."""
+        done, taken = self.position()
+        if instruction:
+            return self._replay_to(done if taken else done - 1, 0)
+        if taken:
+            return self._replay_to(done, taken - 1)
+        return self._replay_to(done - 1, -1)  # the last one's answer not yet back
+
+    def _replay_to(self, done: int, taken: int) -> Stop | None:
+        """Restart and replay to `done` instructions finished, the last one stepped here (so the
+        Path shows it as a step would), then `taken` transitions of the next (-1: all its hops)."""
+        if done < 0:
+            return None
+        self.restart(self.scenario)
+        e = self.engine
+        stop = None
+        if done:
+            e.unsubscribe(self._record)
+            try:
+                e.run_blocking(breakpoints=(), instructions=done - 1)
+            finally:
+                e.subscribe(self._record)
+            self._rebuild(e.results[-RECENT:])
+            self.reached.clear()
+            stop = self._stepped(e.step_instruction())
+        while taken and not (e.current is not None and taken < 0 and e.hops_done == len(e.current_route.hops)):
+            self.reached.clear()
+            stop = self._stepped(e.step_transition())
+            taken -= 1
+        return stop
+
+    def history(self) -> list[Past]:
+        """The finished instructions the engine still holds (a SCAN's steps each), the latest first."""
+        e = self.engine
+        out: list[Past] = []
+        scan = e.scan_under_way
+        if scan is not None:
+            out += [Past(_answered(x, scan.seq), x.seq) for x in reversed(scan.steps)]
+        for r in reversed(e.results[max(0, len(e.results) - HISTORY):]):
+            if len(out) >= HISTORY:
+                break
+            if r.op == Op.SCAN:
+                out += [Past(_answered(x, r.seq), x.seq) for x in reversed(r.steps)]
+            else:
+                out.append(Past(_answered(r, r.seq)))
+        return out[:HISTORY]
 
     async def _run(self, **run) -> Stop:
         """The engine's run without the listener: its fast path (the panels are rebuilt after)."""

@@ -54,6 +54,8 @@ TREE_LEGEND = (
     Entry("state", "deconfigured checkstopped", "deconfigured|checkstopped",
           "an adapter that is not online: its queues answer rc 03 (deconfigured) or 04 (checkstopped)"),
     Entry("breakpoint", "●", "●", "a breakpoint on this guest: the run stops at its instructions (b toggles it)"),
+    Entry("breakpoint-off", "○", "○", "a disabled breakpoint on this guest: kept in 8 Breakpoints, it never stops "
+          "the run (e there enables it)"),
     Entry("level", "L1 L2 L3", r"L\d+", "the level: L1 an LPAR, L2 a KVM guest of an L1, L3 a guest of an L2 ..."),
     Entry("name", "kvm1", ".+", "the guest's name"),
     Entry("passthru", "passthru", "passthru", "backend passthrough: a vfio_ap mediated device of the parent; the "
@@ -87,6 +89,7 @@ LEVELS_LEGEND = (
     ("last event", "the latest hops there, #N the result they belong to"),
     ("▶", "the lane the current instruction has reached"),
     ("●", "a breakpoint on the lane: the run stops when an instruction reaches it (b)"),
+    ("○", "a disabled breakpoint on the lane: kept in 8 Breakpoints, it never stops the run"),
 )
 
 
@@ -107,10 +110,11 @@ def adapter_tokens(a: Adapter) -> list[Token]:
     return out
 
 
-def guest_tokens(topo: Topology, name: str, marked: bool) -> list[Token]:
+def guest_tokens(topo: Topology, name: str, marked: bool | None) -> list[Token]:
+    """`marked`: the guest's breakpoint is enabled (True), disabled (False), or there is none."""
     v = topo.view(name)
     g = v.guest
-    out = [("breakpoint", "●")] if marked else []
+    out = [] if marked is None else [("breakpoint", "●") if marked else ("breakpoint-off", "○")]
     out += [("level", f"L{v.level}"), ("name", printable(name)), (BACKEND_LABEL[g.backend], BACKEND_LABEL[g.backend]),
             ("format", f"f{v.crycb_format}"), ("apie-on", "APIE✓") if v.apie_chain else ("apie-off", "APIE✗")]
     if not v.startable:

@@ -44,6 +44,7 @@ class Breakpoint:
     kind: BreakpointKind
     value: object
     label: str = ""
+    enabled: bool = attrs.field(default=True, eq=False)  # a disabled one is kept but never stops a run (gdb's disable)
 
     @classmethod
     def on_request(cls, index: int) -> Breakpoint:

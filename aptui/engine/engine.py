@@ -102,6 +102,7 @@ class Engine:
         self._pending: deque[Applied] = deque(applied_changes(s, self.topology))
         self._retired: list[_Use] = []  # the routes of the topologies before the latest change, with their counts
         self.changes: list[Hotplug] = []  # the changes reached so far
+        self.last_qci: dict[str, Result] = {}  # guest -> the answer of its latest QCI (a SCAN's first step too)
         self._unscanned: dict[str, list[Hotplug]] = {}  # guest -> changes its AP bus has not scanned since
 
     def extend_requests(self, scenario: Scenario) -> None:
@@ -157,20 +158,43 @@ class Engine:
         self.breakpoints.append(bp)
         return True
 
+    def enable_breakpoint(self, bp: Breakpoint, on: bool) -> Breakpoint:
+        """Enable or disable a breakpoint set (gdb's enable/disable): it keeps its place in the list."""
+        i = self.breakpoints.index(bp)
+        self.breakpoints[i] = attrs.evolve(self.breakpoints[i], enabled=on)
+        return self.breakpoints[i]
+
+    def queue_of(self, guest: str | None, apqn: tuple[int, int]) -> tuple[Route | None, Queue | None]:
+        """The queue that answers `guest`'s instructions on `apqn` (the physical one for None: the
+        machine), with the route an NQAP takes to it; the queue is None when the route answers
+        without one, or when no instruction has reached it yet. Looking creates no queue."""
+        if guest is None:
+            return None, self._physical.get(apqn)
+        route = self.route(guest, Op.NQAP, apqn)
+        place = self._queue_place(route, apqn)
+        return route, None if place is None else place[0].get(place[1])
+
+    @property
+    def scan_under_way(self) -> Result | None:
+        """The result so far of a SCAN under way: its steps (QCI, TAPQs) are finished
+        instructions that are not in `results` yet."""
+        return self._scan.result if self._scan is not None else None
+
     def pause(self) -> None:
         """Ask a running `run` to stop at the next instruction or transition."""
         self._pause = True
 
     # -- driving -------------------------------------------------------------------------
     async def run(self, breakpoints: Iterable[Breakpoint] | None = None, batch: int = 4096,
-                  results: int | None = None) -> Stop:
+                  results: int | None = None, instructions: int | None = None) -> Stop:
         """Continue until a breakpoint, a pause or the end, yielding to the event loop every
         `batch` instructions. An instruction breakpoint at the instruction we are stopped
-        before does not stop us again (as in gdb). With `results`, stop ("reached") before the
-        instruction after that many results: a replay to where a run had got."""
+        before does not stop us again (as in gdb); a disabled one never stops. With `results`,
+        stop ("reached") before the instruction after that many results: a replay to where a
+        run had got; with `instructions`, once that many instructions are done (SCAN steps count)."""
         import asyncio  # here, not at the top: `aptui run` drives the same loop without asyncio
 
-        loop = self._loop(breakpoints, batch, results)
+        loop = self._loop(breakpoints, batch, results, instructions)
         while True:
             try:
                 next(loop)
@@ -178,21 +202,23 @@ class Engine:
                 return done.value
             await asyncio.sleep(0)
 
-    def run_blocking(self, breakpoints: Iterable[Breakpoint] | None = None, results: int | None = None) -> Stop:
+    def run_blocking(self, breakpoints: Iterable[Breakpoint] | None = None, results: int | None = None,
+                     instructions: int | None = None) -> Stop:
         """`run` without an event loop (the command line, a short replay)."""
-        loop = self._loop(breakpoints, 1 << 30, results)
+        loop = self._loop(breakpoints, 1 << 30, results, instructions)
         while True:
             try:
                 next(loop)
             except StopIteration as done:
                 return done.value
 
-    def _loop(self, breakpoints: Iterable[Breakpoint] | None, batch: int,
-              until: int | None = None) -> Generator[None, None, Stop]:
+    def _loop(self, breakpoints: Iterable[Breakpoint] | None, batch: int, until: int | None = None,
+              upto: int | None = None) -> Generator[None, None, Stop]:
         self._pause = False
         results = self.results
         until = sys.maxsize if until is None else until
-        bps = list(self.breakpoints if breakpoints is None else breakpoints)
+        upto = sys.maxsize if upto is None else upto
+        bps = [b for b in (self.breakpoints if breakpoints is None else breakpoints) if b.enabled]
         on_instr = [b for b in bps if not b.on_transition]
         on_trans = [b for b in bps if b.on_transition]
         any_condition = any(b.kind == BreakpointKind.TRANSITION_IF for b in on_trans)
@@ -210,7 +236,7 @@ class Engine:
                 self._pause = False
                 return Stop("paused")
             n += 1
-            if len(results) >= until:
+            if len(results) >= until or self.executed >= upto:
                 return Stop("reached")
             if self._inflight is not None:
                 ev = self._step_inflight()
@@ -229,7 +255,8 @@ class Engine:
             if self._listeners or any_condition or (watched and any(h.lane in watched for h in use.route.hops)):
                 self._begin(instr, use)
             elif segments and not instr.in_scan:
-                n += self._segment(use, 1 if hit is not None else min(batch - n + 1, until - len(results))) - 1
+                n += self._segment(use, 1 if hit is not None else
+                                   min(batch - n + 1, until - len(results), upto - self.executed)) - 1
             else:
                 self._complete(instr, use, self.clock + instr.wait_ticks)
 
@@ -322,18 +349,22 @@ class Engine:
 
     def _queue(self, route: Route, apqn: tuple[int, int]) -> Queue | None:
         """The queue that answers the route's instructions: physical, emulated, or none (a fixed answer)."""
+        place = self._queue_place(route, apqn)
+        if place is None:
+            return None
+        queues, key = place
+        q = queues.get(key)
+        if q is None:
+            q = queues[key] = self._new_queue(apqn[0])
+        return q
+
+    def _queue_place(self, route: Route, apqn: tuple[int, int]) -> tuple[dict, object] | None:
+        """Where the route's queue is kept (the table and its key), None for a fixed answer."""
         outcome = route.outcome
         if outcome is Outcome.PHYSICAL or outcome is Outcome.IRQ:
-            q = self._physical.get(apqn)
-            if q is None:
-                q = self._physical[apqn] = self._new_queue(apqn[0])
-            return q
+            return self._physical, apqn
         if outcome is Outcome.EMULATED:
-            key = (route.owner, apqn)
-            q = self._emulated.get(key)
-            if q is None:
-                q = self._emulated[key] = self._new_queue(apqn[0])
-            return q
+            return self._emulated, (route.owner, apqn)
         return None
 
     def _new_queue(self, adapter_id: int) -> Queue:
@@ -351,6 +382,8 @@ class Engine:
         res = Result(instr.seq, instr.request, instr.guest, self._level[instr.guest], instr.op, instr.apqn,
                      rc, route.exception, route, route.cycles, issue_time / self._mhz, status)
         self.clock = issue_time + route.cycles
+        if instr.op == Op.QCI:
+            self.last_qci[instr.guest] = res
         if instr.in_scan:
             self._scan_step(res)
         else:
@@ -372,8 +405,11 @@ class Engine:
             rc, status = route.rc, None
         else:
             count, rc, status = queue.execute_run(r.op, issue, route.cycles, count)
-        self._add(Segment(len(self.results) + 1, self._req, r.guest, self._level[r.guest], r.op, r.apqn, route, rc,
-                          status, issue, count, self._mhz))
+        seg = Segment(len(self.results) + 1, self._req, r.guest, self._level[r.guest], r.op, r.apqn, route, rc,
+                      status, issue, count, self._mhz)
+        self._add(seg)
+        if r.op == Op.QCI:
+            self.last_qci[r.guest] = seg.result(count - 1)
         self.clock = ticks_after(issue, route.cycles, count)
         use.count += count
         self.executed += count

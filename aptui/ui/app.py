@@ -22,7 +22,9 @@ from aptui.console.runner import Runner
 from aptui.ui.screens.main import MainScreen
 from aptui.ui.terminal import DropTerminalControls
 from aptui.console.session import Session
+from aptui.ui.widgets.breakpoints import BreakpointList
 from aptui.ui.widgets.diagnostics import DiagnosticList
+from aptui.ui.widgets.history import HistoryList
 from aptui.ui.widgets.lanes import LaneList
 from aptui.ui.widgets.matrix import MatrixGrid
 from aptui.ui.widgets.path import PathView
@@ -150,7 +152,7 @@ class AptuiApp(App):
     # -- areas, help and the command palette -------------------------------------------
     AREAS = (("Run", MainScreen), ("Topology (1)", TopologyTree), ("Matrix (2)", MatrixGrid),
              ("Requests (3)", RequestList), ("Levels (4)", LaneList), ("Path (5)", PathView),
-             ("Diagnostics (6)", DiagnosticList))
+             ("Diagnostics (6)", DiagnosticList), ("History (7)", HistoryList), ("Breakpoints (8)", BreakpointList))
 
     def areas(self) -> list[tuple[str, type]]:
         return [*self.AREAS, ("App", type(self))]

@@ -29,8 +29,9 @@ DEMOS = sorted(p.stem for p in (Path(tk.__file__).parents[1] / "demos").glob("*.
 SIZES = ((80, 24), (120, 36), (200, 60))
 
 
-def every_token(scenario, marked: bool) -> list[tk.Token]:
-    """What the tree can show of a scenario: each node's tokens, and each guest's badges."""
+def every_token(scenario, marked: bool | None) -> list[tk.Token]:
+    """What the tree can show of a scenario: each node's tokens, and each guest's badges
+    (`marked`: every guest's breakpoint enabled, disabled, or none)."""
     session = Session(scenario, None, "test")
     topo: Topology = session.topology
     out = tk.host_tokens(topo) + tk.adapters_tokens(len(topo.host.adapters))
@@ -52,12 +53,12 @@ def assert_described(tokens: list[tk.Token]) -> None:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_every_token_of_any_scenario_has_a_legend_entry(scenario):
-    assert_described(every_token(scenario, marked=True))
+    assert_described(every_token(scenario, marked=True) + every_token(scenario, marked=False))
 
 
 def test_every_legend_entry_is_shown_by_a_demo_or_an_import():
-    shown = {key for demo in DEMOS for key, text in every_token(load_scenario(demo), marked=True)}
-    assert_described([(k, t) for demo in DEMOS for k, t in every_token(load_scenario(demo), marked=False)])
+    shown = {key for demo in DEMOS for marked in (True, False) for key, text in every_token(load_scenario(demo), marked)}
+    assert_described([(k, t) for demo in DEMOS for k, t in every_token(load_scenario(demo), marked=None)])
     guesses = [t for what in Guessed for t in tk.guess_tokens(frozenset({(what, None), (what, 5)}), 5)]
     guesses += tk.guess_tokens(frozenset((what, None) for what in Guessed), None)
     assert_described(guesses)  # an import's guesses (a demo has none)

@@ -63,3 +63,25 @@ def test_3270_theme(snap_compare, make_app):
 
 def test_hostile_names(snap_compare, make_app):
     assert snap_compare(make_app(hostile_scenario()), press=["s", "s"], terminal_size=WIDE)
+
+
+def test_debugger_history_and_breakpoints(snap_compare, make_app):
+    """120x36: an APQN and a request breakpoint marked (one disabled), the history beside the
+    path showing a finished instruction."""
+    async def run(pilot):
+        await pilot.pause()
+        screen = pilot.app.screen
+        screen.select(("guest", "kvm1"))
+        grid = screen.query_one(MatrixGrid)
+        grid.focus()
+        grid.go_to(5, 4)
+        await pilot.press("b", "3", "down", "down", "down", "b", "8", "down", "e")
+        await pilot.press("n", "n", "n", "n", "7", "down", "down")
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(make_app(), run_before=run, terminal_size=WIDE)
+
+
+def test_debugger_queue_80x24(snap_compare, make_app):
+    assert snap_compare(make_app("queues"), press=["n", "n", "n", "n", "9"], terminal_size=SMALL)

@@ -149,3 +149,118 @@ def test_after_any_edits_and_steps_the_run_is_a_fresh_run_of_its_prefix(a, b, ke
             assert e.counters() == fresh.counters() and e.time_us == fresh.time_us
         e = r.engine
         assert list(e.results) == list(_fresh(r.scenario, len(e.results)).results)
+
+
+def _fresh_at(scenario, position: tuple[int, int]):
+    """A headless engine run to `position` (instructions finished, transitions of the next)."""
+    from aptui.engine import Engine
+
+    e = Engine(scenario)
+    e.run_blocking(breakpoints=(), instructions=position[0])
+    for _ in range(position[1]):
+        e.step_transition()
+    return e
+
+
+@given(scenarios(max_guests=4, max_requests=5), st.lists(st.sampled_from("snSN"), max_size=16))
+def test_stepping_back_is_a_fresh_run_of_the_shorter_prefix(s, keys):
+    """S steps back one transition, N one instruction (a replay from time 0); the run, the
+    history and the queue inspector then equal a fresh headless run to the same place, and a
+    step forward after a step back comes back to the same place."""
+    from aptui.console.inspector import queue_rows
+    from aptui.console.runner import Runner
+
+    r = Runner(s)
+    for key in keys:
+        before = (r.position(), list(r.engine.results), r.trace)
+        if key in "SN":
+            r.back(key == "N")
+        else:
+            (r.step if key == "s" else r.next)()
+        e, fresh = r.engine, _fresh_at(s, r.position())
+        assert list(e.results) == list(fresh.results) and e.counters() == fresh.counters()
+        assert e.time_us == fresh.time_us and e.current == fresh.current and e.hops_done == fresh.hops_done
+        assert e.last_qci == fresh.last_qci
+        for g in s.guests:
+            for apqn in g.matrix.apqns():
+                assert queue_rows(e, g.name, apqn) == queue_rows(fresh, g.name, apqn)
+        if key == "S" and before[0] != (0, 0):
+            r.step()
+            assert (r.position(), list(r.engine.results), r.trace) == before
+            r.back()
+
+
+def test_disabled_breakpoints_stay_listed_and_never_stop(s2018):
+    import asyncio
+
+    from aptui.console.runner import Runner
+    from aptui.engine import Breakpoint
+
+    r = Runner(s2018)
+    bp = Breakpoint.on_request(3)
+    r.engine.toggle_breakpoint(bp)
+    off = r.engine.enable_breakpoint(bp, False)
+    assert not off.enabled and off == bp and r.engine.breakpoints == [bp]
+    assert asyncio.run(r.cont()).reason == "end"
+    r.restart()
+    r.engine.enable_breakpoint(bp, True)
+    stop = asyncio.run(r.cont())
+    assert stop.reason == "breakpoint" and stop.instruction.request == 3
+    assert not r.engine.toggle_breakpoint(off) and not r.engine.breakpoints  # b on it again removes it
+
+
+def test_finish_runs_the_rest_of_a_scan_and_of_a_repeat():
+    import asyncio
+
+    from aptui.console.runner import Runner
+
+    s = load_scenario("queues")
+    r = Runner(s)
+    r.next()
+    r.step()  # the first NQAP of three, issued
+    stop = asyncio.run(r.finish())
+    assert stop.reason == "reached" and r.engine.done(1) == 3 and r.engine.done(2) == 0
+    r = Runner(load_scenario("passthrough"))
+    while r.engine.peek().op != "QCI":
+        r.next()
+    r.next()  # a SCAN's QCI
+    assert r.engine.scan_under_way is not None
+    asyncio.run(r.finish())
+    assert r.engine.scan_under_way is None and r.engine.results[-1].op == "SCAN"
+
+
+def test_history_lists_finished_instructions_the_latest_first(s2018):
+    from aptui.console.runner import Runner
+
+    r = Runner(s2018)
+    for _ in range(4):
+        r.next()
+    numbers = [p.number for p in r.history()]
+    assert numbers == ["#3.2", "#3.1", "#2.1", "#1"]  # kvm1's SCAN is under way: its steps are finished
+    assert all(p.trace.done and p.trace.hops_done == len(p.trace.route.hops) for p in r.history())
+
+
+def test_the_queue_inspector_reads_the_queue_of_the_selected_apqn():
+    from aptui.console.inspector import queue_rows
+    from aptui.console.runner import Runner
+
+    r = Runner(load_scenario("queues"))
+    for _ in range(4):  # TAPQ, three NQAPs: the third refused, the queue holds 2
+        r.next()
+    rows = {x.label: x.value for x in queue_rows(r.engine, "lpar1", (5, 1))}
+    assert rows["slots"].startswith("2 of 2 in use") and rows["TAPQ now"] == "--F-"
+    assert rows["interrupts"].startswith("off") and rows["last QCI"] == "lpar1 has issued none yet"
+    assert "deconfigured" in queue_rows(r.engine, "lpar1", (7, 1))[1].value
+    assert "no queue answers: rc 0x01" in queue_rows(r.engine, "lpar1", (6, 2))[1].value
+
+
+def test_the_inspector_says_what_the_last_qci_returned(s2018):
+    from aptui.console.inspector import queue_rows
+    from aptui.console.runner import Runner
+
+    r = Runner(s2018)
+    for _ in range(3):  # nested1's TAPQ, its SCAN's QCI (an exception), kvm1's QCI
+        r.next()
+    assert queue_rows(r.engine, "nested1", (5, 4))[-1].value == "t=10.0µs: operation exception"
+    last = queue_rows(r.engine, "kvm1", (5, 4))[-1]
+    assert last.label == "last QCI" and "APM 05 · AQM 0004" in last.value

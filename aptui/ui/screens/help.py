@@ -50,7 +50,7 @@ class HelpScreen(ModalScreen):
             yield Static(Text.assemble(
                 ("aptui", "bold"), " steps AP instructions through nested IBM Z guests like a debugger: ",
                 ("s", "bold"), " one transition, ", ("n", "bold"), " one instruction, ", ("c", "bold"),
-                " to a breakpoint. Tab, shift+tab or 1-6 move between panels; the footer shows the keys of the "
+                " to a breakpoint. Tab, shift+tab or 1-9 move between panels; the footer shows the keys of the "
                 "focused one. Every edit can be undone (ctrl+z). An edit or undo mid-run is followed at once: "
                 "the run is replayed from time 0 with it to the same result (an instruction under way, or a "
                 "SCAN partly done, starts again), so every panel shows one configuration. #N is result N, "

@@ -15,18 +15,23 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static, Tree
 
-from aptui.engine import Breakpoint, BreakpointKind, Stop, instruction_text, lane_name
+from aptui.engine import Breakpoint, BreakpointKind, Stop, instruction_text, lane_name, result_text
 from aptui.formats.text import printable
 from aptui.model import mask as m
 from aptui.model.scenario import HOST
 from aptui.console.cells import GuestCells
+from aptui.console.inspector import queue_rows
+from aptui.console.runner import Past
 from aptui.ui.palette import Palette
 from aptui.ui.screens.editing import EditingMixin
+from aptui.ui.widgets.breakpoints import BreakpointList
 from aptui.ui.widgets.diagnostics import DiagnosticList
+from aptui.ui.widgets.history import HistoryList
 from aptui.ui.widgets.footer import Footer
 from aptui.ui.widgets.lanes import LaneList
 from aptui.ui.widgets.matrix import MatrixGrid, MatrixPanel, legend
 from aptui.ui.widgets.path import PathView
+from aptui.ui.widgets.queue import QueueView
 from aptui.ui.widgets.requests import RequestList
 from aptui.ui.widgets.tree import TopologyTree
 
@@ -35,7 +40,8 @@ PACES = (1.0, 0.5, 2.0)  # seconds between the auto-steps of the presenter's mod
 BACKENDS = {"passthrough": "passthrough", "emulated": "emulated (hypothetical)", "none": "no AP backend"}
 MIN_SIZE = (60, 20)  # below it the panels cannot show a path or a request: say so instead
 PANELS = {"tree": "Topology", "matrix": "Matrix", "requests": "Requests", "lanes": "Levels", "path": "Path",
-          "diagnostics": "Diagnostics"}
+          "diagnostics": "Diagnostics", "history": "History", "breakpoints": "Breakpoints", "queue": "Queue"}
+DEBUG_PAGES = ("history", "breakpoints", "queue")  # the debugger's pages: shown only when chosen (7, 8, 9)
 
 
 class MainScreen(EditingMixin, Screen):
@@ -50,6 +56,14 @@ class MainScreen(EditingMixin, Screen):
         Binding("space", "pause", "Pause", tooltip="Pause a running continue"),
         Binding("r", "restart", "Restart", tooltip="Restart the run from time 0 with the current configuration"),
         Binding("b", "breakpoint", "Break", tooltip="Toggle a breakpoint on the selected request, guest, APQN or lane"),
+        Binding("f", "finish", "Finish", show=False, tooltip="Finish the current request (gdb's finish): the rest "
+                "of its SCAN, every repetition left; a breakpoint stops it as it stops a continue"),
+        Binding("S", "back", "Step back", show=False, tooltip="Step back one transition (gdb's reverse-step): "
+                "the run is deterministic, so it restarts and replays to just before"),
+        Binding("N", "back(True)", "Back one", show=False, tooltip="Step back one instruction (gdb's "
+                "reverse-next): replayed from time 0 to the start of the current (or the previous) instruction"),
+        Binding("H", "live_path", "Live path", show=False,
+                tooltip="Back to the live instruction in the Path panel after looking at the history (pudb's H)"),
         Binding("enter", "repeat", "Repeat", show=False, tooltip="Repeat the last step command (s, n or c)"),
         Binding("ctrl+z", "undo", "Undo", tooltip="Undo the last edit"),
         Binding("ctrl+y", "redo", "Redo", tooltip="Redo the last undone edit"),
@@ -76,6 +90,7 @@ class MainScreen(EditingMixin, Screen):
         self._player: Timer | None = None
         self.pace = PACES[0]
         self.palette: Palette | None = None
+        self.viewing: Past | None = None  # a finished instruction shown in the Path panel instead of the live one
 
     # -- layout ------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -91,6 +106,9 @@ class MainScreen(EditingMixin, Screen):
                     yield Static(id="legend")
                 yield PathView(id="path", classes="page -current")
                 yield LaneList(id="lanes", classes="page -behind")
+                yield HistoryList(id="history", classes="page -behind debug")
+                yield BreakpointList(id="breakpoints", classes="page -behind debug")
+                yield QueueView(id="queue", classes="page -behind debug")
         yield DiagnosticList(id="diagnostics")
         yield Static(id="status")
         yield Static(id="too-small")
@@ -103,7 +121,8 @@ class MainScreen(EditingMixin, Screen):
 
     def on_mount(self) -> None:
         titles = {"tree": "1 Topology", "matrix-panel": "2 Matrix", "requests": "3 Requests", "lanes": "4 Levels",
-                  "path": "5 Path", "diagnostics": "6 Diagnostics"}
+                  "path": "5 Path", "diagnostics": "6 Diagnostics", "history": "7 History", "breakpoints": "8 Breakpoints",
+                  "queue": "9 Queue"}
         for wid, title in titles.items():
             self.query_one(f"#{wid}").border_title = title
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.restyle())
@@ -147,7 +166,7 @@ class MainScreen(EditingMixin, Screen):
         self._status()
 
     def _show_tree(self) -> None:
-        marked = {b.value for b in self.runner.engine.breakpoints if b.kind == BreakpointKind.GUEST}
+        marked = self._marks(BreakpointKind.GUEST)
         self.query_one(TopologyTree).show(self.session.topology, self.session.diagnostics, marked, self.selected,
                                           self.palette, guessed=self.session.guessed())
 
@@ -164,6 +183,7 @@ class MainScreen(EditingMixin, Screen):
         kind, value = self.selected
         name = value if kind == "guest" else HOST
         grid = self.query_one(MatrixGrid)
+        grid.breakpoints = self._marks(BreakpointKind.APQN)
         grid.show(GuestCells(s, topo, name), s, keep_ids=keep_ids)
         if kind == "adapter":
             grid.go_to(value, grid.cursor_apqn[1])
@@ -195,6 +215,10 @@ class MainScreen(EditingMixin, Screen):
         a, d = grid.cursor_apqn
         info = Text(no_wrap=True, overflow="ellipsis")
         if grid.cells is not None and a is not None and d is not None:
+            if (a, d) in grid.breakpoints:  # first: the explanation may be cut at the panel's edge
+                on_ = grid.breakpoints[(a, d)]
+                info.append(f"{'●' if on_ else '○'} breakpoint{'' if on_ else ' (disabled)'} · ",
+                            self.palette.error if on_ else self.palette.muted)
             info.append(printable(grid.cells.explain(a, d)))
             if grid.anchor is not None:
                 (r0, r1), (c0, c1) = grid.selection()
@@ -219,20 +243,58 @@ class MainScreen(EditingMixin, Screen):
         r = self.runner
         e = r.engine
         shown = r.path()  # first: it makes the changes due before the next instruction happen
-        bps = e.breakpoints
-        self.query_one(RequestList).update(e, {b.value for b in bps if b.kind == BreakpointKind.REQUEST}, self.palette)
+        self.query_one(RequestList).update(e, self._marks(BreakpointKind.REQUEST), self.palette)
         trace = r.trace
         self.query_one(LaneList).update(e.lanes(), e.counters(), r.recent, trace.at if trace else None,
-                                        {b.value for b in bps if b.kind == BreakpointKind.LANE}, self.palette)
-        self.query_one(PathView).show(shown, e.lanes(), self.palette, r.reached)
+                                        self._marks(BreakpointKind.LANE), self.palette)
+        if self.viewing is not None and self._viewing_results is not e.results:
+            self.viewing = None  # a restart or a replay: the history it came from is gone
+        past = self.viewing
+        if past is not None:
+            shown, trace = past.trace, past.trace
+        self.query_one(PathView).show(shown, e.lanes(), self.palette, () if past else r.reached,
+                                      history=past.number if past else None)
         path = self.query_one("#path")
         if trace is not None:
-            path.border_title = Content.assemble("5 Path · ", f"#{trace.seq} ", (printable(trace.guest), "bold"),
+            number = past.number if past else f"#{trace.seq}"
+            path.border_title = Content.assemble("5 Path · ", ("history ", "bold reverse") if past else "",
+                                                 f"{number} ", (printable(trace.guest), "bold"),
                                                  f" L{trace.level} {trace.op}",
                                                  f" {m.format_apqn(*trace.apqn)}" if trace.apqn else "")
         else:
             path.border_title = "5 Path"
+        self._show_debug_pages()
         self._status()
+
+    def _marks(self, kind: BreakpointKind) -> dict:
+        """What the breakpoints of a kind watch, each with whether it is enabled (the panels' markers)."""
+        return {b.value: b.enabled for b in self.runner.engine.breakpoints if b.kind == kind}
+
+    _viewing_results = None  # the engine's results the history shown was taken from
+
+    def _show_debug_pages(self) -> None:
+        """The history and the queue inspector as the run stands, when on screen (they cost a listing)."""
+        r = self.runner
+        e = r.engine
+        history = self.query_one(HistoryList)
+        if history.display and not history.has_class("-behind"):
+            history.update(r.history(), (id(e.results), r.position()), self.palette)
+        queue = self.query_one(QueueView)
+        if queue.display and not queue.has_class("-behind"):
+            kind, name = self.selected
+            apqn = self.query_one(MatrixGrid).cursor_apqn
+            queue.show(queue_rows(e, name if kind == "guest" else HOST, None if None in apqn else apqn), self.palette)
+            queue.border_subtitle = f"t={e.time_us:.1f}µs"
+        self._show_breakpoints()
+
+    def _show_breakpoints(self) -> None:
+        e = self.runner.engine
+        stop = self.runner.last_stop
+        at = stop.breakpoint if stop is not None and stop.reason == "breakpoint" else None
+        pane = self.query_one(BreakpointList)
+        pane.update(e.breakpoints, at, self.palette)
+        on_ = sum(b.enabled for b in e.breakpoints)
+        pane.border_subtitle = f"{on_} on · {len(e.breakpoints) - on_} off" if e.breakpoints else "none"
 
     def _status(self) -> None:
         r = self.runner
@@ -259,7 +321,10 @@ class MainScreen(EditingMixin, Screen):
         if self._player is not None:
             t.append(f"  ▶ auto-step every {self.pace:g} s (p stops, P paces)", p.accent)
         if e.breakpoints:
-            t.append(f"  ● {len(e.breakpoints)} breakpoint(s)", p.error)
+            off = sum(not b.enabled for b in e.breakpoints)
+            t.append(f"  ● {len(e.breakpoints)} breakpoint(s)" + (f", {off} disabled" if off else ""), p.error)
+        if self.viewing is not None:
+            t.append(f"  ◀ Path shows history {self.viewing.number} (H: live)", p.warning)
         if self.session.scenario != e.scenario:  # for a moment: a continue pausing to follow an edit
             t.append("  taking the edit…", p.warning)
         self.query_one("#status", Static).update(t)
@@ -282,6 +347,7 @@ class MainScreen(EditingMixin, Screen):
     @on(MatrixGrid.CursorMoved)
     def _cursor(self) -> None:
         self._cell_info()
+        self._show_debug_pages()
         self._legend()
         grid = self.query_one(MatrixGrid)
         self.query_one("#matrix-panel").border_subtitle = f"view: {grid.mode}{' · all ids' if grid.all_ids else ''}"
@@ -303,13 +369,15 @@ class MainScreen(EditingMixin, Screen):
         """On a short screen the right column shows one of matrix, path and levels at a time; on
         a tall one the matrix and one of path and levels."""
         page = {"matrix": "matrix-panel"}.get(panel, panel)
-        if page not in ("matrix-panel", "path", "lanes"):
+        if page not in ("matrix-panel", "path", "lanes", *DEBUG_PAGES):
             return
         for w in self.query(".page"):
             w.set_class(w.id == page, "-current")
         if page != "matrix-panel":  # below 45 rows the path and the levels share the space under the matrix
-            for w in self.query("#path, #lanes"):
-                w.set_class(w.id != page, "-behind")
+            for w in self.query("#path, #lanes, .debug"):  # the history keeps the path beside it
+                w.set_class(w.id != page and not (page == "history" and w.id == "path"), "-behind")
+        if page in DEBUG_PAGES:
+            self.call_after_refresh(self._show_debug_pages)  # once its CSS says it is on screen
 
     def on_descendant_focus(self, event) -> None:
         w = event.widget
@@ -388,6 +456,7 @@ class MainScreen(EditingMixin, Screen):
 
     def _drive(self, command: str) -> None:
         self.last_command = command
+        self.viewing = None
         if not self.query_one("#lanes").has_class("-current"):
             self.show_page("path")
         r = self.runner
@@ -397,19 +466,19 @@ class MainScreen(EditingMixin, Screen):
         if r.engine.finished:
             self.app.notify("End of the request queue: r restarts the run, + adds a request.", markup=False)
             return
-        if command == "cont":
-            self._continue()
+        if command in ("cont", "finish"):
+            self._continue(finish=command == "finish")
             return
         stop = r.step() if command == "step" else r.next()
         self._after(stop)
 
     @work(exclusive=True, group="engine")
-    async def _continue(self, replay: bool = False) -> None:
-        """`c`, or (replay) the rest of a long replay after an edit."""
+    async def _continue(self, replay: bool = False, finish: bool = False) -> None:
+        """`c`, `f` (finish), or (replay) the rest of a long replay after an edit."""
         r = self.runner
         self._ticker = self.set_interval(RUN_REFRESH, self.refresh_run)
         try:
-            stop = await (r.replay() if replay else r.cont())
+            stop = await (r.replay() if replay else r.finish() if finish else r.cont())
         finally:
             self._ticker.stop()
             self._ticker = None
@@ -446,6 +515,10 @@ class MainScreen(EditingMixin, Screen):
             self.app.notify(f"Breakpoint: {stop.breakpoint.label}{where}", title="Stopped", markup=False)
         elif stop.reason == "paused":
             self.app.notify("Paused.", markup=False)
+        elif stop.reason == "reached" and self.last_command == "finish":
+            last = self.runner.engine.results[-1]
+            self.app.notify(f"Finished request {last.request + 1}: #{last.seq} {last.guest} "
+                            f"{instruction_text(last.op, last.apqn)}: {result_text(last, compact=True)}", markup=False)
 
     def action_pause(self) -> None:
         if self.runner.running:
@@ -467,11 +540,18 @@ class MainScreen(EditingMixin, Screen):
             return
         on_ = self.runner.engine.toggle_breakpoint(bp)
         self.app.notify(f"Breakpoint {'set' if on_ else 'cleared'}: {bp.label}", markup=False)
+        self._breakpoints_changed()
+
+    def _breakpoints_changed(self) -> None:
+        """Every marker follows: the tree, the matrix cells, the requests and lanes, the pane."""
         self._show_tree()
+        self._show_matrix(keep_ids=True)
         self.refresh_run()
 
     def _breakpoint_here(self) -> Breakpoint | None:
         w = self.focused
+        if isinstance(w, BreakpointList):
+            return w.breakpoint
         if isinstance(w, LaneList) and w.lane is not None:
             return Breakpoint.on_lane(w.lane)
         if isinstance(w, MatrixGrid):
@@ -484,3 +564,92 @@ class MainScreen(EditingMixin, Screen):
         if req.highlighted is not None and req.option_count:
             return Breakpoint.on_request(req.highlighted)
         return None
+
+    # -- the debugger's panes ----------------------------------------------------------
+    def action_finish(self) -> None:
+        self._drive("finish")
+
+    def action_back(self, instruction: bool = False) -> None:
+        r = self.runner
+        if r.running:
+            self.app.notify("A run is going on: space pauses it.", markup=False)
+            return
+        self.viewing = None
+        if r.position() == (0, 0):
+            self.app.notify("At time 0: nothing to step back to.", markup=False)
+            return
+        r.back(instruction)
+        self.refresh_run()
+
+    def action_live_path(self) -> None:
+        self.viewing = None
+        self.refresh_run()
+        if isinstance(self.focused, HistoryList):
+            self.set_focus(self.query_one(PathView))
+
+    def action_history_path(self) -> None:
+        self._view(self.query_one(HistoryList).past)
+        self.action_focus_panel("path")
+
+    @on(HistoryList.OptionHighlighted, "#history")
+    def _history_highlighted(self) -> None:
+        history = self.query_one(HistoryList)
+        if self.focused is history:
+            self._view(history.past)
+
+    def _view(self, past: Past | None) -> None:
+        if past is not None:
+            self.viewing = past
+            self._viewing_results = self.runner.engine.results
+            self.refresh_run()
+
+    def _highlighted_breakpoint(self) -> Breakpoint | None:
+        bp = self.query_one(BreakpointList).breakpoint
+        if bp is None:
+            self.app.notify("No breakpoint: b sets one on the selected request, guest, matrix cell or lane.",
+                            markup=False)
+        return bp
+
+    def action_breakpoint_enable(self) -> None:
+        bp = self._highlighted_breakpoint()
+        if bp is not None:
+            bp = self.runner.engine.enable_breakpoint(bp, not bp.enabled)
+            self.app.notify(f"Breakpoint {'enabled' if bp.enabled else 'disabled'}: {bp.label}", markup=False)
+            self._breakpoints_changed()
+
+    def action_breakpoint_delete(self) -> None:
+        bp = self._highlighted_breakpoint()
+        if bp is not None:
+            self.runner.engine.breakpoints.remove(bp)
+            self.app.notify(f"Breakpoint deleted: {bp.label}", markup=False)
+            self._breakpoints_changed()
+
+    def action_breakpoint_clear(self) -> None:
+        bps = self.runner.engine.breakpoints
+        if bps:
+            n = len(bps)
+            bps.clear()
+            self.app.notify(f"Deleted {n} breakpoint(s).", markup=False)
+            self._breakpoints_changed()
+
+    def action_breakpoint_go(self) -> None:
+        """Select what the breakpoint watches (pudb's Enter in its breakpoints pane)."""
+        bp = self._highlighted_breakpoint()
+        if bp is None:
+            return
+        if bp.kind == BreakpointKind.REQUEST and bp.value < self.query_one(RequestList).option_count:
+            req = self.query_one(RequestList)
+            req.highlighted = bp.value
+            self.set_focus(req)
+        elif bp.kind == BreakpointKind.GUEST and bp.value in self.session.topology.views:
+            self.select(("guest", bp.value))
+            self.set_focus(self.query_one(TopologyTree))
+        elif bp.kind == BreakpointKind.APQN:
+            grid = self.query_one(MatrixGrid)
+            grid.go_to(*bp.value)
+            self.action_focus_panel("matrix")
+        elif bp.kind == BreakpointKind.LANE:
+            lanes = self.query_one(LaneList)
+            if bp.value in lanes.lanes:
+                lanes.highlighted = 1 + lanes.lanes.index(bp.value)
+            self.action_focus_panel("lanes")

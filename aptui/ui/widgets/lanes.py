@@ -49,7 +49,7 @@ class LaneList(OptionList):
         return self.lanes[i - 1] if i is not None and 0 < i <= len(self.lanes) else None
 
     def update(self, lanes: list[Lane], counters: dict[Lane, LaneCounters], recent: dict[Lane, deque[Event]],
-               active: Lane | None, marked: set[Lane], p: Palette) -> None:
+               active: Lane | None, marked: dict[Lane, bool], p: Palette) -> None:
         self._args = (lanes, counters, recent, active, marked, p)
         self._render()
 
@@ -71,7 +71,7 @@ class LaneList(OptionList):
         widths = [max([col_w, len(c.short) + 1, *(len(v[i]) + 1 for v in values.values())])
                   for i, c in enumerate(COUNTERS)] + [cycles_w]
         prompts = [self._header(p, name_w, widths)] + [
-            self._row(lane, values[lane], recent.get(lane, ()), lane == active, lane in marked, extra, name_w,
+            self._row(lane, values[lane], recent.get(lane, ()), lane == active, marked.get(lane), extra, name_w,
                       widths, p) for lane in lanes]
         shape = (tuple(lanes), tuple(prompts))  # Text equality sees the styles: a theme change restyles
         if shape == self._shape:
@@ -96,7 +96,7 @@ class LaneList(OptionList):
         return t
 
     @staticmethod
-    def _row(lane: Lane, values: list[str], recent, active: bool, marked: bool, extra: int, name_w: int,
+    def _row(lane: Lane, values: list[str], recent, active: bool, marked: bool | None, extra: int, name_w: int,
              widths: list[int], p: Palette) -> Text:
         name = lane_name(lane)
         narrow = name_w == NARROW_NAME
@@ -104,7 +104,7 @@ class LaneList(OptionList):
             name = name.replace("user space", "user").replace("kernel", "kern").replace("firmware", "fw")
         under = narrow and extra > 0  # the columns alone fill a narrow line: its events go under it
         t = Text(no_wrap=True, overflow="ellipsis")
-        t.append("●" if marked else " ", p.error)
+        t.append(" " if marked is None else "●" if marked else "○", p.muted if marked is False else p.error)
         t.append(("▶" if active else " ") + ("" if narrow else " "), p.accent)
         t.append(name.ljust(name_w), p.accent if active else p.strong)
         for v, w in zip(values, widths):

@@ -29,6 +29,8 @@ HEADER = 4  # high nibble, low nibble, AQM row, ADM row
 GUTTER = 6  # "05 ■  "
 CELL = 2
 
+MARKS = {True: "•", False: "◦"}  # beside a cell an APQN breakpoint watches: enabled, disabled
+_EXTRA = ("header", "axis", "cursor", "selection", "breakpoint", "breakpoint-off")
 _CLASS = {
     c.EFFECTIVE: "effective", c.ASSIGNED: "assigned", c.CONFLICT: "conflict", c.FREE: "free", c.SIBLING: "sibling",
     c.HELD: "held", c.NONE: "none", **{s: "lost" for s in c.LOST if s != c.CONFLICT},
@@ -66,7 +68,7 @@ class MatrixGrid(ScrollView, can_focus=True):
         Binding("end", "move(0, 256)", "Last domain", show=False),
         Binding("escape", "unmark", "Drop range", show=False),
     ]
-    COMPONENT_CLASSES = {f"matrix--{n}" for n in (*set(_CLASS.values()), "header", "axis", "cursor", "selection")}
+    COMPONENT_CLASSES = {f"matrix--{n}" for n in (*set(_CLASS.values()), *_EXTRA)}
     DEFAULT_CSS = """
     MatrixGrid { background: $surface; scrollbar-size-vertical: 1; scrollbar-size-horizontal: 0; }
     MatrixGrid > .matrix--effective { color: $success; text-style: bold; }
@@ -81,6 +83,8 @@ class MatrixGrid(ScrollView, can_focus=True):
     MatrixGrid > .matrix--axis { color: $accent; text-style: bold; }
     MatrixGrid > .matrix--cursor { text-style: bold reverse; }
     MatrixGrid > .matrix--selection { background: $secondary 40%; }
+    MatrixGrid > .matrix--breakpoint { color: $error; text-style: bold; }
+    MatrixGrid > .matrix--breakpoint-off { color: $foreground 50%; }
     """
 
     @dataclass
@@ -108,6 +112,7 @@ class MatrixGrid(ScrollView, can_focus=True):
         self.anchor: tuple[int, int] | None = None
         self._strips: LRUCache[tuple, Strip] = LRUCache(1024)
         self._styles: dict[str, Style] | None = None
+        self.breakpoints: dict[tuple[int, int], bool] = {}  # APQN breakpoints (enabled or not): marked beside their cells
 
     # -- data --------------------------------------------------------------------------
     def show(self, cells: c.GuestCells, scenario=None, keep_ids: bool = False) -> None:
@@ -271,7 +276,7 @@ class MatrixGrid(ScrollView, can_focus=True):
         if self._styles is None:
             base = self.rich_style
             self._styles = {n: base + self.get_component_rich_style(f"matrix--{n}", partial=True)
-                            for n in (*set(_CLASS.values()), "header", "axis", "cursor", "selection")}
+                            for n in (*set(_CLASS.values()), *_EXTRA)}
             self._styles["base"] = base
         return self._styles[name]
 
@@ -326,7 +331,8 @@ class MatrixGrid(ScrollView, can_focus=True):
         else:
             ri = key[1]
             states = self.cells.row_states(self.rows[ri], self.cols, self.mode)
-            ck = ("cells", id(states), ci_cur if ri == ri_cur else -1, self._sel_cols() if self._in_range(ri, None) else None)
+            ck = ("cells", id(states), ci_cur if ri == ri_cur else -1, self._sel_cols() if self._in_range(ri, None) else None,
+                  self._row_marks(self.rows[ri]))
         strip = self._strips.get(ck)
         if strip is None:
             if ck[0] == "nibble":
@@ -334,9 +340,15 @@ class MatrixGrid(ScrollView, can_focus=True):
             elif ck[0] == "ids":
                 strip = self._cells(list(ck[1]), ci_cur, ck[3])
             else:
-                strip = self._cells(states, ck[2], ck[3])
+                strip = self._cells(states, ck[2], ck[3], dict(ck[4]))
             self._strips[ck] = strip
         return strip
+
+    def _row_marks(self, a: int) -> tuple[tuple[int, bool], ...]:
+        """(column index, enabled) of each cell of adapter row `a` a breakpoint watches."""
+        if not self.breakpoints:
+            return ()
+        return tuple((ci, self.breakpoints[(a, d)]) for ci, d in enumerate(self.cols) if (a, d) in self.breakpoints)
 
     def _sel_cols(self) -> tuple[int, int] | None:
         if self.anchor is None:
@@ -357,8 +369,11 @@ class MatrixGrid(ScrollView, can_focus=True):
             segs.append(Segment(text + " ", axis if ci == self.cursor[1] else header))
         return Strip(segs, CELL * len(self.cols))
 
-    def _cells(self, states: list[str], cursor_ci: int, sel: tuple[int, int] | None) -> Strip:
-        """Runs of equal cells become one segment each; the cursor and the range split runs."""
+    def _cells(self, states: list[str], cursor_ci: int, sel: tuple[int, int] | None,
+               marks: dict[int, bool] | None = None) -> Strip:
+        """Runs of equal cells become one segment each; the cursor, the range and the cells a
+        breakpoint watches (marked in the space after the glyph) split runs."""
+        marks = marks or {}
         segs: list[Segment] = []
         glyphs = c.GLYPHS
         sel_style = self.style_of("selection")
@@ -368,16 +383,18 @@ class MatrixGrid(ScrollView, can_focus=True):
             st = states[start]
             in_sel = sel is not None and sel[0] <= start <= sel[1]
             end = start + 1
-            if start != cursor_ci:
-                while end < n and states[end] == st and end != cursor_ci and (
+            if start != cursor_ci and start not in marks:
+                while end < n and states[end] == st and end != cursor_ci and end not in marks and (
                         sel is None or (sel[0] <= end <= sel[1]) == in_sel):
                     end += 1
             style = self.style_of(_CLASS[st])
             if in_sel:
                 style = style + sel_style
-            if start == cursor_ci:
-                segs.append(Segment(glyphs[st], style + self.style_of("cursor")))
-                segs.append(Segment(" ", style))
+            if start == cursor_ci or start in marks:
+                segs.append(Segment(glyphs[st], style + self.style_of("cursor") if start == cursor_ci else style))
+                on = marks.get(start)
+                segs.append(Segment(" ", style) if on is None else
+                            Segment(MARKS[on], self.style_of("breakpoint" if on else "breakpoint-off")))
             else:
                 segs.append(Segment((glyphs[st] + " ") * (end - start), style))
             start = end
@@ -408,4 +425,7 @@ def legend(grid: MatrixGrid) -> Text:
             out.append("  ")
         out.append(c.GLYPHS[state], grid.style_of(_CLASS[state]))
         out.append(f" {text}")
+    for on in sorted(set(grid.breakpoints.values()), reverse=True):
+        out.append(f"  {MARKS[on]}", grid.style_of("breakpoint" if on else "breakpoint-off"))
+        out.append(" breakpoint" if on else " disabled")
     return out

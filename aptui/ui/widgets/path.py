@@ -41,11 +41,13 @@ class PathView(Widget, can_focus=True):
         self.lanes: list[Lane] = []
         self.palette: Palette | None = None
         self.changes: list = []
+        self.history: str | None = None
 
-    def show(self, trace: Trace | None, lanes: list[Lane], p: Palette, changes=()) -> None:
+    def show(self, trace: Trace | None, lanes: list[Lane], p: Palette, changes=(), history: str | None = None) -> None:
         """Draw `trace` (the runner's path()) across `lanes` (the engine's), under the `changes`
-        (engine Hotplugs) the run has just reached."""
-        self.trace, self.lanes, self.palette = trace, lanes, p
+        (engine Hotplugs) the run has just reached; `history` numbers a finished instruction
+        shown instead of the live one (the History panel's)."""
+        self.trace, self.lanes, self.palette, self.history = trace, lanes, p, history
         self.changes = list(changes)[-SHOWN_CHANGES:]
         self.refresh(layout=True)
 
@@ -80,6 +82,9 @@ class PathView(Widget, can_focus=True):
 
     def _lines(self, width: int) -> list[Text]:
         p = self.palette or Palette(*(Style() for _ in range(7)))
+        if self.history is not None:
+            return [Text(f"◀ history {self.history}, not the live instruction · H: back to it", p.warning,
+                         no_wrap=True, overflow="ellipsis")] + self._diagram(width, p)
         return self._change_lines(p) + self._diagram(width, p)
 
     def _change_lines(self, p: Palette) -> list[Text]:

@@ -35,7 +35,8 @@ class RequestList(OptionList):
         self._last: dict[int, Result] = {}
         self._shape: tuple = ()
 
-    def update(self, engine: Engine, marked: set[int], p: Palette) -> None:
+    def update(self, engine: Engine, marked: dict[int, bool], p: Palette) -> None:
+        """`marked`: the requests with a breakpoint, each with whether it is enabled."""
         results = engine.results
         if results is not self._results or len(results) < self._seen:  # a restart, or a replay after an edit
             self._results, self._seen, self._last = results, 0, {}
@@ -52,7 +53,7 @@ class RequestList(OptionList):
             cur = nxt.request if nxt is not None else None
         width = max((len(printable(r.guest)) for r in reqs), default=5)
         width = min(max(width, 5), 18)
-        prompts = [self._prompt(i, r, i == cur, i in marked, width, p) for i, r in enumerate(reqs)]
+        prompts = [self._prompt(i, r, i == cur, marked.get(i), width, p) for i, r in enumerate(reqs)]
         shape = tuple(prompts)  # Text equality sees the styles: a theme change restyles
         if shape == self._shape:
             return
@@ -67,9 +68,9 @@ class RequestList(OptionList):
                 self.highlighted = min(keep or 0, len(prompts) - 1) if keep is not None else (cur or 0)
         self._shape = shape
 
-    def _prompt(self, i: int, r, current: bool, marked: bool, width: int, p: Palette) -> Text:
+    def _prompt(self, i: int, r, current: bool, marked: bool | None, width: int, p: Palette) -> Text:
         t = Text(no_wrap=True, overflow="ellipsis")
-        t.append("●" if marked else " ", p.error)
+        t.append(" " if marked is None else "●" if marked else "○", p.muted if marked is False else p.error)
         t.append("▶" if current else " ", p.accent)
         t.append(f"{i + 1:>2} ", p.accent if current else p.muted)
         guest = printable(r.guest)

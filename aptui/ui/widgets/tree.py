@@ -49,7 +49,7 @@ class TopologyTree(Tree[tuple[str, object]], can_focus=True):
         self.rebuilding = True  # cursor moves until the first build and while rebuilding are not the user's
         self._want: tuple | None = None
 
-    def show(self, topo: Topology, diagnostics: list[Diagnostic], marked: set[str], select: tuple | None,
+    def show(self, topo: Topology, diagnostics: list[Diagnostic], marked: dict[str, bool], select: tuple | None,
              p: Palette, guessed: frozenset = frozenset()) -> None:
         """Rebuild when the tree's shape changed, else relabel in place (keeps the cursor still).
         `guessed`: (Guessed, adapter id or None) of the machine's values an import guessed."""
@@ -77,7 +77,7 @@ class TopologyTree(Tree[tuple[str, object]], can_focus=True):
         for a in host.adapters:
             self._label(("adapter", a.id), (*tk.adapter_tokens(a), *tk.guess_tokens(guessed, a.id)), p)
         for name in topo.walk():
-            self._label(("guest", name), _guest_tokens(topo, name, badges.get(name), name in marked), p)
+            self._label(("guest", name), _guest_tokens(topo, name, badges.get(name), marked.get(name)), p)
         self._want = select
         if rebuilt:  # node lines are laid out on the next refresh; move the cursor after it
             self.rebuilding = True
@@ -149,7 +149,7 @@ def _host_tokens(topo: Topology, diags) -> tuple[Token, ...]:
     return (*tk.host_tokens(topo), *tk.badge_tokens(diags or ()))
 
 
-def _guest_tokens(topo: Topology, name: str, diags, marked: bool) -> tuple[Token, ...]:
+def _guest_tokens(topo: Topology, name: str, diags, marked: bool | None) -> tuple[Token, ...]:
     return (*tk.guest_tokens(topo, name, marked), *tk.badge_tokens(diags or ()))
 
 
@@ -176,6 +176,6 @@ def _text(tokens: tuple[Token, ...], p: Palette) -> Text:
             t.append(text, p.warning)
         else:
             t.append(text, {"host": "bold", "level": "bold", "name": "bold", "adapters": "dim", "passthru": quiet,
-                            "format": quiet, "gets": "dim" if text == "gets 0" else "bold"}.get(key) or
+                            "format": quiet, "gets": "dim" if text == "gets 0" else "bold", "breakpoint-off": "dim"}.get(key) or
                      (p.error if key in ("breakpoint", "state", "no start", "no AP") else ""))
     return t
