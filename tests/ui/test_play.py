@@ -45,3 +45,16 @@ async def test_shift_p_cycles_the_pace(make_app):
             await pilot.press("P")
             paces.append(app.main.pace)
         assert paces == [0.5, 2.0, 1.0]
+
+
+async def test_the_path_tells_the_story_until_the_first_hop(make_app):
+    app = make_app("2018")
+    async with app.run_test(size=(200, 60)) as pilot:
+        from aptui.ui.widgets.path import PathView
+
+        path = app.screen.query_one(PathView)
+        assert "The 2018 qemu-s390x case." in path.render().plain and "Look at:" in path.render().plain
+        await pilot.press("s", "s")  # the issue, then the first hop
+        assert "The 2018 qemu-s390x case." not in path.render().plain
+        await pilot.press("r")
+        assert "The 2018 qemu-s390x case." in path.render().plain

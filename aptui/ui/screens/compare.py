@@ -15,24 +15,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from aptui.console.compare import Column, compare
+from aptui.console.story import story
 from aptui.engine import instruction_text
 from aptui.formats.text import printable
 from aptui.model.scenario import Scenario
 from aptui.ui.palette import Palette
 from aptui.ui.widgets.footer import Footer
-
-
-def story(description: str) -> str:
-    """The description reflowed to the screen's width: its line breaks were made for a file;
-    blank lines and "Look at:" still start a paragraph."""
-    paragraphs = []
-    for block in description.strip().split("\n\n"):
-        lines = [printable(line.strip()) for line in block.split("\n")]
-        text = ""
-        for line in lines:
-            text += ("\n" if text and line.startswith("Look at") else " " if text else "") + line
-        paragraphs.append(text)
-    return "\n\n".join(paragraphs)
 
 
 def _bad(text: str) -> bool:

@@ -9,6 +9,8 @@ has just reached is written above it, in the words of `aptui run`.
 
 from __future__ import annotations
 
+import textwrap
+
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
@@ -21,6 +23,7 @@ from aptui.formats.text import printable
 from aptui.model.vocabulary import HopKind
 from aptui.ui.palette import Palette
 from aptui.console.runner import Trace
+from aptui.console.story import story
 
 SHORT = {"firmware": "firmware", "kernel": "kern", "userspace": "user"}
 CYCLES = 8
@@ -42,12 +45,14 @@ class PathView(Widget, can_focus=True):
         self.palette: Palette | None = None
         self.changes: list = []
         self.history: str | None = None
+        self.story = ""  # the scenario's description, told under the path until the first step
 
-    def show(self, trace: Trace | None, lanes: list[Lane], p: Palette, changes=(), history: str | None = None) -> None:
+    def show(self, trace: Trace | None, lanes: list[Lane], p: Palette, changes=(), history: str | None = None,
+             story: str = "") -> None:
         """Draw `trace` (the runner's path()) across `lanes` (the engine's), under the `changes`
         (engine Hotplugs) the run has just reached; `history` numbers a finished instruction
         shown instead of the live one (the History panel's)."""
-        self.trace, self.lanes, self.palette, self.history = trace, lanes, p, history
+        self.trace, self.lanes, self.palette, self.history, self.story = trace, lanes, p, history, story
         self.changes = list(changes)[-SHOWN_CHANGES:]
         self.refresh(layout=True)
 
@@ -85,7 +90,17 @@ class PathView(Widget, can_focus=True):
         if self.history is not None:
             return [Text(f"◀ history {self.history}, not the live instruction · H: back to it", p.warning,
                          no_wrap=True, overflow="ellipsis")] + self._diagram(width, p)
-        return self._change_lines(p) + self._diagram(width, p)
+        return self._change_lines(p) + self._diagram(width, p) + self._story_lines(width, p)
+
+    def _story_lines(self, width: int, p: Palette) -> list[Text]:
+        """The story, wrapped to the panel: the presenter's opening, before anything has run."""
+        if not self.story:
+            return []
+        out = [Text("")]
+        for paragraph in story(self.story).split("\n"):
+            out += [Text(line, p.muted if not line.startswith("Look at") else p.accent)
+                    for line in textwrap.wrap(paragraph, max(width - 1, 10))] or [Text("")]
+        return out
 
     def _change_lines(self, p: Palette) -> list[Text]:
         out = []
