@@ -5,7 +5,7 @@ guest and the help screen; the main, matrix and help screens also in the 3270 th
 
 Run: python screenshots/make.py
 
-To add a shot (the debugger's panes, say): write `async def NAME(app, pilot)` pressing the keys
+To add a shot: write `async def NAME(app, pilot)` pressing the keys
 that bring the screen up, and append a Shot to SHOTS; it is written as NAME-THEME.svg.
 """
 
@@ -61,6 +61,23 @@ async def chain(app: AptuiApp, pilot) -> None:
     await pilot.press("i")  # the selection starts on the first request's guest: nested1
 
 
+async def debugger(app: AptuiApp, pilot) -> None:
+    """An APQN breakpoint and a request breakpoint (disabled), four instructions run, the history
+    showing a finished one in the Path panel."""
+    await pilot.pause()
+    app.screen.select(("guest", "kvm1"))
+    grid = app.screen.query_one(MatrixGrid)
+    grid.focus()
+    grid.go_to(5, 4)
+    await pilot.press("b", "3", "down", "down", "down", "b", "8", "down", "e")
+    await pilot.press("n", "n", "n", "n", "7", "down", "down")
+
+
+async def queue(app: AptuiApp, pilot) -> None:
+    """The queue inspector after a few requests of the queues demo: slots, replies and when they ripen."""
+    await pilot.press("n", "n", "n", "n", "9")
+
+
 def demo_2018():
     return load_scenario("2018")
 
@@ -81,7 +98,8 @@ SHOTS = [
     Shot("chain", "demo:2018", demo_2018, chain),
     Shot("matrix-256", "256x256.toml", big, matrix_256, BOTH),
     Shot("help", "demo:2018", demo_2018, help_screen, BOTH),
-    # The debugger's panes go here, e.g. Shot("breakpoints", "demo:2018", demo_2018, breakpoints).
+    Shot("debugger", "demo:2018", demo_2018, debugger),
+    Shot("queue", "demo:queues", lambda: load_scenario("queues"), queue),
 ]
 
 
