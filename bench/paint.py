@@ -3,7 +3,7 @@
 Each side is a fresh process that starts the app headless at 120x36 and waits until the screen
 has settled: every panel, the footer, the diagnostics and the legend drawn, and the frames that
 follow the first one (Pilot.pause twice: the callbacks scheduled after the first refresh ran, and
-their repaint). The peer has the console's layout and stylesheet (aptui/ui/app.tcss) and the
+their repaint), and the footer holding its keys. The peer has the console's layout and stylesheet (aptui/ui/app.tcss) and the
 same kinds of widgets (a Tree, OptionLists, Statics, the Footer) holding text of the same size,
 and as many keys in its footer, but no model: the ratio is what aptui's own work costs on top of
 Textual's.
@@ -26,10 +26,17 @@ ROUNDS = 7
 SETTLE = """
 import asyncio
 {setup}
+from textual.widgets._footer import FooterKey
 async def main():
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.pause()
         await pilot.pause()
+        for _ in range(50):  # and the footer holds its keys (Textual builds it after a refresh)
+            if len(app.screen.query(FooterKey)) > 10:
+                break
+            await pilot.pause()
+        else:
+            raise SystemExit("the footer never showed its keys")
 asyncio.run(main())
 """
 CONSOLE = """
@@ -45,13 +52,18 @@ from textual.app import App
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, OptionList, Static, Tree
 import aptui.ui
+from aptui.ui import themes
 
 KEYS = ("plus", "e", "delete", "x", "s", "n", "c", "r", "b", "ctrl+z", "ctrl+y", "i", "p", "ctrl+s", "question_mark",
         "ctrl+q", "a", "u", "o")
 
 class Plain(App):
     CSS_PATH = str(Path(aptui.ui.__file__).parent / "app.tcss")
-    BINDINGS = [(k, "bell", f"Key {i}") for i, k in enumerate(KEYS)]  # the console's footer shows 19
+    BINDINGS = [(k, f"notify('{i}')", f"Key {i}") for i, k in enumerate(KEYS)]  # the console's footer shows 19
+
+    def get_css_variables(self):  # the stylesheet's panel colours, as the console defines them
+        variables = super().get_css_variables()
+        return {**themes.panel_defaults(variables), **variables}
 
     def compose(self):
         yield Static("aptui L1 emulates, L2 interprets  demo:2018", id="title")
