@@ -88,8 +88,8 @@ def _command(args: list[str]) -> int:
     _say_imported(ns.file, opened)
     scenario = opened.scenario
     if ns.command == "export":
-        if ns.change is not None and ns.guest is not None:
-            parser.error("--change names its guest: give --change or --guest, not both")
+        if ns.change is not None and (ns.guest is not None or ns.hypervisor is not None):
+            parser.error("--change names its guest: give --change, or --guest/--hypervisor, not both")
         return _export(ns.kind, scenario, ns.guest, ns.hypervisor, ns.change)
     if ns.command == "run":
         return _run(scenario, ns.json, ns.summary)

@@ -20,7 +20,7 @@ from aptui.model.idlist import format_id, parse_id, parse_ids
 from aptui.model.scenario import (ADAPTER_TYPES, BACKENDS, CHANGE_FIELDS, FEATURES, HOST, MODES, OPS, OPS_WITHOUT_APQN,
                                   STARTS, STATES, Adapter, Change, Guest, Host, Request, Reserved, Scenario, boot_masks)
 from aptui.model.topology import Topology
-from aptui.model.ap_check import check_other_mdevs_sysfs
+from aptui.model.ap_check import sysfs_siblings
 from aptui.model.vfio_ap import assign_verdict, host_owned_queues
 from aptui.model.vocabulary import Backend, Errno
 
@@ -88,9 +88,7 @@ def refusal(s: Scenario, edited: Guest, mask: str, added: frozenset[int],
     reserved = None
     if passthrough and not lpar:
         reserved = (edited.parent, host_owned_queues(s.guest(edited.parent).reserved))
-    siblings = [(o.name, o.matrix) for o in s.guests
-                if passthrough and o.name != name and o.parent == edited.parent and o.backend == Backend.PASSTHROUGH
-                and check_other_mdevs_sysfs(edited, o)]  # EADDRINUSE is between mdevs that exist in sysfs
+    siblings = sysfs_siblings([o for o in s.guests if o.name != name], edited)
     verdict = assign_verdict(mask, added, limit, why, edited.matrix, s.guest(name).matrix, reserved, siblings)
     if verdict is None:
         return None

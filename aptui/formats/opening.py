@@ -25,6 +25,8 @@ def open_path(path: str) -> Opened:
     try:
         return Opened(sf.load(path))
     except InputError:
+        if _valid_toml(path):
+            raise  # a scenario file with an error: its error, not a guess at another format
         from aptui.formats.real import convert  # not on the way of a scenario file: start-up
 
         found = convert.read_recognised(path)
@@ -32,3 +34,15 @@ def open_path(path: str) -> Opened:
             raise
     kind, imported = found
     return Opened(imported.scenario, kind, imported)
+
+
+def _valid_toml(path: str) -> bool:
+    """Whether the file parses as TOML (a directory, unreadable or non-UTF-8 bytes do not)."""
+    import tomllib
+
+    try:
+        with open(path, "rb") as f:
+            tomllib.load(f)
+    except (OSError, ValueError, RecursionError):  # TOMLDecodeError and UnicodeDecodeError are ValueErrors
+        return False
+    return True

@@ -28,7 +28,7 @@ from __future__ import annotations
 from aptui.model.matrix import Matrix
 from aptui.model.scenario import Guest, Reserved
 from aptui.model.vfio_ap import host_owned_queues, shared_queues
-from aptui.model.vocabulary import Start
+from aptui.model.vocabulary import Backend, Start
 
 
 def conflict_error(uuid: str | None, apqn: tuple[int, int], persistent: bool) -> str:
@@ -75,6 +75,17 @@ def check_other_mdevs_sysfs(mine: Guest, other: Guest) -> bool:
     (`check_other_mdevs_sysfs`); the kernel's EADDRINUSE likewise holds between mdevs that
     exist in sysfs (`vfio_ap_mdev_verify_no_sharing`). True when both are active."""
     return mine.active and other.active
+
+
+def sysfs_siblings(guests, mine: Guest) -> list[tuple[str, Matrix]]:
+    """The other mdevs of `mine`'s hypervisor that exist in sysfs beside it: those whose matrix an
+    assignment or ap_config write of `mine` must not share (EADDRINUSE, `vfio_ap_mdev_verify_no_sharing`),
+    as (name, assigned matrix). None when `mine` has no mdev (an LPAR, another backend)."""
+    if mine.backend != Backend.PASSTHROUGH:
+        return []
+    return [(o.name, o.matrix) for o in guests
+            if o.name != mine.name and o.parent == mine.parent and o.backend == Backend.PASSTHROUGH
+            and check_other_mdevs_sysfs(mine, o)]
 
 
 def check_cfg_mask_conflicts(guest: Guest, masks: Reserved) -> Matrix:

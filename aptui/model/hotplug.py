@@ -19,12 +19,12 @@ from __future__ import annotations
 import attrs
 
 from aptui.model import mask as m
-from aptui.model.ap_check import usage_domain_check
+from aptui.model.ap_check import sysfs_siblings, usage_domain_check
 from aptui.model.matrix import Matrix
 from aptui.model.scenario import Change, Scenario
 from aptui.model.topology import GuestView, Topology
 from aptui.model.vfio_ap import Verdict, assign_verdict, host_owned_queues
-from aptui.model.vocabulary import Backend, Errno
+from aptui.model.vocabulary import Errno
 
 
 def ap_config_store(scenario: Scenario, topology: Topology, change: Change) -> Verdict | None:
@@ -44,9 +44,8 @@ def ap_config_store(scenario: Scenario, topology: Topology, change: Change) -> V
             return Verdict(Errno.ENODEV, high[0], f"{what} 0x{high[0]:02x}: {why} addresses ids 0..{limit} "
                                                   f"(0x{limit:02x})")
     reserved = (g.parent, host_owned_queues(scenario.guest(g.parent).reserved))
-    siblings = [(o.name, o.matrix) for o in scenario.guests
-                if o.name != g.name and o.parent == g.parent and o.backend == Backend.PASSTHROUGH]
-    return assign_verdict("apm", frozenset(), max_a, why, new, g.matrix, reserved, siblings)
+    return assign_verdict("apm", frozenset(), max_a, why, new, g.matrix, reserved,
+                          sysfs_siblings(scenario.guests, g))
 
 
 def hot_unplugged(old: GuestView, new: GuestView) -> tuple[tuple[int, int], ...]:

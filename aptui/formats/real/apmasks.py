@@ -30,7 +30,7 @@ ALL = m.mask_of(range(m.MAX_ID + 1))  # the kernel's default: every queue the ho
 MASKS = ("apmask", "aqmask")
 _ENTRY = re.compile(r'\s*([A-Za-z_]+(?:\{[^}]*\})?)\s*(==|!=|\+=|-=|:=|=)\s*"([^"]*)"\s*(?:,|$)')
 _TOKEN = re.compile(r'"((?:[^"\\]|\\.)*)"|(\S+)')
-_RANGE = re.compile(r"(\d+)(?:-(\d+))?")
+_RANGE = re.compile(r"(\d{1,3})(?:-(\d{1,3}))?")  # ids 0-255: three digits at most, never a huge int()
 INFO_WIDTH = 19  # lszdev's print_info: "  %-19s: %s"
 
 
@@ -144,7 +144,7 @@ def parse_lszdev(text: str, path: str) -> dict[str, dict[str, int]]:
             if word == "-":
                 continue
             try:
-                out[column][name] = parse_setting(quoted)
+                out[column][name] = parse_setting(quoted if not word else word)
             except ValueError as e:
                 raise InputError(path, n + 1, f"{name} ({column}): {e}") from None
     return out

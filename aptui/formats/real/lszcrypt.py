@@ -78,6 +78,7 @@ class _Listing:
         self.max_domain: int | None = None  # from -b
         self.bus_features: set[str] | None = None
         self.tool_error: str | None = None  # NO_BUS or NO_CARDS, as lszcrypt said it
+        self.tool_error_line = 0
 
     def fail(self, line: int, message: str):
         raise InputError(self.path, line, message)
@@ -112,6 +113,9 @@ class _Listing:
                              f"got {line.strip()[:40]!r}")
         if self.table_row >= 0:
             self.fail(max(1, len(text.splitlines())), f"the lszcrypt -d table ends after {self.table_row} of 16 rows")
+        if self.tool_error is not None and (self.cards or self.queues):
+            self.fail(self.tool_error_line, f"lszcrypt says {self.tool_error!r}, but the input also lists cards or "
+                                            "queues: import one lszcrypt run at a time")
         if self.columns is None and self.usage is None and self.tool_error is None:
             self.fail(1, "no lszcrypt listing (a header line CARD.DOM TYPE MODE ...) and no lszcrypt -d table")
 
@@ -123,6 +127,7 @@ class _Listing:
                               "has no queue (the Linux has no queue at all, or that domain was unplugged after boot)")
             return
         self.tool_error = _TOOL_ERROR.match(line).group(1)
+        self.tool_error_line = n
         why = ("there is no /sys/bus/ap: the Linux has no AP instructions or the ap module is not loaded"
                if self.tool_error == NO_BUS else "the AP bus has no card")
         self.notes.append(f"{self.path}:{n}: lszcrypt says {self.tool_error!r}: {why}; imported without adapters")
