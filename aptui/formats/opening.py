@@ -37,12 +37,15 @@ def open_path(path: str) -> Opened:
 
 
 def _valid_toml(path: str) -> bool:
-    """Whether the file parses as TOML (a directory, unreadable or non-UTF-8 bytes do not)."""
+    """Whether the file is text that parses as TOML: read as the scenario reader reads it (a
+    regular file, bounded, UTF-8); anything it could not read is not."""
     import tomllib
 
+    from aptui.formats.errors import InputError
+    from aptui.formats.files import read_text
+
     try:
-        with open(path, "rb") as f:
-            tomllib.load(f)
-    except (OSError, ValueError, RecursionError):  # TOMLDecodeError and UnicodeDecodeError are ValueErrors
+        tomllib.loads(read_text(path, "a scenario TOML file"))
+    except (InputError, ValueError, RecursionError):  # TOMLDecodeError is a ValueError
         return False
     return True
