@@ -49,7 +49,7 @@ async def test_shift_p_cycles_the_pace(make_app):
 
 async def test_the_path_tells_the_story_until_the_first_hop(make_app):
     app = make_app("2018")
-    async with app.run_test(size=(200, 60)) as pilot:
+    async with app.run_test(size=(120, 36)) as pilot:
         from aptui.ui.widgets.path import PathView
 
         path = app.screen.query_one(PathView)
@@ -58,3 +58,13 @@ async def test_the_path_tells_the_story_until_the_first_hop(make_app):
         assert "The 2018 qemu-s390x case." not in path.render().plain
         await pilot.press("r")
         assert "The 2018 qemu-s390x case." in path.render().plain
+
+
+async def test_on_a_tall_screen_the_story_follows_the_steps(make_app):
+    app = make_app("2018")
+    async with app.run_test(size=(200, 60)) as pilot:
+        from aptui.ui.widgets.path import PathView
+
+        path = app.screen.query_one(PathView)
+        await pilot.press("n", "n")
+        assert "operation exception" in path.render().plain and "The 2018 qemu-s390x case." in path.render().plain

@@ -255,7 +255,7 @@ class MainScreen(EditingMixin, Screen):
         first = past is None and not e.results and not e.hops_done
         self.query_one(PathView).show(shown, e.lanes(), self.palette, () if past else r.reached,
                                       history=past.number if past else None,
-                                      story=self.session.scenario.description if first else "")
+                                      story=self.session.scenario.description, opening=first)
         path = self.query_one("#path")
         if trace is not None:
             number = past.number if past else f"#{trace.seq}"

@@ -45,14 +45,16 @@ class PathView(Widget, can_focus=True):
         self.palette: Palette | None = None
         self.changes: list = []
         self.history: str | None = None
-        self.story = ""  # the scenario's description, told under the path until the first step
+        self.story = ""  # the scenario's description: under the path until the first hop, then where it fits
+        self.opening = False  # nothing has run yet: the story is told whatever the room
 
     def show(self, trace: Trace | None, lanes: list[Lane], p: Palette, changes=(), history: str | None = None,
-             story: str = "") -> None:
+             story: str = "", opening: bool = False) -> None:
         """Draw `trace` (the runner's path()) across `lanes` (the engine's), under the `changes`
         (engine Hotplugs) the run has just reached; `history` numbers a finished instruction
         shown instead of the live one (the History panel's)."""
         self.trace, self.lanes, self.palette, self.history, self.story = trace, lanes, p, history, story
+        self.opening = opening
         self.changes = list(changes)[-SHOWN_CHANGES:]
         self.refresh(layout=True)
 
@@ -60,7 +62,15 @@ class PathView(Widget, can_focus=True):
         return len(self._lines(max(width, 20)))
 
     def render(self) -> Text:
-        return Text("\n").join(self._lines(max(self.size.width, 20)))
+        """The path, and the story under it where the panel has room for it (it follows the steps
+        on a tall screen; before the first hop it is told whatever the room)."""
+        width = max(self.size.width, 20)
+        lines = self._lines(width)
+        if not self.opening and self.history is None:
+            told = self._story_lines(width, self.palette or Palette(*(Style() for _ in range(7))))
+            if len(lines) + len(told) <= self.size.height:
+                lines += told
+        return Text("\n").join(lines)
 
     # -- the diagram -------------------------------------------------------------------
     def _model(self):
@@ -90,7 +100,7 @@ class PathView(Widget, can_focus=True):
         if self.history is not None:
             return [Text(f"◀ history {self.history}, not the live instruction · H: back to it", p.warning,
                          no_wrap=True, overflow="ellipsis")] + self._diagram(width, p)
-        return self._change_lines(p) + self._diagram(width, p) + self._story_lines(width, p)
+        return self._change_lines(p) + self._diagram(width, p) + (self._story_lines(width, p) if self.opening else [])
 
     def _story_lines(self, width: int, p: Palette) -> list[Text]:
         """The story, wrapped to the panel: the presenter's opening, before anything has run."""
