@@ -17,7 +17,6 @@ from aptui.model.diagnostics import Diagnostic
 from aptui.model.routing import ap_bus_configuration
 from aptui.model.topology import Topology
 from aptui.model.vfio_ap import ap_owned_by_def_drv
-from aptui.model.vocabulary import Backend
 
 CEXMODES = ("ep11", "cca", "accel")  # Verify's cexmode switch
 MINCEXGEN = re.compile(r"cex[456789]")  # Verify: regexp "^cex[456789]$"
@@ -157,7 +156,7 @@ def ap_scan_apqns(topo: Topology, node: str) -> NodeScan:
     (zcrypt_queue.c), which a queue given to vfio_ap does not have (ap_owned_by_def_drv)."""
     view = topo.view(node)
     found, _ = ap_bus_configuration(topo, node)
-    kids = [topo.view(k) for k in topo.children[node] if topo.guests[k].backend == Backend.PASSTHROUGH]
+    kids = topo.mdev_children(node)
     apqns, vfio = [], {}
     for a, d in found.apqns():
         if not ap_owned_by_def_drv(view.guest.reserved, bool(kids), a, d):

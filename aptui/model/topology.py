@@ -161,6 +161,11 @@ class Topology:
             self._unavailable[key] = tuple(d for d in found if d)
         return self._unavailable[key]
 
+    def mdev_children(self, name: str) -> list[GuestView]:
+        """The guests `name` runs with passthrough: those with a vfio_ap mdev on it (an LPAR's, when
+        name is an L1, are passthrough guests too)."""
+        return [self.views[k] for k in self.children[name] if self.guests[k].backend == Backend.PASSTHROUGH]
+
     def view(self, name: str) -> GuestView:
         return self.views[name]
 

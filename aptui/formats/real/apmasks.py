@@ -240,12 +240,18 @@ def masks_note(topo: Topology, views: list[GuestView]) -> str:
             "aptui export chzdev writes these commands")
 
 
+def keeps_text(reserved: Reserved) -> str:
+    """The queues masks keep for zcrypt, in words: 'adapters 05-06 x domains 0004', or 'no queue'."""
+    if reserved.adapters and reserved.domains:
+        return f"adapters {m.format_ids(reserved.adapters)} x domains {m.format_ids(reserved.domains, 4)}"
+    return "no queue"
+
+
 def export(topo: Topology, views: list[GuestView], named: bool) -> Exported:
     """A sh script of the chzdev commands for the guests' hypervisor."""
     hyp = hypervisor_of(topo, views)
     who = printable(hyp.name)
-    keep = ("no queue" if not (hyp.reserved.adapters and hyp.reserved.domains) else
-            f"adapters {m.format_ids(hyp.reserved.adapters)} x domains {m.format_ids(hyp.reserved.domains, 4)}")
+    keep = keeps_text(hyp.reserved)
     out = ["#!/bin/sh",
            f"# aptui {__version__}, scenario {printable(topo.scenario.name)!r}: the AP bus masks of {who}.",
            f"# Run it as root on {who} before mdevctl define/start or virsh nodedev-define: a fresh host keeps",

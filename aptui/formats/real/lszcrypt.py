@@ -400,7 +400,7 @@ def _vfio_status(topo: Topology, view: GuestView, matrix: Matrix) -> dict[tuple[
     """For a guest that runs KVM guests with passthrough: its queues not reserved for its own
     drivers are bound to vfio_ap, ``in use`` in a guest, ``assigned`` to an mdev that does not get
     them, or ``unassigned`` (ref 5.7). Other guests keep every queue for their own drivers."""
-    kids = [topo.view(k) for k in topo.children[view.name] if topo.guests[k].backend == "passthrough"]
+    kids = topo.mdev_children(view.name)
     if not kids:
         return {}
     out = {}

@@ -481,16 +481,10 @@ def _machine(topo: Topology, parent: str, views: list[GuestView]) -> list[str]:
     return out
 
 
-def _keeps(reserved: Reserved) -> str:
-    if reserved.adapters and reserved.domains:
-        return f"adapters {m.format_ids(reserved.adapters)} x domains {m.format_ids(reserved.domains, 4)}"
-    return "no queue"
-
-
 def _active_masks(hyp: Guest) -> list[str]:
     reserved = hyp.reserved
     who = printable(hyp.name)
-    return [f"# {who} keeps {_keeps(reserved)} for its own zcrypt drivers (apmask AND aqmask);",
+    return [f"# {who} keeps {apmasks.keeps_text(reserved)} for its own zcrypt drivers (apmask AND aqmask);",
             "# every other queue goes to vfio_ap. Giving queues away always succeeds; taking one back",
             "# fails with EBUSY while an mdev holds it.",
             _write(m.format_mask(m.mask_of(reserved.adapters)), "$SYSFS/bus/ap/apmask", hyp.name),
@@ -506,7 +500,7 @@ def _persistent_masks(hyp: Guest) -> list[str]:
     boot = hyp.boot_reserved
     rules = '"$SYSFS/../' + apmasks.RULES_PATH + '"'
     text = apmasks.rules_text(*apmasks.masks_of(boot)).splitlines()
-    return [f"# From boot on {printable(hyp.name)} keeps {_keeps(boot)} (the persistent masks, 41-ap.rules).",
+    return [f"# From boot on {printable(hyp.name)} keeps {apmasks.keeps_text(boot)} (the persistent masks, 41-ap.rules).",
             'if [ "${SYSFS%/}" = /sys ]; then',
             "  command -v chzdev >/dev/null || { echo 'aptui script: chzdev (s390-tools zdev) keeps the persistent "
             "masks: install it, or write 41-ap.rules as aptui export udev does' >&2; exit 1; }",
