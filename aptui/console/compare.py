@@ -66,12 +66,15 @@ def run_column(v: Variant) -> Column:
     counts = [0] * n
 
     def sink(entry: Result | Segment) -> None:
-        i = entry.request
         if type(entry) is Segment:
-            counts[i] += entry.count
-            cycles[i] += entry.route.cycles * entry.count
-            last[i] = entry.result(entry.count - 1)
+            done = 0
+            for i, k in entry.spans():
+                done += k
+                counts[i] += k
+                cycles[i] += entry.route.cycles * k
+                last[i] = entry.result(done - 1)
         else:
+            i = entry.request
             counts[i] += 1
             cycles[i] += entry.cycles
             last[i] = entry

@@ -4,8 +4,9 @@ Deterministic: the same scenario always gives the same results. A console drives
 run / step_instruction / step_transition / pause / reset; every transition of an
 instruction is emitted as an Event to the subscribed listeners. With no listener and no
 transition breakpoint the engine replays cached routes without building events, and a run of
-identical instructions (a request's repetitions, as far as its queue answers them alike) is
-one Segment, computed in one step: the cost of a run follows its requests, not its instructions.
+identical instructions (a request's repetitions, and those of the requests after it that repeat
+its instruction with no wait, as far as the queue answers them alike) is one Segment, computed
+in one step: the cost of a run follows its requests, not its instructions.
 Results are handed to `sink` as they complete and only the latest are kept (`results`).
 
 A scenario's [[change]]s (model.hotplug) happen between instructions: before the first one
@@ -18,6 +19,7 @@ neither the spec nor the reference gives a figure for it.
 from __future__ import annotations
 
 import sys
+from bisect import bisect_left, bisect_right
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 
@@ -226,6 +228,7 @@ class Engine:
         # Other instruction breakpoints test what all repetitions of a request share: if one
         # hits the first instruction of a segment, it hits every one.
         segments = not any(b.kind == BreakpointKind.INSTRUCTION_IF for b in on_instr)
+        stops = frozenset(b.value for b in on_instr if b.kind == BreakpointKind.REQUEST)  # a segment ends short of them
         skip = self._inflight is None
         n = 0
         while True:
@@ -256,7 +259,7 @@ class Engine:
                 self._begin(instr, use)
             elif segments and not instr.in_scan:
                 n += self._segment(use, 1 if hit is not None else
-                                   min(batch - n + 1, until - len(results), upto - self.executed)) - 1
+                                   min(batch - n + 1, until - len(results), upto - self.executed), stops) - 1
             else:
                 self._complete(instr, use, self.clock + instr.wait_ticks)
 
@@ -391,14 +394,27 @@ class Engine:
             self._next_repetition()
         return res
 
-    def _segment(self, use: _Use, limit: int) -> int:
-        """The next repetitions of the current request (no SCAN), up to `limit`, as far as they
-        get the same answer: one Segment, with no events and no breakpoints. How many."""
-        r = self.scenario.requests[self._req]
+    def _segment(self, use: _Use, limit: int, stops: frozenset[int]) -> int:
+        """The next instructions of the current request (no SCAN), and of the requests after it
+        that repeat its instruction with no wait (short of a request in `stops`), up to `limit`,
+        as far as they get the same answer: one Segment, with no events and no breakpoints. How many."""
+        reqs = self.scenario.requests
+        r = reqs[self._req]
         route = use.route
         issue = self.clock + (r.wait_us * self._mhz if self._rep == 0 else 0)
-        count = min(limit, r.repeat - self._rep)
-        if self._pending:  # the run stops before the first repetition at or after the next change
+        total = r.repeat - self._rep
+        ends = [total]  # where each request of the stretch ends, counted from its start
+        guest, op, apqn = r.guest, r.op, r.apqn
+        for j in range(self._req + 1, len(reqs)):  # the requests that issue the same instruction with no wait
+            if total >= limit:
+                break
+            q = reqs[j]
+            if q.wait_us or q.op != op or q.apqn != apqn or q.guest != guest or j in stops:
+                break
+            total += q.repeat
+            ends.append(total)
+        count = min(limit, total)
+        if self._pending:  # the run stops before the first instruction at or after the next change
             count = first_at_or_after(issue, route.cycles, count, self._pending[0].change.at_us * self._mhz)
         queue = self._queue(route, r.apqn)
         if queue is None:
@@ -406,7 +422,7 @@ class Engine:
         else:
             count, rc, status = queue.execute_run(r.op, issue, route.cycles, count)
         seg = Segment(len(self.results) + 1, self._req, r.guest, self._level[r.guest], r.op, r.apqn, route, rc,
-                      status, issue, count, self._mhz)
+                      status, issue, count, self._mhz, tuple(ends[: bisect_left(ends, count)]))
         self._add(seg)
         if r.op == Op.QCI:
             self.last_qci[r.guest] = seg.result(count - 1)
@@ -414,10 +430,12 @@ class Engine:
         use.count += count
         self.executed += count
         self._next = None
-        self._rep += count
-        if self._rep >= r.repeat:
-            self._req += 1
-            self._rep = 0
+        done = bisect_right(ends, count)  # the requests it finished
+        if done:
+            self._req += done
+            self._rep = count - ends[done - 1]
+        else:
+            self._rep += count
         return count
 
     def _add(self, entry: Result | Segment) -> None:
@@ -540,3 +558,4 @@ class Engine:
         for listener in self._listeners:
             listener(ev)
         return ev
+

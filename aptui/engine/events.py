@@ -84,8 +84,10 @@ class Result:
 
 @attrs.define(slots=True)
 class Segment:
-    """`count` consecutive results of one request that differ only in their number and time: the
-    k-th is entry `seq + k`, issued when `cycles` were added k times to `clock` (in ticks)."""
+    """`count` consecutive results that differ only in their number, time and request: the k-th
+    is entry `seq + k`, issued when `cycles` were added k times to `clock` (in ticks). They may
+    run on through requests that repeat the first one's instruction with no wait: `ends` holds
+    the k at which each of those begins (request `request + 1`, then the next)."""
 
     seq: int
     request: int
@@ -99,11 +101,21 @@ class Segment:
     clock: float
     count: int
     mhz: int
+    ends: tuple[int, ...] = ()
+
+    def request_of(self, k: int) -> int:
+        return self.request + bisect_right(self.ends, k) if self.ends else self.request
+
+    def spans(self) -> Iterator[tuple[int, int]]:
+        """(request, how many of its results) for each request the segment runs through."""
+        bounds = (0, *self.ends, self.count)
+        for i in range(len(bounds) - 1):
+            yield self.request + i, bounds[i + 1] - bounds[i]
 
     def result(self, k: int) -> Result:
         r = self.route
-        return Result(self.seq + k, self.request, self.guest, self.level, self.op, self.apqn, self.rc, r.exception, r,
-                      r.cycles, ticks_after(self.clock, r.cycles, k) / self.mhz, self.status)
+        return Result(self.seq + k, self.request_of(k), self.guest, self.level, self.op, self.apqn, self.rc,
+                      r.exception, r, r.cycles, ticks_after(self.clock, r.cycles, k) / self.mhz, self.status)
 
 
 class Results:

@@ -103,6 +103,9 @@ def busy_scenarios(draw):
         repeat = draw(st.integers(1, 40) | st.sampled_from([1, 1, 300]))
         wait = draw(st.sampled_from([0, 0, 0, 0.1, 0.5, 37, 100.5, 300, 2000, 1e11]))
         requests.append(Request(draw(st.sampled_from([g.name for g in s.guests])), op, apqn, repeat, wait))
+        for _ in range(draw(st.sampled_from([0, 0, 1, 3]))):  # the same instruction again: one segment runs on
+            requests.append(attrs.evolve(requests[-1], repeat=draw(st.integers(1, 40)),
+                                         wait_us=draw(st.sampled_from([0, 0, 0, 0.5]))))
     cycles = st.sampled_from([0, 1, 999, 1000, 1234, 3 * 2**40])
     costs = draw(st.builds(Costs, interpret=cycles, sie_exit=cycles, exception=cycles,
                            clock_mhz=st.sampled_from([1, 3, 5000, 7777, 10**6]),

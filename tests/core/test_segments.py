@@ -103,6 +103,44 @@ def test_a_request_breakpoint_stops_before_each_repetition():
     assert [r.rc for r in engine.results[-3:]] == [0, 0, 0]
 
 
+
+@given(busy_scenarios(), st.data())
+def test_every_result_names_its_request_as_one_at_a_time(s, data):
+    """A segment that runs on through requests repeating its instruction names, for each of its
+    results, the request it belongs to; a request breakpoint stops it short of that request."""
+    s = attrs.evolve(s, changes=())
+    expected = [r.request for r in reference.results(s)]
+    got = []
+    engine = Engine(s, sink=got.append)
+    if s.requests:
+        engine.breakpoints[:] = [Breakpoint.on_request(data.draw(st.integers(0, len(s.requests) - 1)))]
+    stops = []
+    while (stop := engine.run_blocking()).reason != "end":
+        stops.append((stop.instruction.request, engine.done(stop.instruction.request)))
+    flat = [x for e in got for x in ([e.result(k) for k in range(e.count)] if type(e) is Segment else [e])]
+    assert [r.request for r in flat] == expected
+    assert all(done < s.requests[i].repeat for i, done in stops)
+    assert [engine.done(i) for i in range(len(s.requests))] == [r.repeat for r in s.requests]
+
+
+def test_requests_that_repeat_an_instruction_are_one_segment():
+    s = Scenario("stretch", host=Host(adapters=(Adapter(5),)),
+                 guests=(Guest("l", adapters=frozenset({5}), usage_domains=frozenset({4})),),
+                 requests=(*(Request("l", "TAPQ", (5, 4), 1 + i % 3) for i in range(1000)),
+                           Request("l", "TAPQ", (5, 4), 5, wait_us=2.0)))
+    got = []
+    Engine(s, sink=got.append).run_blocking()
+    assert [type(e) for e in got] == [Segment, Segment]  # the wait begins another
+    first = got[0]
+    assert first.count == sum(1 + i % 3 for i in range(1000)) and list(first.spans())[:4] == [(0, 1), (1, 2), (2, 3), (3, 1)]
+    assert [first.result(k).request for k in range(7)] == [0, 1, 1, 2, 2, 2, 3]
+    assert got[1].request == 1000 and got[1].count == 5
+    engine = Engine(s)
+    engine.toggle_breakpoint(Breakpoint.on_request(500))
+    stop = engine.run_blocking()
+    assert stop.instruction.request == 500 and len(engine.results) == sum(1 + i % 3 for i in range(500))
+
+
 # -- the clock ------------------------------------------------------------------------------
 CLOCKS = st.sampled_from([0.0, 0.5, 0.1 * 3, 1000.0, 2.0**52 - 3, 2.0**53, 3e17]) | st.floats(0, 1e18)
 CYCLES = st.sampled_from([0, 1, 3, 1000, 1234, 2**40 + 1]) | st.integers(0, 10**12)

@@ -23,9 +23,16 @@ def _run_json(scenario):
     return json.loads(out.getvalue())["results"]
 
 
+def _doubled(scenario):
+    """Each request followed by the same instruction again with no wait: segments run through both."""
+    twice = [x for r in scenario.requests for x in (r, attrs.evolve(r, wait_us=0, repeat=r.repeat + 2))]
+    return attrs.evolve(scenario, requests=tuple(twice))
+
+
+@pytest.mark.parametrize("doubled", [False, True])
 @pytest.mark.parametrize("demo", demos.names())
-def test_a_column_sums_what_aptui_run_prints(demo):
-    scenario = load_scenario(demo)
+def test_a_column_sums_what_aptui_run_prints(demo, doubled):
+    scenario = _doubled(load_scenario(demo)) if doubled else load_scenario(demo)
     for v in variants(scenario):
         column = run_column(v)
         entries = iter(_run_json(v.scenario))
