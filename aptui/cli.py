@@ -106,12 +106,12 @@ def _parse(args: list[str]):
 
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="run a scenario's requests headless, in order")
-    p.add_argument("file", help="scenario file, or the name of a built-in demo")
+    p.add_argument("file", help="scenario file, or the name of a built-in demo; - reads standard input")
     p.add_argument("--json", action="store_true", help="print one JSON object (spec 9)")
     p.add_argument("--summary", action="store_true", help="print only the per-level summary (with --json: "
                    "{\"scenario\", \"levels\"})")
     p = sub.add_parser("check", help="print the diagnostics of a scenario")
-    p.add_argument("file", help="scenario file, or the name of a built-in demo")
+    p.add_argument("file", help="scenario file, or the name of a built-in demo; - reads standard input")
     p.add_argument("--json", action="store_true", help="print {\"diagnostics\": [...]}")
     p.add_argument("--k8s", metavar="JSON", help="also check a Kubernetes CEX device plugin cex_resources.json "
                    "as the plugin on --node reads it")
@@ -155,6 +155,11 @@ def open_scenario(arg: str) -> Opened:
     from aptui.formats.scenario import file as sf
     from aptui.formats.errors import InputError
 
+    if arg == "-":  # standard input, read once: a scenario file (a real format: aptui import KIND -)
+        from aptui.formats.files import STDIN, read_text
+
+        return Opened(sf.loads(read_text(STDIN, "a scenario TOML file (aptui import KIND - reads a real format)"),
+                               STDIN))
     name = arg[5:] if arg.startswith("demo:") else arg
     try:
         exists = Path(arg).exists()
@@ -366,6 +371,10 @@ def _console(args: list[str]) -> int:
     from aptui import demos
     from aptui.formats.errors import InputError
 
+    if ns.file == "-":
+        print("aptui: the console reads its keys from the terminal, not a file from standard input: give FILE "
+              "(aptui run - and aptui check - read standard input)", file=sys.stderr)
+        return 2
     try:
         opened = open_scenario(ns.file or demos.DEFAULT)
     except InputError as e:

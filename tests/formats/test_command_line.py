@@ -45,6 +45,24 @@ def test_errors_on_standard_input_say_stdin_and_the_line(capsys, monkeypatch):
     assert err.startswith("<stdin>:3: ")
 
 
+@pytest.mark.parametrize("args", [["run", "FILE"], ["run", "FILE", "--json"], ["check", "FILE", "--json"],
+                                  ["export", "sysfs", "FILE"], ["export", "mdevctl", "FILE", "--hypervisor", "lpar1"]])
+def test_run_check_and_export_read_a_scenario_from_standard_input(capsys, monkeypatch, args):
+    from aptui import demos
+
+    code, expected, _ = run(capsys, *[a.replace("FILE", "passthrough") for a in args])
+    code_in, got, err = run(capsys, *[a.replace("FILE", "-") for a in args],
+                            stdin=demos.text("passthrough").encode(), monkeypatch=monkeypatch)
+    assert (code_in, got) == (code, expected) and expected
+
+
+def test_a_scenario_error_on_standard_input_says_stdin_and_the_line(capsys, monkeypatch):
+    code, out, err = run(capsys, "check", "-", stdin=b'[host]\n[[guest]]\nname = "l"\nbackend = "bad"\n',
+                         monkeypatch=monkeypatch)
+    assert (code, out) == (2, "") and err.startswith("<stdin>:4: ")
+    assert run(capsys, "-")[0] == 2  # the console reads its keys from standard input: no file from it
+
+
 def test_a_sysfs_tree_cannot_come_from_standard_input(capsys, monkeypatch):
     code, out, err = run(capsys, "import", "sysfs", "-", stdin=b"", monkeypatch=monkeypatch)
     assert code == 2 and "directory" in err and err.startswith("<stdin>: ")

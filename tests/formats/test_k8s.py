@@ -136,6 +136,13 @@ def test_reading_follows_encoding_json(tmp_path):
                           "project, cexmode, mincexgen, overcommit, livesysfs, apqns): ignored",)
 
 
+def test_null_is_the_zero_value_as_in_encoding_json(tmp_path):
+    """json.Unmarshal of null into a struct, a slice element or the file leaves the zero value."""
+    path = write(tmp_path, '{"cryptoconfigsets": [null, {"setname": "s", "apqns": [null, {"adapter": 2}]}]}')
+    assert k8s.read(path).config == CryptoConfig((CryptoConfigSet("", ""), CryptoConfigSet("s", "", apqns=(APQNDef(0, 0), APQNDef(2, 0)))))
+    assert k8s.read(write(tmp_path, "null")).config == CryptoConfig(())
+
+
 @pytest.mark.parametrize("text, line, words", [
     ('{"cryptoconfigsets": [\n{"setname": "s", "apqns": [\n{"adapter": "1"}]}]}', 3, "adapter: expected an integer"),
     ('{"cryptoconfigsets": [\n{"setname": "s", "apqns": [\n{"adapter": 1.0}]}]}', 3, "adapter: expected an integer"),

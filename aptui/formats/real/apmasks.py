@@ -45,7 +45,8 @@ def reserved_of(apmask: int, aqmask: int) -> Reserved:
 # -- 41-ap.rules -----------------------------------------------------------------------------------
 def parse_rules(text: str, path: str) -> dict[str, int]:
     """The masks a 41-ap.rules sets, as libap's `ap_read_udev_masks` finds them: the first entry of
-    a line, an ``ATTR{...apmask}`` or ``ATTR{...aqmask}`` assignment. A mask it lacks is absent."""
+    a line, an ``ATTR{...apmask}`` or ``ATTR{...aqmask}`` key, whatever its operator (libap reads
+    the key and the value, not the operator). A mask it lacks is absent."""
     found: dict[str, int] = {}
     for n, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
@@ -150,6 +151,12 @@ def parse_lszdev(text: str, path: str) -> dict[str, dict[str, int]]:
     return out
 
 
+def ap_read_udev_masks(found: dict[str, int], active: tuple[int, int]) -> Reserved:
+    """The persistent masks as libap's `ap_read_udev_masks` gives them to ap-check and chzdev: a
+    mask the rules do not set is the active one (read from sysfs)."""
+    return reserved_of(found.get("apmask", active[0]), found.get("aqmask", active[1]))
+
+
 def lszdev_text(active: Reserved, persistent: Reserved) -> str:
     """What ``lszdev -t ap`` prints (`do_info_type`, `settings_table_print`) once a rule sets the
     persistent masks (``-`` in its PERSISTENT column otherwise): values quoted (`quote_str`),
@@ -189,8 +196,9 @@ def read_udev(path: str) -> Imported:
              for name in MASKS if name not in found]
     guessed = Guess(f"{L1_NAME}'s active masks", path, "these persistent ones",
                     "a rules file holds the persistent masks only: as after a boot")
-    masks = reserved_of(found.get("apmask", ALL), found.get("aqmask", ALL))
-    return _scenario("udev", path, masks, None, notes, [guessed])
+    # As after a boot: the rules write their masks over the kernel's default, all ones (ap_bus.c's
+    # ap_perms), which is then the active mask libap takes for one the rules do not set.
+    return _scenario("udev", path, ap_read_udev_masks(found, (ALL, ALL)), None, notes, [guessed])
 
 
 def read_lszdev(path: str) -> Imported:
@@ -202,8 +210,7 @@ def read_lszdev(path: str) -> Imported:
     notes = [f"{path}: persistent {name} not set (-): ap-check uses the active one" for name in MASKS
              if name not in boot]
     active = reserved_of(now["apmask"], now["aqmask"])
-    persistent = reserved_of(boot.get("apmask", now["apmask"]), boot.get("aqmask", now["aqmask"]))
-    return _scenario("lszdev", path, active, persistent, notes, [])
+    return _scenario("lszdev", path, active, ap_read_udev_masks(boot, (now["apmask"], now["aqmask"])), notes, [])
 
 
 # -- writing ---------------------------------------------------------------------------------------

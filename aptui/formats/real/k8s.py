@@ -40,6 +40,8 @@ def read(path: str) -> ReadConfig:
         raise InputError(path, line_of(lines, where), message)
 
     def fields(obj, where: tuple, known: dict, what: str) -> dict:
+        if obj is None:  # null: encoding/json leaves the struct as it was, its zero value
+            return {}
         if not isinstance(obj, dict):
             fail(where, f"expected {what} (a JSON object)")
         out = {}
@@ -65,12 +67,12 @@ def read(path: str) -> ReadConfig:
         return out
 
     top = fields(doc, (), {"cryptoconfigsets": list}, "the file")
-    top_key = next((k for k in doc if k.lower() == "cryptoconfigsets"), "cryptoconfigsets")
+    top_key = next((k for k in doc or () if k.lower() == "cryptoconfigsets"), "cryptoconfigsets")
     sets = []
     for i, raw in enumerate(top.get("cryptoconfigsets", [])):
         where = (top_key, i)
         s = fields(raw, where, SET_KEYS, "a crypto config set")
-        apqns_key = next((k for k in raw if k.lower() == "apqns"), "apqns")
+        apqns_key = next((k for k in raw or () if k.lower() == "apqns"), "apqns")
         apqns = tuple(APQNDef(**{"adapter": 0, "domain": 0, "machineid": "",
                                  **fields(a, where + (apqns_key, j), APQN_KEYS, "an APQN")})
                       for j, a in enumerate(s.pop("apqns", [])))

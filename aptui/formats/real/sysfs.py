@@ -347,8 +347,7 @@ class _Tree:
             return None
         path, masks = found
         self.notes.append(f"{path}: read for the persistent masks (chzdev --persistent)")
-        now = apmasks.masks_of(active)
-        return boot_masks(active, apmasks.reserved_of(masks.get("apmask", now[0]), masks.get("aqmask", now[1])))
+        return boot_masks(active, apmasks.ap_read_udev_masks(masks, apmasks.masks_of(active)))
 
     def host(self, adapters: dict[int, Adapter], config: Matrix) -> Host:
         features = self.text(self.bus / "features")
