@@ -8,11 +8,13 @@ never entered, which keeps 65,536 queues well within a bare os.walk of the tree.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shlex
 import stat
 from pathlib import Path
+from typing import NamedTuple
 
 from aptui import __version__
 from aptui.formats.real import apmasks, cards, mdev
@@ -51,18 +53,35 @@ _DOMAIN_LINE = re.compile(r"^[0-9a-fA-F]{1,4}$")
 
 
 # -- reading -------------------------------------------------------------------------------------
+_OPEN = os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW
+_QUEUE_DOMAINS = {f"{d:04x}": d for d in range(m.MAX_ID + 1)}  # a queue directory's domain part, 0000..00ff
+
+
 def read(path: str) -> Imported:
     if path == STDIN:
         raise InputError(path, None, "a sysfs tree is a directory, which standard input cannot hold: give its path "
                                      "(e.g. /sys)")
-    root = Path(path)
-    tree = _Tree(root)
-    if not tree.is_dir(root):
+    tree = _Tree(Path(path))
+    if not tree.is_dir(tree.top):
         raise InputError(path, None, "not a directory: a sysfs tree is laid out like /sys (bus/ap, devices/ap, "
                                      "devices/vfio_ap)")
     if not tree.is_dir(tree.bus):
         raise InputError(path, None, "no bus/ap directory: not a sysfs tree of a Linux with the AP bus")
-    return tree.imported(path_text(os.path.basename(tree.real) or path))
+    return tree.imported(path_text(os.path.basename(tree.top.real) or path))
+
+
+class _Dir(NamedTuple):
+    """A directory of the tree: `path` as the operator names it, which messages quote, and `real`,
+    the same resolved within the root once, from which its attributes are opened (resolving each
+    attribute's path again would lstat every directory above it, for each of them)."""
+
+    path: str
+    real: str
+
+    def at(self, name: str) -> str:
+        """The operator's path of entry `name`: `path` is spelled as pathlib spells it, and below the
+        root, so joining a name gives the string ``Path(path) / name`` does."""
+        return os.path.join(self.path, name)
 
 
 class _Tree:
@@ -72,44 +91,55 @@ class _Tree:
 
     def __init__(self, root: Path):
         self.root = root
-        self.real = os.path.realpath(root)
-        self.bus = root / "bus" / "ap"
+        self.top = _Dir(str(root), os.path.realpath(root))
+        self.bus = self.dir(root / "bus" / "ap")
         self.notes: list[str] = []
         self.guesses: list[Guess] = []
 
-    def inside(self, p: Path) -> str:
+    def inside(self, p: str) -> str:
         """`p` with every link resolved, which must stay within the root."""
         real = os.path.realpath(p)
-        if real != self.real and not real.startswith(self.real.rstrip("/") + "/"):
-            raise InputError(str(p), None, "a symbolic link out of the sysfs tree: not followed")
+        root = self.top.real
+        if real != root and not real.startswith(root.rstrip("/") + "/"):
+            raise InputError(p, None, "a symbolic link out of the sysfs tree: not followed")
         return real
 
-    def is_dir(self, p: Path) -> bool:
+    def dir(self, path: str | Path) -> _Dir:
+        return _Dir(str(path), self.inside(str(path)))
+
+    def is_dir(self, d: _Dir) -> bool:
         try:
-            return stat.S_ISDIR(os.stat(self.inside(p)).st_mode)
+            return stat.S_ISDIR(os.stat(d.real).st_mode)
         except FileNotFoundError:
             return False
         except OSError as e:
-            raise InputError(str(p), None, f"cannot read: {e.strerror or e}") from None
+            raise InputError(d.path, None, f"cannot read: {e.strerror or e}") from None
 
-    def text(self, p: Path) -> str | None:
-        """A sysfs attribute, or None when it is absent. Opened without following a link: its
-        real path has none, unless one was put there since."""
+    def text(self, d: _Dir, name: str) -> str | None:
+        """Attribute `name` of `d`, or None when it is absent. Opened from `d`'s real path without
+        following a link: an attribute that is itself a link (ELOOP) is resolved as any path is,
+        within the root; a link put in `d`'s path since it was resolved is not seen."""
+        path = d.at(name)
         try:
-            fd = os.open(self.inside(p), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+            try:
+                fd = os.open(os.path.join(d.real, name), _OPEN)
+            except OSError as e:
+                if e.errno != errno.ELOOP:
+                    raise
+                fd = os.open(self.inside(path), _OPEN)
             with os.fdopen(fd, "rb") as f:
                 raw = f.read(1 << 20) or b""
         except FileNotFoundError:
             return None
         except OSError as e:
-            raise InputError(str(p), None, f"cannot read: {e.strerror or e}") from None
+            raise InputError(path, None, f"cannot read: {e.strerror or e}") from None
         try:
             return raw.decode("ascii")
         except UnicodeDecodeError as e:
-            raise InputError(str(p), raw[: e.start].count(b"\n") + 1, "not sysfs text (not ASCII)") from None
+            raise InputError(path, raw[: e.start].count(b"\n") + 1, "not sysfs text (not ASCII)") from None
 
-    def number(self, p: Path) -> int | None:
-        t = self.text(p)
+    def number(self, d: _Dir, name: str) -> int | None:
+        t = self.text(d, name)
         if t is None:
             return None
         try:
@@ -117,141 +147,156 @@ class _Tree:
                 raise ValueError
             return int(t.strip(), 0)
         except ValueError:
-            raise InputError(str(p), 1, "expected a number (decimal, or 0x hex)") from None
+            raise InputError(d.at(name), 1, "expected a number (decimal, or 0x hex)") from None
 
-    def mask(self, p: Path) -> int | None:
+    def mask(self, d: _Dir, name: str) -> int | None:
         """A bus mask; None when absent or ``not supported`` (no QCI)."""
-        t = self.text(p)
+        t = self.text(d, name)
         if t is None or t.strip() == "not supported":
             return None
         try:
             return mdev.parse_mask(t)
         except ValueError as e:
-            raise InputError(str(p), 1, str(e)) from None
+            raise InputError(d.at(name), 1, str(e)) from None
 
-    def entries(self, d: Path) -> list[os.DirEntry]:
-        """The entries of directory `d`; read them through ``d / e.name``, which names them as the
-        operator does (and is checked again), not ``e.path``, which is the resolved one."""
+    def names(self, d: _Dir) -> list[str]:
+        """The names in directory `d`; an entry is read as ``d.at(name)``, as the operator names it."""
         try:
-            with os.scandir(self.inside(d)) as it:
-                return list(it)
+            return os.listdir(d.real)
         except FileNotFoundError:
             return []
         except OSError as e:
-            raise InputError(str(d), None, f"cannot list: {e.strerror or e}") from None
+            raise InputError(d.path, None, f"cannot list: {e.strerror or e}") from None
 
     def unknown(self, where: str, names: set[str]) -> None:
         if names:
             self.notes.append(f"{where}: entries aptui does not read: {', '.join(sorted(names))}")
 
     # -- the machine, as the L1 sees it ----------------------------------------------------------
-    def cards(self) -> dict[int, tuple[Path, set[str], set[int]]]:
+    def cards(self) -> dict[int, tuple[_Dir, set[str], set[int]]]:
         """card id -> (directory, attribute names, domains of its queue directories)."""
-        top = self.root / "devices" / "ap"
+        top = self.dir(self.root / "devices" / "ap")
         if not self.is_dir(top):
-            top = self.bus / "devices"
+            top = self.dir(self.bus.at("devices"))
         out = {}
         strange: set[str] = set()
-        for e in self.entries(top):
-            c = _CARD.match(e.name)
+        for name in self.names(top):
+            c = _CARD.match(name)
             if not c:
-                if not _QUEUE.match(e.name) and e.name not in ("uevent", "power"):
-                    strange.add(e.name)
+                if not _QUEUE.match(name) and name not in ("uevent", "power"):
+                    strange.add(name)
                 continue
             aid = int(c.group(1), 16)
-            card = top / e.name
-            names, domains = set(), set()
-            for q in self.entries(card):
-                qm = _QUEUE.match(q.name)
-                if qm and int(qm.group(1), 16) == aid:
-                    if int(qm.group(2), 16) > m.MAX_ID:
-                        raise InputError(str(card / q.name), None, "a queue directory of a domain above ff: domain "
-                                                                   "ids are 00..ff (8 bits of the APQN)")
-                    domains.add(int(qm.group(2), 16))
-                else:
-                    names.add(q.name)
-            out[aid] = (card, names, domains)
-        self.unknown(str(top), strange)
+            card = self.dir(top.at(name))
+            out[aid] = (card, *self.card_entries(card, aid))
+        self.unknown(top.path, strange)
         return out
 
-    def adapter(self, aid: int, d: Path) -> Adapter:
+    def card_entries(self, card: _Dir, aid: int) -> tuple[set[str], set[int]]:
+        """The names in card `aid`'s directory that are not its queues, and the domains of its queues.
+        Nearly all of them are queues named as the kernel names them (aa.dddd of this card, 00..ff),
+        looked up in a table; only the rest go through `queue_domain`, the rule."""
+        prefix = f"{aid:02x}."
+        names, domains = set(), set()
+        for name in self.names(card):
+            domain = _QUEUE_DOMAINS.get(name[3:]) if name.startswith(prefix) else None
+            if domain is None:
+                domain = self.queue_domain(card, aid, name)
+            if domain is None:
+                names.add(name)
+            else:
+                domains.add(domain)
+        return names, domains
+
+    @staticmethod
+    def queue_domain(card: _Dir, aid: int, name: str) -> int | None:
+        """The domain of `name` when it is one of card `aid`'s queue directories, else None; a domain
+        above ff is refused."""
+        queue = _QUEUE.match(name)
+        if not queue or int(queue.group(1), 16) != aid:
+            return None
+        if int(queue.group(2), 16) > m.MAX_ID:
+            raise InputError(card.at(name), None, "a queue directory of a domain above ff: domain ids are 00..ff "
+                                                  "(8 bits of the APQN)")
+        return int(queue.group(2), 16)
+
+    def adapter(self, aid: int, d: _Dir) -> Adapter:
         kind, mode = self.kind(d, aid)
         try:
             check_adapter(kind, mode)
         except Violation as e:
-            raise InputError(str(d), None, str(e)) from None
-        depth = self.number(d / "depth")
+            raise InputError(d.path, None, str(e)) from None
+        depth = self.number(d, "depth")
         if depth is None:
             depth = 8
-            self.guesses.append(Guess(f"card {aid:02x}'s depth", str(d / "depth"), "8", "absent or unreadable",
+            self.guesses.append(Guess(f"card {aid:02x}'s depth", d.at("depth"), "8", "absent or unreadable",
                                       ((Guessed.DEPTH, aid),)))
         elif depth != (clamped := min(max(depth, 1), MAX_DEPTH)):
-            self.notes.append(f"{d / 'depth'}: depth {depth} is outside 1..{MAX_DEPTH} (kernels count it as qd or "
-                              f"qd+1, ref 6.2): {clamped}")
+            self.notes.append(f"{d.at('depth')}: depth {depth} is outside 1..{MAX_DEPTH} (kernels count it as qd "
+                              f"or qd+1, ref 6.2): {clamped}")
             depth = clamped
-        if self.number(d / "config") == 0:
+        if self.number(d, "config") == 0:
             state = "deconfigured"
-        elif (self.number(d / "chkstop") or 0) > 0:
+        elif (self.number(d, "chkstop") or 0) > 0:
             state = "checkstopped"
         else:
             state = "online"
         return Adapter(aid, kind, mode, depth, state)
 
-    def kind(self, d: Path, aid: int) -> tuple[str, str]:
+    def kind(self, d: _Dir, aid: int) -> tuple[str, str]:
         """Type and mode from ``type`` (CEX8C), else from ``hwtype`` and the ``ap_functions`` mode bits."""
-        text = self.text(d / "type") or ""
+        text = self.text(d, "type") or ""
         typed = cards.from_type(text)
         if typed:
             kind, mode, newer = typed
             if newer:
-                self.guesses.append(Guess(f"card {aid:02x}'s type", str(d / "type"), "CEX8",
+                self.guesses.append(Guess(f"card {aid:02x}'s type", d.at("type"), "CEX8",
                                           f"{text.strip()[:20]} is newer than aptui knows", ((Guessed.TYPE, aid),)))
             return kind, mode
-        kind = cards.from_hwtype(self.number(d / "hwtype"))
-        functions = self.number(d / "ap_functions") or 0
+        kind = cards.from_hwtype(self.number(d, "hwtype"))
+        functions = self.number(d, "ap_functions") or 0
         mode = next((name for name, bit in cards.MODE_BITS.items() if functions & bit), None)
         if kind is None or mode is None:
-            self.guesses.append(Guess(f"card {aid:02x}'s type and mode", str(d), f"{kind or 'CEX8'} in {mode or 'cca'} "
-                                      "mode", "neither type nor hwtype and ap_functions say what the card is",
-                                      ((Guessed.TYPE, aid),)))
+            self.guesses.append(Guess(f"card {aid:02x}'s type and mode", d.path, f"{kind or 'CEX8'} in "
+                                      f"{mode or 'cca'} mode", "neither type nor hwtype and ap_functions say what "
+                                      "the card is", ((Guessed.TYPE, aid),)))
         return kind or "CEX8", mode or "cca"
 
     # -- vfio_ap mdevs ---------------------------------------------------------------------------
-    def mdevs(self) -> list[tuple[Mdev, Path]]:
-        top = self.root / "devices" / "vfio_ap" / "matrix"
+    def mdevs(self) -> list[tuple[Mdev, _Dir]]:
+        top = self.dir(self.root / "devices" / "vfio_ap" / "matrix")
         out = []
         strange: set[str] = set()
-        for e in sorted(self.entries(top), key=lambda e: e.name):
-            d = top / e.name
-            if UUID.fullmatch(e.name) and self.is_dir(d):
-                out.append((self.mdev(e.name, d), d))
-            elif e.name not in MATRIX_ENTRIES:
-                strange.add(e.name)
-        self.unknown(str(top), strange)
+        for name in sorted(self.names(top)):
+            if UUID.fullmatch(name) and self.is_dir(d := self.dir(top.at(name))):
+                out.append((self.mdev(name, d), d))
+            elif name not in MATRIX_ENTRIES:
+                strange.add(name)
+        self.unknown(top.path, strange)
         return out
 
-    def mdev(self, uuid: str, d: Path) -> Mdev:
-        names = {e.name for e in self.entries(d)}
-        self.unknown(str(d), names - MDEV_ENTRIES)
-        apqns = self.apqn_lines(d / "matrix")
+    def mdev(self, uuid: str, d: _Dir) -> Mdev:
+        self.unknown(d.path, set(self.names(d)) - MDEV_ENTRIES)
+        apqns = self.apqn_lines(d, "matrix")
         if apqns is not None:
             apm, aqm = apqns
-            adm = m.mask_of(self.domain_lines(d / "control_domains"))
+            adm = m.mask_of(self.domain_lines(d, "control_domains"))
             return Mdev(uuid, Matrix(apm, aqm, adm), uuid)
-        config = self.text(d / mdev.AP_CONFIG)
+        config = self.text(d, mdev.AP_CONFIG)
         if config is None:
-            raise InputError(str(d), None, "an mdev directory without matrix or ap_config")
+            raise InputError(d.path, None, "an mdev directory without matrix or ap_config")
         try:
             return Mdev(uuid, mdev.parse_ap_config(config), uuid)
         except ValueError as e:
-            raise InputError(str(d / mdev.AP_CONFIG), 1, str(e)) from None
+            raise InputError(d.at(mdev.AP_CONFIG), 1, str(e)) from None
 
-    def apqn_lines(self, p: Path) -> tuple[int, int] | None:
+    def apqn_lines(self, d: _Dir, name: str) -> tuple[int, int] | None:
         """``matrix`` or ``guest_matrix``: the APQNs, ``aa.`` for adapters without domains, ``.dddd``
         for domains without adapters (ref 1.5). They must be adapters x domains, as the kernel prints them."""
-        t = self.text(p)
+        t = self.text(d, name)
         if t is None:
             return None
+        p = d.at(name)
         adapters, domains, seen = set(), set(), set()
         for n, line in enumerate(t.splitlines(), 1):
             line = line.strip()
@@ -259,62 +304,62 @@ class _Tree:
                 continue
             found = _APQN_LINE.match(line)
             if not found or not any(found.groups()):
-                raise InputError(str(p), n, "expected an APQN like 05.0004 (or 05. or .0004)")
-            a, d = (int(x, 16) if x else None for x in found.groups())
-            if max(a or 0, d or 0) > m.MAX_ID:
-                raise InputError(str(p), n, f"{line!r} has an id above 255")
+                raise InputError(p, n, "expected an APQN like 05.0004 (or 05. or .0004)")
+            a, dom = (int(x, 16) if x else None for x in found.groups())
+            if max(a or 0, dom or 0) > m.MAX_ID:
+                raise InputError(p, n, f"{line!r} has an id above 255")
             if a is not None:
                 adapters.add(a)
-            if d is not None:
-                domains.add(d)
-            if a is not None and d is not None:
-                seen.add((a, d))
-        missing = {(a, d) for a in adapters for d in domains} - seen
+            if dom is not None:
+                domains.add(dom)
+            if a is not None and dom is not None:
+                seen.add((a, dom))
+        missing = {(a, dom) for a in adapters for dom in domains} - seen
         if adapters and domains and missing:
-            a, d = min(missing)
-            raise InputError(str(p), None, f"not adapters x domains, as the kernel prints it: {m.format_apqn(a, d)} "
-                                           "is missing")
+            a, dom = min(missing)
+            raise InputError(p, None, f"not adapters x domains, as the kernel prints it: {m.format_apqn(a, dom)} "
+                                      "is missing")
         return m.mask_of(adapters), m.mask_of(domains)
 
-    def domain_lines(self, p: Path) -> set[int]:
-        t = self.text(p) or ""
+    def domain_lines(self, d: _Dir, name: str) -> set[int]:
+        t = self.text(d, name) or ""
         out = set()
         for n, line in enumerate(t.splitlines(), 1):
             line = line.strip()
             if not line:
                 continue
             if not _DOMAIN_LINE.match(line):
-                raise InputError(str(p), n, "expected a domain like 0004")
+                raise InputError(d.at(name), n, "expected a domain like 0004")
             if int(line, 16) > m.MAX_ID:
-                raise InputError(str(p), n, f"domain {line!r} is above 255")
+                raise InputError(d.at(name), n, f"domain {line!r} is above 255")
             out.add(int(line, 16))
         return out
 
     # -- the scenario ----------------------------------------------------------------------------
     def imported(self, label: str) -> Imported:
-        self.unknown(str(self.bus), {e.name for e in self.entries(self.bus)} - BUS_ENTRIES)
+        self.unknown(self.bus.path, set(self.names(self.bus)) - BUS_ENTRIES)
         card_dirs = self.cards()
         adapters = {aid: self.adapter(aid, d) for aid, (d, _, _) in sorted(card_dirs.items())}
         strange = set().union(*(names for _, names, _ in card_dirs.values())) - CARD_ENTRIES
         self.unknown(f"{self.root / 'devices' / 'ap'}/card*", strange)
-        apm, aqm, adm = (self.mask(self.bus / name) for name in CONFIG_MASKS)
+        apm, aqm, adm = (self.mask(self.bus, name) for name in CONFIG_MASKS)
         queue_domains = set().union(*(domains for _, _, domains in card_dirs.values()))
         if apm is None:
             apm = m.mask_of(card_dirs)
-            self.guesses.append(Guess(f"{L1_NAME}'s adapters", f"{self.bus}/ap_adapter_mask", "its cards",
+            self.guesses.append(Guess(f"{L1_NAME}'s adapters", self.bus.at("ap_adapter_mask"), "its cards",
                                       "absent or not supported"))
         if aqm is None:
             aqm = m.mask_of(queue_domains)
-            self.guesses.append(Guess(f"{L1_NAME}'s usage domains", f"{self.bus}/ap_usage_domain_mask",
+            self.guesses.append(Guess(f"{L1_NAME}'s usage domains", self.bus.at("ap_usage_domain_mask"),
                                       "those of its queues", "absent or not supported"))
         if adm is None:
             adm = aqm
-            self.guesses.append(Guess(f"{L1_NAME}'s control domains", f"{self.bus}/ap_control_domain_mask",
+            self.guesses.append(Guess(f"{L1_NAME}'s control domains", self.bus.at("ap_control_domain_mask"),
                                       "its usage domains", "absent or not supported"))
         config = Matrix(apm, aqm, adm)
         for aid in config.adapters:
             if aid not in adapters:
-                self.guesses.append(Guess(f"adapter {aid:02x}", f"{self.bus}/ap_adapter_mask",
+                self.guesses.append(Guess(f"adapter {aid:02x}", self.bus.at("ap_adapter_mask"),
                                           "CEX8 in CCA mode, depth 8, online", "it has no card directory",
                                           card_marks([aid])))
                 adapters[aid] = Adapter(aid)
@@ -332,9 +377,9 @@ class _Tree:
 
     def reserved(self) -> Reserved:
         """apmask AND aqmask: the queues of the L1's own zcrypt drivers (ref 5.2); both default to all ones."""
-        masks = [self.mask(self.bus / name) for name in ("apmask", "aqmask")]
+        masks = [self.mask(self.bus, name) for name in ("apmask", "aqmask")]
         if None in masks:
-            self.guesses.append(Guess(f"{L1_NAME}'s reserved queues", f"{self.bus}/apmask", "none",
+            self.guesses.append(Guess(f"{L1_NAME}'s reserved queues", self.bus.at("apmask"), "none",
                                       "no apmask/aqmask"))
             return Reserved()
         return Reserved(frozenset(m.ids_of(masks[0])), frozenset(m.ids_of(masks[1])))
@@ -350,35 +395,35 @@ class _Tree:
         return boot_masks(active, apmasks.ap_read_udev_masks(masks, apmasks.masks_of(active)))
 
     def host(self, adapters: dict[int, Adapter], config: Matrix) -> Host:
-        features = self.text(self.bus / "features")
-        max_adapter = self.number(self.bus / "ap_max_adapter_id")
-        max_domain = self.number(self.bus / "ap_max_domain_id")
+        features = self.text(self.bus, "features")
+        max_adapter = self.number(self.bus, "ap_max_adapter_id")
+        max_domain = self.number(self.bus, "ap_max_domain_id")
         if features is not None:
             apxa = "APXA" in features.split()
         else:
             apxa = max_adapter is None or max_adapter > 63
-            self.guesses.append(Guess("the machine's APXA", f"{self.bus}/features", str(apxa).lower(),
+            self.guesses.append(Guess("the machine's APXA", self.bus.at("features"), str(apxa).lower(),
                                       "absent: from ap_max_adapter_id (above 63 only with APXA)", APXA_GUESSED))
         highest = max(config.usage_domains + config.control_domains, default=-1)
         if max_domain is not None and 0 <= max_domain <= m.MAX_ID:
             domains = max(max_domain, highest) + 1
         else:
-            domains, counted = host_domains(None if highest < 0 else highest, f"{self.bus}/ap_max_domain_id",
+            domains, counted = host_domains(None if highest < 0 else highest, self.bus.at("ap_max_domain_id"),
                                             "absent or out of range")
             self.guesses.append(counted)
         return Host(apxa, tuple(adapters[a] for a in sorted(adapters)), domains)
 
-    def compare_guest_matrix(self, scenario: Scenario, guests: list[Guest], dirs: list[Path]) -> None:
+    def compare_guest_matrix(self, scenario: Scenario, guests: list[Guest], dirs: list[_Dir]) -> None:
         """Say where the kernel's guest_matrix differs from the filtering aptui computes (spec 2.1)."""
         topo = Topology(scenario)
         for g, d in zip(guests, dirs):
-            shown = self.apqn_lines(d / "guest_matrix")
+            shown = self.apqn_lines(d, "guest_matrix")
             if shown is None:
                 continue
             mine = topo.view(g.name).shadow_apcb
             if (shown[0] if shown[1] else 0, shown[1] if shown[0] else 0) != (
                     mine.apm if mine.aqm else 0, mine.aqm if mine.apm else 0):
-                self.notes.append(f"{d / 'guest_matrix'}: the kernel gives {g.name} {Matrix(*shown).apqn_count} "
+                self.notes.append(f"{d.at('guest_matrix')}: the kernel gives {g.name} {Matrix(*shown).apqn_count} "
                                   f"queue(s), aptui computes {mine.apqn_count}: queue states (bindings, resets) "
                                   "aptui does not model may differ")
 
