@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import re
 
-# What a terminal acts on rather than shows: C0, DEL and C1 (U+009B alone is an 8-bit CSI).
-TERMINAL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
-_SURROGATES = re.compile("[\ud800-\udfff]")
+# Lone surrogates: a pattern, compiled on first use (re keeps it), as few paths hold one.
+_SURROGATES = "[\ud800-\udfff]"
 
 
 def printable(text: str) -> str:
     """``text`` with every character ``str.isprintable`` rejects written as its Python escape
-    (``\\x1b``, ``\\x9b``, ``\\u202e``): that covers TERMINAL_CONTROLS, line breaks and bidi
+    (``\\x1b``, ``\\x9b``, ``\\u202e``): that covers C0, DEL and C1 controls, line breaks and bidi
     overrides, so the text cannot end a comment line, break a TOML or shell comment out into
     code, drive the terminal or hide what follows it."""
     if text.isprintable():
@@ -23,7 +22,9 @@ def path_text(path: str) -> str:
     """A path as a scenario holds it (a name, a description): a byte that is not UTF-8 reaches
     Python as a lone surrogate, which neither TOML nor JSON can hold, so it becomes U+FFFD here,
     and the scenario saves and loads back equal."""
-    return _SURROGATES.sub("\ufffd", path)
+    if path.isprintable():  # the usual case; a surrogate is not printable
+        return path
+    return re.sub(_SURROGATES, "\ufffd", path)
 
 
 def excerpt(text: str, limit: int = 24) -> str:

@@ -16,6 +16,7 @@ from aptui.model import mask as m
 from aptui.model.diagnostics import Diagnostic
 from aptui.model.routing import ap_bus_configuration
 from aptui.model.topology import Topology
+from aptui.model.value import Value
 from aptui.model.vfio_ap import ap_owned_by_def_drv
 
 CEXMODES = ("ep11", "cca", "accel")  # Verify's cexmode switch
@@ -23,15 +24,15 @@ MINCEXGEN = re.compile(r"cex[456789]")  # Verify: regexp "^cex[456789]$"
 APQN_ID_MAX = 255
 
 
-@attrs.frozen
-class APQNDef:
+@attrs.frozen(repr=False)
+class APQNDef(Value):
     adapter: int
     domain: int
     machineid: str = ""  # <Manufacturer>-<Type>-<Sequence Code> of /proc/sysinfo; "": any machine
 
 
-@attrs.frozen
-class CryptoConfigSet:
+@attrs.frozen(repr=False)
+class CryptoConfigSet(Value):
     setname: str
     project: str
     cexmode: str = ""
@@ -41,8 +42,8 @@ class CryptoConfigSet:
     apqns: tuple[APQNDef, ...] = ()
 
 
-@attrs.frozen
-class CryptoConfig:
+@attrs.frozen(repr=False)
+class CryptoConfig(Value):
     sets: tuple[CryptoConfigSet, ...] = ()
 
 
@@ -130,8 +131,8 @@ def crypto_config_verify(cc: CryptoConfig) -> list[str]:
 
 
 # -- the node ------------------------------------------------------------------------------------
-@attrs.frozen
-class NodeAPQN:
+@attrs.frozen(repr=False)
+class NodeAPQN(Value):
     """An APQN as `apScanAPQNs` reads it from the node's sysfs."""
 
     adapter: int
@@ -141,8 +142,8 @@ class NodeAPQN:
     online: bool
 
 
-@attrs.frozen
-class NodeScan:
+@attrs.frozen(repr=False)
+class NodeScan(Value):
     """What the plugin's scan of the node finds: the queues of the zcrypt drivers, and the queue
     directories bound to vfio_ap (APQN -> the mdev's guest, or "" for none)."""
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import attrs
 
 from aptui.model.matrix import Matrix
+from aptui.model.value import Value
 
-@attrs.frozen(slots=False)  # few instances: a class without slots is quicker to define (start-up)
-class Validity:
+@attrs.frozen(slots=False, repr=False)  # few instances: a class without slots is quicker to define (start-up)
+class Validity(Value):
     """Why a guest cannot start: validity intercept 0x0022 to its hypervisor."""
 
     chain: bool  # False: wider than its hypervisor's format (2.2); True: a vSIE shadow further up (2.3)

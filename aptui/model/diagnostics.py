@@ -15,9 +15,9 @@ from aptui.model import mask as m
 from aptui.model.crycb import apcb_limits
 from aptui.model.matrix import Matrix
 from aptui.model.facilities import apqi_available
-from aptui.model.routing import ap_bus_configuration
 from aptui.model.scenario import HOST, Scenario
 from aptui.model.topology import Topology
+from aptui.model.value import Value
 from aptui.model.vfio_ap import shared_queues, sharing
 from aptui.model.vocabulary import Backend, Feature, Severity
 
@@ -48,8 +48,8 @@ CODES = {  # code: severity, in the order diagnostics of one severity and guest 
 _CODE_ORDER = {c: i for i, c in enumerate(CODES)}
 
 
-@attrs.frozen
-class Diagnostic:
+@attrs.frozen(repr=False)
+class Diagnostic(Value):
     code: str
     guest: str
     message: str
@@ -231,6 +231,8 @@ def _guest_diagnostics(topo: Topology, name: str) -> list[Diagnostic]:
     # interpretation-below-emulation: the 2018 rule (and what the hypothetical policy changes).
     parent = None if g.parent == HOST else topo.view(g.parent)
     if v.apie and parent is not None and not parent.apie_chain:
+        from aptui.model.routing import ap_bus_configuration  # only for this rule's guests: start-up
+
         found, _ = ap_bus_configuration(topo, name)
         if found.apm and found.aqm:
             outcome = (f"under the hypothetical nested_emulation policy an ancestor's user space emulates its "

@@ -23,6 +23,7 @@ from aptui.model.ap_check import sysfs_siblings, usage_domain_check
 from aptui.model.matrix import Matrix
 from aptui.model.scenario import Change, Scenario
 from aptui.model.topology import GuestView, Topology
+from aptui.model.value import Value
 from aptui.model.vfio_ap import Verdict, assign_verdict, host_owned_queues
 from aptui.model.vocabulary import Errno
 
@@ -58,8 +59,8 @@ def hot_unplugged(old: GuestView, new: GuestView) -> tuple[tuple[int, int], ...]
     return tuple(q for q in old.shadow_apcb.apqns() if not new.shadow_apcb.has_apqn(*q))
 
 
-@attrs.frozen
-class Seen:
+@attrs.frozen(repr=False)
+class Seen(Value):
     """How a change alters what one guest's firmware interprets against (`hw`, its QCI answer)."""
 
     guest: str
@@ -68,8 +69,8 @@ class Seen:
     gained: tuple[tuple[int, int], ...]  # answer at once, but the guest's AP bus finds them at its next SCAN
 
 
-@attrs.frozen
-class Applied:
+@attrs.frozen(repr=False)
+class Applied(Value):
     """One change of the scenario, in time order, with the kernel's word on it."""
 
     number: int  # 1-based, in the file's order: `aptui export KIND FILE --change N`

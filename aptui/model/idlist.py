@@ -14,7 +14,7 @@ from aptui.model.bounds import Violation, check_id
 from aptui.model.mask import MAX_ID
 
 _NUMBER = r"(0[xX][0-9a-fA-F]+|[0-9]+)"
-_ITEM = re.compile(rf"\s*{_NUMBER}\s*(?:-\s*{_NUMBER}\s*)?")
+_ITEM = rf"\s*{_NUMBER}\s*(?:-\s*{_NUMBER}\s*)?"  # patterns, compiled on first use (re keeps them)
 RUN = 4  # a run of this many ids or more is written as a range
 
 
@@ -30,7 +30,7 @@ def parse_id_item(item: int | str) -> range:
     """One item of an id list: an id (an integer, or its text) or a range 'low-high'."""
     if isinstance(item, int):
         return range(check_id(item), item + 1)
-    found = _ITEM.fullmatch(item)
+    found = re.fullmatch(_ITEM, item)
     if not found:
         raise Violation(f"'{item}' is neither an id nor a range like '0x10-0x1f'")
     if found.group(2) is None:

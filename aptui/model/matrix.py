@@ -7,10 +7,11 @@ from collections.abc import Iterable, Iterator
 import attrs
 
 from aptui.model import mask as m
+from aptui.model.value import Value
 
 
-@attrs.frozen
-class Matrix:
+@attrs.frozen(repr=False)
+class Matrix(Value):
     """Three 256-bit masks. The APQNs of a matrix are APM x AQM (ref 1, 5.5)."""
 
     apm: int = 0

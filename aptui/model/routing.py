@@ -15,11 +15,12 @@ from aptui.model.facilities import AP_BUS_MAX_IDS_WITHOUT_QCI, offers_facility_6
 from aptui.model.matrix import EMPTY, Matrix
 from aptui.model.scenario import Costs, Policy
 from aptui.model.topology import GuestView, Topology
+from aptui.model.value import Value
 from aptui.model.vocabulary import Backend, Feature, HopKind, Op, Outcome, ProgramException, Where
 
 
-@attrs.frozen
-class Counter:
+@attrs.frozen(repr=False)
+class Counter(Value):
     """A per-lane count of hops, and its names in `aptui run` and the Levels panel."""
 
     field: str  # LaneCounters' field, the key in `aptui run --json`
@@ -50,8 +51,8 @@ Lane = tuple[int, Where]  # (level, firmware | kernel | userspace)
 FIRMWARE: Lane = (0, Where.FIRMWARE)
 
 
-@attrs.frozen
-class Hop:
+@attrs.frozen(repr=False)
+class Hop(Value):
     """One transition of an instruction: it reaches `lane` and costs `cycles` there."""
 
     level: int
@@ -65,8 +66,8 @@ class Hop:
         return (self.level, self.where)
 
 
-@attrs.frozen
-class Route:
+@attrs.frozen(repr=False)
+class Route(Value):
     hops: tuple[Hop, ...]
     outcome: Outcome
     handled_by: Lane

@@ -8,6 +8,7 @@ from functools import cached_property
 import attrs
 
 from aptui.model.matrix import Matrix
+from aptui.model.value import Value
 
 ADAPTER_TYPES = ("CEX2", "CEX3", "CEX4", "CEX5", "CEX6", "CEX7", "CEX8")
 LEGACY_TYPES = ("CEX2", "CEX3")  # older than CEX4: vfio_ap does not bind them (ref 5.1, 6.6)
@@ -27,8 +28,8 @@ UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-
 _UUID_NAMESPACE = "6f0b5c1e-2a3d-5e8f-9a41-61707475692d"
 
 
-@attrs.frozen
-class Adapter:
+@attrs.frozen(repr=False)
+class Adapter(Value):
     """A physical crypto adapter (CEX card) of the machine."""
 
     id: int
@@ -47,8 +48,8 @@ class Adapter:
         return self.type + {"cca": "C", "accel": "A", "ep11": "P"}[self.mode]
 
 
-@attrs.frozen
-class Reserved:
+@attrs.frozen(repr=False)
+class Reserved(Value):
     """Queues kept for a level's own zcrypt drivers: APQN (a, d) is reserved iff a AND d are (ref 5.2)."""
 
     adapters: frozenset[int] = frozenset()
@@ -64,8 +65,8 @@ def boot_masks(active: Reserved, persistent: Reserved | None) -> Reserved | None
     return None if persistent is None or persistent == active else persistent
 
 
-@attrs.frozen(slots=False)  # few instances: a class without slots is quicker to define (start-up)
-class Host:
+@attrs.frozen(slots=False, repr=False)  # few instances: a class without slots is quicker to define (start-up)
+class Host(Value):
     """Level 0: firmware, PR/SM and the physical adapters."""
 
     apxa: bool = True
@@ -102,8 +103,8 @@ class Host:
         return Matrix.of((a.id for a in self.adapters), domains, domains)
 
 
-@attrs.frozen
-class Guest:
+@attrs.frozen(repr=False)
+class Guest(Value):
     """A guest at any level; L1 guests (parent ``host``) are LPARs."""
 
     name: str
@@ -142,8 +143,8 @@ class Guest:
         return str(uuid.uuid5(uuid.UUID(_UUID_NAMESPACE), self.name))
 
 
-@attrs.frozen
-class Request:
+@attrs.frozen(repr=False)
+class Request(Value):
     """One queued AP request: an instruction, or SCAN, issued by a guest."""
 
     guest: str
@@ -153,8 +154,8 @@ class Request:
     wait_us: float = 0
 
 
-@attrs.frozen
-class Change:
+@attrs.frozen(repr=False)
+class Change(Value):
     """A change of a running guest's mdev at `at_us` on the simulated clock: one `ap_config` write
     (`mdevctl modify --live`). A list left None keeps the guest's assignment of that mask."""
 
@@ -172,13 +173,13 @@ class Change:
 CHANGE_FIELDS = ("adapters", "usage_domains", "control_domains")
 
 
-@attrs.frozen(slots=False)  # few instances: a class without slots is quicker to define (start-up)
-class Policy:
+@attrs.frozen(slots=False, repr=False)  # few instances: a class without slots is quicker to define (start-up)
+class Policy(Value):
     nested_emulation: bool = False
 
 
-@attrs.frozen(slots=False)  # few instances: a class without slots is quicker to define (start-up)
-class Costs:
+@attrs.frozen(slots=False, repr=False)  # few instances: a class without slots is quicker to define (start-up)
+class Costs(Value):
     """Simulated CPU cycles of each transition and adapter times in microseconds (spec 4.5)."""
 
     interpret: int = 1000
@@ -198,8 +199,8 @@ class Costs:
         return {"accel": self.accel_us, "cca": self.cca_us, "ep11": self.ep11_us}[mode]
 
 
-@attrs.frozen(slots=False)  # few instances: a class without slots is quicker to define (start-up)
-class Scenario:
+@attrs.frozen(slots=False, repr=False)  # few instances: a class without slots is quicker to define (start-up)
+class Scenario(Value):
     name: str
     description: str = ""
     host: Host = Host()

@@ -15,12 +15,13 @@ from aptui.model.crycb import (
 from aptui.model.facilities import ap_instructions_available, kvm_s390_configure_apie
 from aptui.model.matrix import EMPTY, Matrix
 from aptui.model.scenario import HOST, Guest, Host, Scenario
+from aptui.model.value import Value
 from aptui.model.vfio_ap import Dropped, queue_unavailable, vfio_ap_mdev_filter_matrix
 from aptui.model.vocabulary import Backend
 
 
-@attrs.frozen
-class GuestView:
+@attrs.frozen(repr=False)
+class GuestView(Value):
     """Everything derived for one guest; the engine, `check`, the console and the formats read
     these. The names stand for kernel objects: `crycb` is the CRYCB the parent's KVM writes
     (vfio_ap's `shadow_apcb` when APIE is on), `hw` the vSIE shadow CRYCB the firmware uses."""

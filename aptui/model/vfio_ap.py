@@ -11,11 +11,12 @@ import attrs
 from aptui.model import mask as m
 from aptui.model.matrix import Matrix
 from aptui.model.scenario import Adapter, Reserved
+from aptui.model.value import Value
 from aptui.model.vocabulary import Errno, Loss
 
 
-@attrs.frozen
-class Dropped:
+@attrs.frozen(repr=False)
+class Dropped(Value):
     """An adapter `vfio_ap_mdev_filter_matrix` takes out of the guest's matrix whole."""
 
     adapter: int
@@ -98,8 +99,8 @@ def shared_queues(a: Matrix, b: Matrix) -> Matrix:
     return Matrix(a.apm & b.apm, a.aqm & b.aqm)
 
 
-@attrs.frozen(slots=False)  # few instances: a class without slots is quicker to define (start-up)
-class Verdict:
+@attrs.frozen(slots=False, repr=False)  # few instances: a class without slots is quicker to define (start-up)
+class Verdict(Value):
     """What the mdev's sysfs write (or PR/SM, for an LPAR) answers an assignment."""
 
     errno: Errno

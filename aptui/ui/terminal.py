@@ -8,11 +8,14 @@ characters take no cell, so the layout stays as it was.
 
 from __future__ import annotations
 
+import re
+
 from rich.segment import Segment
 from textual.color import Color
 from textual.filter import LineFilter
 
-from aptui.formats.text import TERMINAL_CONTROLS
+# What a terminal acts on rather than shows: C0, DEL and C1 (U+009B alone is an 8-bit CSI).
+TERMINAL_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 class DropTerminalControls(LineFilter):

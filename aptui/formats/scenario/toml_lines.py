@@ -11,12 +11,13 @@ import re
 import sys
 
 Path = tuple
+# Patterns, compiled on first use (re keeps them): only a file with an error needs them.
 # What is not TOML structure: strings (multi-line ones first) and comments.
 _SKIP = r'"""[\s\S]*?"""|' + r"'''[\s\S]*?'''|" + r'"(?:[^"\\\n]|\\.)*"|' + r"'[^'\n]*'|#[^\n]*"
-_BRACKETS = re.compile(_SKIP + r"|[\[{]|[\]}]")
+_BRACKETS = _SKIP + r"|[\[{]|[\]}]"
 # A decimal integer (underscores between digits) longer than Python converts; not the fraction or
 # the exponent of a float, which convert at any length.
-_LONG_INTEGER = re.compile(_SKIP + r"|(?<![0-9_.eE])[0-9](?:_?[0-9]){%d,}" % (sys.get_int_max_str_digits() or 4300))
+_LONG_INTEGER = _SKIP + r"|(?<![0-9_.eE])[0-9](?:_?[0-9]){%d,}" % (sys.get_int_max_str_digits() or 4300)
 
 
 def key_lines(text: str) -> dict[Path, int]:
@@ -29,7 +30,7 @@ def deepest(text: str) -> tuple[int, int]:
     depth = most = 0
     line = at = 1
     pos = 0
-    for found in _BRACKETS.finditer(text):
+    for found in re.finditer(_BRACKETS, text):
         c = found.group()
         if c in ("[", "{"):
             depth += 1
@@ -45,7 +46,7 @@ def deepest(text: str) -> tuple[int, int]:
 def long_integer(text: str) -> int | None:
     """The line of the first integer with more digits than Python converts (tomllib's int()
     raises ValueError on it), or None."""
-    for found in _LONG_INTEGER.finditer(text):
+    for found in re.finditer(_LONG_INTEGER, text):
         if found.group()[0].isdigit():
             return text.count("\n", 0, found.start()) + 1
     return None
