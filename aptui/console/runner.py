@@ -18,7 +18,7 @@ from itertools import islice
 import attrs
 
 from aptui.engine import Engine, Event, Result, Route, Stop, instruction_events
-from aptui.engine.events import Hotplug
+from aptui.engine.events import Hotplug, Segment
 from aptui.model.routing import Lane
 from aptui.model.scenario import Scenario
 from aptui.model.vocabulary import HopKind, Op
@@ -67,7 +67,8 @@ class Past:
 
 class Runner:
     def __init__(self, scenario: Scenario):
-        self.engine = Engine(scenario, on_change=self._changed)
+        self.engine = Engine(scenario, sink=self._keep_answer, on_change=self._changed)
+        self._answers: dict[int, tuple[Result | Segment, int]] = {}  # request -> its latest result (entry, index)
         self.recent: dict[Lane, deque[Event]] = {}
         self.reached: list[Hotplug] = []  # the changes the run reached since the last step or continue began
         self.trace: Trace | None = None  # the instruction last stepped (or stopped in)
@@ -82,6 +83,7 @@ class Runner:
 
     def restart(self, scenario: Scenario | None = None) -> None:
         self.engine.reset(scenario)
+        self._answers.clear()
         self.recent.clear()
         self.reached.clear()
         self.trace = None
@@ -115,6 +117,24 @@ class Runner:
             self.replay_to = None
         self._rebuild(self.engine.results[-RECENT:])
         return stop
+
+    def answer(self, request: int) -> Result | None:
+        """The latest result of the request, however long ago the run got it (the engine keeps
+        only its latest results)."""
+        kept = self._answers.get(request)
+        if kept is None:
+            return None
+        entry, k = kept
+        return entry.result(k) if type(entry) is Segment else entry
+
+    def _keep_answer(self, entry: Result | Segment) -> None:
+        if type(entry) is Segment:
+            done = 0
+            for request, count in entry.spans():
+                done += count
+                self._answers[request] = (entry, done - 1)
+        else:
+            self._answers[entry.request] = (entry, 0)
 
     def time_with(self, scenario: Scenario) -> float:
         """The simulated time `scenario` reaches after as many results as this run has (a replay

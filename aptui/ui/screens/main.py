@@ -243,7 +243,7 @@ class MainScreen(EditingMixin, Screen):
         r = self.runner
         e = r.engine
         shown = r.path()  # first: it makes the changes due before the next instruction happen
-        self.query_one(RequestList).update(e, self._marks(BreakpointKind.REQUEST), self.palette)
+        self.query_one(RequestList).update(r, self._marks(BreakpointKind.REQUEST), self.palette)
         trace = r.trace
         self.query_one(LaneList).update(e.lanes(), e.counters(), r.recent, trace.at if trace else None,
                                         self._marks(BreakpointKind.LANE), self.palette)

@@ -7,7 +7,8 @@ from textual.binding import Binding
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from aptui.engine import Engine, Result, result_text
+from aptui.console.runner import Runner
+from aptui.engine import Result, result_text
 from aptui.formats.text import printable
 from aptui.model import mask as m
 from aptui.model.vocabulary import Op
@@ -29,24 +30,16 @@ class RequestList(OptionList):
 
     def __init__(self, **kw):
         super().__init__(**kw)
-        self._results = None  # the engine's results folded so far (a restart makes a new one)
-        self._seen = 0  # results folded into the summary so far
         self._count: dict[int, int] = {}
         self._last: dict[int, Result] = {}
         self._shape: tuple = ()
 
-    def update(self, engine: Engine, marked: dict[int, bool], p: Palette) -> None:
+    def update(self, runner: Runner, marked: dict[int, bool], p: Palette) -> None:
         """`marked`: the requests with a breakpoint, each with whether it is enabled."""
-        results = engine.results
-        if results is not self._results or len(results) < self._seen:  # a restart, or a replay after an edit
-            self._results, self._seen, self._last = results, 0, {}
-        if len(results) > self._seen:  # the latest result of each request, from the window the engine keeps
-            for r in reversed(results[max(self._seen, len(results) - 64):]):
-                if r.request not in self._last or self._last[r.request].seq < r.seq:
-                    self._last[r.request] = r
-        self._seen = len(results)
+        engine = runner.engine
         reqs = engine.scenario.requests
         self._count = {i: engine.done(i) for i in range(len(reqs))}
+        self._last = {i: last for i in range(len(reqs)) if (last := runner.answer(i)) is not None}
         cur = engine.current.request if engine.current is not None else None
         if cur is None:
             nxt = engine.peek()
