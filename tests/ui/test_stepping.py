@@ -63,6 +63,27 @@ async def test_c_runs_to_the_end_then_r_restarts(make_app):
         assert not e.results and e.time_us == 0
 
 
+async def test_every_request_shows_its_answer_after_a_long_run(make_app):
+    """The engine keeps only its latest results; the panel still shows how the first requests of
+    a run of hundreds ended (a segment runs through them all)."""
+    import attrs
+
+    from aptui.cli import load_scenario
+    from aptui.model import Request
+
+    s = load_scenario("2018")
+    s = attrs.evolve(s, requests=(*[Request("lpar1", "TAPQ", (5, 4), 1 + i % 2) for i in range(900)], *s.requests))
+    app = make_app(s)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.runner.engine.finished and len(app.runner.engine.results) > 1024
+        prompts = [str(o.prompt) for o in app.screen.query_one(RequestList).options]
+        assert "NORMAL" in prompts[0] and "2/2" in prompts[1] and "NORMAL" in prompts[1]
+        assert "operation exception" in prompts[900]
+
+
 async def test_continue_stops_at_a_lane_breakpoint(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
