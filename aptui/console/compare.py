@@ -67,12 +67,10 @@ def run_column(v: Variant) -> Column:
 
     def sink(entry: Result | Segment) -> None:
         if type(entry) is Segment:
-            done = 0
-            for i, k in entry.spans():
-                done += k
+            for i, k, final in entry.spans():
                 counts[i] += k
                 cycles[i] += entry.route.cycles * k
-                last[i] = entry.result(done - 1)
+                last[i] = entry.result(final)
         else:
             i = entry.request
             counts[i] += 1

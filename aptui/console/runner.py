@@ -129,10 +129,8 @@ class Runner:
 
     def _keep_answer(self, entry: Result | Segment) -> None:
         if type(entry) is Segment:
-            done = 0
-            for request, count in entry.spans():
-                done += count
-                self._answers[request] = (entry, done - 1)
+            for request, _, final in entry.spans():
+                self._answers[request] = (entry, final)
         else:
             self._answers[entry.request] = (entry, 0)
 

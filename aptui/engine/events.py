@@ -106,11 +106,11 @@ class Segment:
     def request_of(self, k: int) -> int:
         return self.request + bisect_right(self.ends, k) if self.ends else self.request
 
-    def spans(self) -> Iterator[tuple[int, int]]:
-        """(request, how many of its results) for each request the segment runs through."""
+    def spans(self) -> Iterator[tuple[int, int, int]]:
+        """(request, how many of its results, the k of its last) for each request the segment runs through."""
         bounds = (0, *self.ends, self.count)
         for i in range(len(bounds) - 1):
-            yield self.request + i, bounds[i + 1] - bounds[i]
+            yield self.request + i, bounds[i + 1] - bounds[i], bounds[i + 1] - 1
 
     def result(self, k: int) -> Result:
         r = self.route

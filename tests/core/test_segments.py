@@ -132,7 +132,7 @@ def test_requests_that_repeat_an_instruction_are_one_segment():
     Engine(s, sink=got.append).run_blocking()
     assert [type(e) for e in got] == [Segment, Segment]  # the wait begins another
     first = got[0]
-    assert first.count == sum(1 + i % 3 for i in range(1000)) and list(first.spans())[:4] == [(0, 1), (1, 2), (2, 3), (3, 1)]
+    assert first.count == sum(1 + i % 3 for i in range(1000)) and list(first.spans())[:4] == [(0, 1, 0), (1, 2, 2), (2, 3, 5), (3, 1, 6)]
     assert [first.result(k).request for k in range(7)] == [0, 1, 1, 2, 2, 2, 3]
     assert got[1].request == 1000 and got[1].count == 5
     engine = Engine(s)
